@@ -1,0 +1,400 @@
+"""Articles: storing one, reading one, and paged, filtered, searched lists of them.
+
+Every list over the store goes through :class:`ArticleFilter` so that the app's
+queue, bulk actions, ``triage search`` and export select the same rows the same way.
+Lists are paged in SQL; nothing here reads the whole table into memory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from store.db import utcnow, write_transaction
+from store.taxonomy import parse_grade
+from store.text import (
+    join_paragraphs,
+    normalise_paragraph,
+    split_paragraphs,
+    strip_control,
+    text_sha256,
+    word_count,
+)
+
+ARTICLE_COLUMNS = [
+    "source",
+    "url",
+    "final_url",
+    "title",
+    "author",
+    "sitename",
+    "hostname",
+    "published",
+    "language",
+    "raw_sha256",
+    "simhash",
+    "near_duplicate_of",
+    "near_duplicate_distance",
+    "extractor",
+    "extractor_version",
+    "content_type",
+    "encoding",
+    "http_status",
+    "fetched_at",
+    "fetch_ms",
+    "feed_url",
+]
+
+
+class DuplicateArticle(Exception):
+    """The same text is already stored; ``article_id`` is the copy that was kept."""
+
+    def __init__(self, article_id: int):
+        super().__init__(f"duplicate of article {article_id}")
+        self.article_id = article_id
+
+
+def insert_article(
+    db: sqlite_utils.Database,
+    paragraphs: list[str],
+    raw: bytes | None = None,
+    **metadata: Any,
+) -> int:
+    """Store one article and its raw capture in one transaction; return its id.
+
+    Paragraphs are cleaned of control characters here, whatever the caller did.
+    Raises :class:`DuplicateArticle` when the same normalised text is stored already,
+    and ValueError when no text is left.
+    """
+    unknown = set(metadata) - set(ARTICLE_COLUMNS)
+    if unknown:
+        raise TypeError(f"unknown article columns: {sorted(unknown)}")
+    clean = [p for p in (normalise_paragraph(p) for p in paragraphs) if p]
+    if not clean:
+        raise ValueError("no text")
+    digest = text_sha256(clean)
+    record = {k: (strip_control(v) if isinstance(v, str) else v) for k, v in metadata.items()}
+    record.setdefault("language", "und")
+    record.update(
+        text=join_paragraphs(clean),
+        paragraph_count=len(clean),
+        word_count=word_count(clean),
+        text_sha256=digest,
+        added_at=utcnow(),
+    )
+    with write_transaction(db):
+        existing = db.execute("SELECT id FROM articles WHERE text_sha256 = ?", [digest]).fetchone()
+        if existing:
+            raise DuplicateArticle(existing[0])
+        article_id = db["articles"].insert(record).last_pk
+        if raw is not None:
+            db["captures"].insert(
+                {
+                    "article_id": article_id,
+                    "compression": "zlib",
+                    "size": len(raw),
+                    "raw": zlib.compress(raw, 6),
+                }
+            )
+    return int(article_id)
+
+
+def find_duplicate(
+    db: sqlite_utils.Database, *, raw_sha256: str | None = None, url: str | None = None
+) -> int | None:
+    """An article already imported from the same bytes or the same URL, if any."""
+    if raw_sha256:
+        row = db.execute(
+            "SELECT id FROM articles WHERE raw_sha256 = ? LIMIT 1", [raw_sha256]
+        ).fetchone()
+        if row:
+            return row[0]
+    if url:
+        row = db.execute(
+            "SELECT id FROM articles WHERE url = ? OR final_url = ? LIMIT 1", [url, url]
+        ).fetchone()
+        if row:
+            return row[0]
+    return None
+
+
+def get_article(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | None:
+    """The article row as a dict (without the FTS-only translation_text), or None."""
+    cursor = db.execute("SELECT * FROM articles WHERE id = ?", [article_id])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    article = dict(zip([d[0] for d in cursor.description], row, strict=True))
+    article.pop("translation_text", None)
+    return article
+
+
+def article_paragraphs(article: dict[str, Any]) -> list[str]:
+    return split_paragraphs(article["text"]) if article.get("text") else []
+
+
+def get_capture(db: sqlite_utils.Database, article_id: int) -> bytes | None:
+    row = db.execute(
+        "SELECT compression, raw FROM captures WHERE article_id = ?", [article_id]
+    ).fetchone()
+    if row is None:
+        return None
+    compression, raw = row
+    return zlib.decompress(raw) if compression == "zlib" else raw
+
+
+# --- full-text queries ---------------------------------------------------------------
+
+_PHRASE_RE = re.compile(r'"([^"]*)"')
+_TERM_RE = re.compile(r"\w+\*?", re.UNICODE)
+
+
+def fts_query(user_query: str) -> str | None:
+    """Turn what an analyst types into an FTS5 query that cannot be a syntax error.
+
+    Balanced double quotes keep a phrase; every other run of word characters is a
+    term (``foo-bar`` -> foo AND bar, ``C++`` -> c); a trailing ``*`` keeps a
+    prefix search. Terms are ANDed. Returns None when nothing searchable is left.
+    """
+    user_query = strip_control(user_query or "")
+    parts: list[str] = []
+    # An unbalanced quote is text, not syntax: only complete pairs make phrases.
+    if user_query.count('"') % 2:
+        user_query = user_query.replace('"', " ")
+    pos = 0
+    for match in _PHRASE_RE.finditer(user_query):
+        parts.extend(_terms(user_query[pos : match.start()]))
+        words = _TERM_RE.findall(match.group(1))
+        if words:
+            parts.append('"' + " ".join(w.rstrip("*") for w in words) + '"')
+        pos = match.end()
+    parts.extend(_terms(user_query[pos:]))
+    return " ".join(parts) or None
+
+
+def _terms(text: str) -> list[str]:
+    out = []
+    for term in _TERM_RE.findall(text):
+        prefix = term.endswith("*")
+        word = term.rstrip("*")
+        if word:
+            out.append(f'"{word}"' + ("*" if prefix else ""))
+    return out
+
+
+# --- filtered, paged lists -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    """Which articles a list shows. Decision fields refer to *analyst*'s decisions."""
+
+    analyst: str | None = None
+    status: str | None = None
+    language: str | None = None
+    outlet: str | None = None
+    """An outlet key or name; matches the publisher and outlets the text cites."""
+    flag: str | None = None
+    grade: str | None = None
+    """'B2', or one half: 'B' or '2'."""
+    query: str | None = None
+    published_from: str | None = None
+    published_to: str | None = None
+    ids: tuple[int, ...] | None = None
+    disagreement: bool = False
+    """Only articles on which two or more analysts' decisions differ."""
+    extra_where: tuple[tuple[str, tuple[Any, ...]], ...] = field(default=())
+
+    def sql(self) -> tuple[str, str, list[Any]]:
+        """(FROM ... JOIN clause, WHERE clause, parameters) over ``articles a`` and ``decisions d``."""
+        joins = "articles a LEFT JOIN decisions d ON d.article_id = a.id AND d.analyst = ?"
+        params: list[Any] = [self.analyst or ""]
+        where: list[str] = []
+        if self.query:
+            match = fts_query(self.query)
+            if match is None:
+                where.append("0")
+            else:
+                where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+                params.append(match)
+        if self.status:
+            if self.status == "new":
+                where.append("(d.status IS NULL OR d.status = 'new')")
+            else:
+                where.append("d.status = ?")
+                params.append(self.status)
+        if self.language:
+            where.append("a.language = ?")
+            params.append(self.language)
+        if self.outlet:
+            where.append(
+                "EXISTS (SELECT 1 FROM citations c LEFT JOIN outlets o ON o.key = c.outlet_key "
+                "WHERE c.article_id = a.id AND c.role IN ('publisher', 'attributed') "
+                "AND (c.outlet_key = ? OR o.name = ? COLLATE NOCASE))"
+            )
+            params += [self.outlet, self.outlet]
+        if self.flag:
+            where.append("EXISTS (SELECT 1 FROM json_each(d.flags) WHERE value = ?)")
+            params.append(self.flag)
+        if self.grade:
+            letter, digit = parse_grade(self.grade)
+            if letter is None and digit is None:
+                where.append("0")
+            if letter:
+                where.append("d.reliability = ?")
+                params.append(letter)
+            if digit:
+                where.append("d.credibility = ?")
+                params.append(digit)
+        if self.published_from:
+            where.append("a.published >= ?")
+            params.append(self.published_from)
+        if self.published_to:
+            # '2024-03' must include '2024-03-31': compare against the prefix.
+            where.append("substr(a.published, 1, ?) <= ?")
+            params += [len(self.published_to), self.published_to]
+        if self.ids is not None:
+            where.append(f"a.id IN ({','.join('?' * len(self.ids))})" if self.ids else "0")
+            params += list(self.ids)
+        if self.disagreement:
+            where.append(
+                "EXISTS (SELECT 1 FROM decisions x JOIN decisions y ON x.article_id = y.article_id "
+                "AND x.analyst < y.analyst WHERE x.article_id = a.id AND x.status != 'new' AND y.status != 'new' "
+                "AND (x.stance IS NOT y.stance OR x.reliability IS NOT y.reliability "
+                "OR x.credibility IS NOT y.credibility OR x.flags != y.flags))"
+            )
+        for clause, clause_params in self.extra_where:
+            where.append(clause)
+            params += list(clause_params)
+        return joins, (" AND ".join(where) or "1"), params
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue: what the list shows without loading the text."""
+
+    id: int
+    title: str
+    language: str
+    hostname: str
+    published: str
+    status: str
+    stance: str | None
+    reliability: str | None
+    credibility: str | None
+    flags: tuple[str, ...]
+    translated: bool
+
+
+_QUEUE_SELECT = (
+    "SELECT a.id, coalesce(a.title, ''), a.language, coalesce(a.hostname, a.sitename, ''), "
+    "coalesce(a.published, ''), coalesce(d.status, 'new'), d.stance, d.reliability, d.credibility, "
+    "coalesce(d.flags, '[]'), a.translation_text IS NOT NULL"
+)
+
+
+def count_articles(db: sqlite_utils.Database, flt: ArticleFilter = ArticleFilter()) -> int:
+    joins, where, params = flt.sql()
+    return db.execute(f"SELECT count(*) FROM {joins} WHERE {where}", params).fetchone()[0]
+
+
+def page_articles(
+    db: sqlite_utils.Database,
+    flt: ArticleFilter = ArticleFilter(),
+    offset: int = 0,
+    limit: int = 100,
+) -> list[QueueRow]:
+    """Rows *offset* .. *offset+limit* of the filtered list, oldest import first."""
+    joins, where, params = flt.sql()
+    sql = f"{_QUEUE_SELECT} FROM {joins} WHERE {where} ORDER BY a.id LIMIT ? OFFSET ?"
+    return [_queue_row(r) for r in db.execute(sql, [*params, limit, offset]).fetchall()]
+
+
+def _queue_row(r: tuple[Any, ...]) -> QueueRow:
+    return QueueRow(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tuple(json.loads(r[9])), bool(r[10])
+    )
+
+
+def position_of(db: sqlite_utils.Database, flt: ArticleFilter, article_id: int) -> int | None:
+    """Index of *article_id* within the filtered list, or None if it is not in it."""
+    joins, where, params = flt.sql()
+    row = db.execute(
+        f"SELECT count(*), sum(a.id = ?) FROM {joins} WHERE {where} AND a.id <= ?",
+        [article_id, *params, article_id],
+    ).fetchone()
+    return row[0] - 1 if row and row[1] else None
+
+
+def iter_article_ids(
+    db: sqlite_utils.Database, flt: ArticleFilter = ArticleFilter(), batch: int = 1000
+) -> Iterator[int]:
+    """All matching ids in order, read in batches by keyset (constant memory)."""
+    joins, where, params = flt.sql()
+    last = 0
+    while True:
+        rows = db.execute(
+            f"SELECT a.id FROM {joins} WHERE {where} AND a.id > ? ORDER BY a.id LIMIT ?",
+            [*params, last, batch],
+        ).fetchall()
+        if not rows:
+            return
+        yield from (r[0] for r in rows)
+        last = rows[-1][0]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: int
+    title: str
+    language: str
+    snippet: str
+
+
+def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[SearchHit]:
+    """Best matches first (bm25), with a snippet of the best-matching column."""
+    match = fts_query(query)
+    if match is None:
+        return []
+    rows = db.execute(
+        """
+        SELECT a.id, coalesce(a.title, ''), a.language,
+               snippet(articles_fts, -1, '«', '»', '…', 12)
+        FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+        WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts) LIMIT ?
+        """,
+        [match, limit],
+    ).fetchall()
+    return [SearchHit(r[0], r[1], r[2], strip_control(r[3] or "")) for r in rows]
+
+
+def stats(
+    db: sqlite_utils.Database, analyst: str | None = None
+) -> dict[str, list[tuple[str, int]]]:
+    """Counts by status, language, publisher outlet and grade (for *analyst*'s decisions)."""
+    flt = ArticleFilter(analyst=analyst)
+    joins, _, params = flt.sql()
+
+    def grouped(expr: str, extra_join: str = "") -> list[tuple[str, int]]:
+        sql = f"SELECT {expr} AS k, count(*) FROM {joins} {extra_join} GROUP BY k ORDER BY count(*) DESC, k"
+        return [(str(k) if k is not None else "", n) for k, n in db.execute(sql, params).fetchall()]
+
+    return {
+        "total": [("articles", db.execute("SELECT count(*) FROM articles").fetchone()[0])],
+        "status": grouped("coalesce(d.status, 'new')"),
+        "language": grouped("a.language"),
+        "outlet": grouped(
+            "coalesce(o.name, '(unknown)')",
+            "LEFT JOIN citations c ON c.article_id = a.id AND c.role = 'publisher' "
+            "LEFT JOIN outlets o ON o.key = c.outlet_key",
+        ),
+        "grade": grouped(
+            "coalesce(nullif(coalesce(d.reliability, '') || coalesce(d.credibility, ''), ''), '(ungraded)')"
+        ),
+    }

@@ -1,0 +1,244 @@
+"""The SQLite store: where it lives, how a connection is opened, and its schema.
+
+One connection per thread: sqlite3 connections must not cross threads, so every
+worker calls :func:`open_db` itself. WAL lets the app read while another process
+imports or translates into the same file; ``busy_timeout`` makes writers wait for
+each other instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+APP_NAME = "article-triage"
+DB_ENV = "TRIAGE_DB"
+BUSY_TIMEOUT_MS = 10_000
+
+# Columns of articles that full-text search indexes. translation_text is the
+# concatenated stored translation, kept in step by store.translations, so that an
+# English query finds a Ukrainian article through its translation.
+FTS_COLUMNS = ["title", "text", "translation_text"]
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+
+
+def default_db_path() -> Path:
+    """``$TRIAGE_DB`` if set, else the per-user data directory."""
+    if env := os.environ.get(DB_ENV):
+        return Path(env)
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME) / "triage.db"
+
+
+def utcnow() -> str:
+    """An ISO-8601 UTC timestamp with seconds, the one format the store uses for times."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def open_db(
+    path: str | os.PathLike[str] | None = None, *, migrate: bool = True
+) -> sqlite_utils.Database:
+    """Open (and create or upgrade) the store at *path* for use in this thread."""
+    db_path = Path(path) if path is not None else default_db_path()
+    if str(db_path) != ":memory:":
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    # NORMAL is durable in WAL mode against application crashes (kill -9): a
+    # committed transaction is in the WAL file before COMMIT returns.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    if migrate:
+        migrations.apply(db)
+    return db
+
+
+migrations = Migrations("article-triage")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            source TEXT,              -- the file path or URL it was imported from
+            url TEXT,                 -- canonical URL where the page gives one, else the page URL
+            final_url TEXT,           -- after redirects, for fetched pages
+            title TEXT,
+            author TEXT,
+            sitename TEXT,
+            hostname TEXT,
+            published TEXT,           -- YYYY, YYYY-MM or YYYY-MM-DD; NULL rather than a guess
+            language TEXT NOT NULL DEFAULT 'und',   -- ISO 639-1, 'und' when unsure
+            text TEXT NOT NULL,       -- paragraphs joined by a blank line
+            paragraph_count INTEGER NOT NULL DEFAULT 0,
+            word_count INTEGER NOT NULL DEFAULT 0,
+            translation_text TEXT,    -- stored translation(s), for full-text search only
+            raw_sha256 TEXT,
+            text_sha256 TEXT NOT NULL,
+            simhash INTEGER,          -- 64-bit, stored signed
+            near_duplicate_of INTEGER REFERENCES articles(id),
+            near_duplicate_distance INTEGER,
+            extractor TEXT,
+            extractor_version TEXT,
+            content_type TEXT,
+            encoding TEXT,
+            http_status INTEGER,
+            fetched_at TEXT,
+            fetch_ms INTEGER,
+            feed_url TEXT,
+            added_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX articles_text_sha256 ON articles(text_sha256);
+        CREATE INDEX articles_raw_sha256 ON articles(raw_sha256);
+        CREATE INDEX articles_url ON articles(url);
+        CREATE INDEX articles_language ON articles(language);
+        CREATE INDEX articles_hostname ON articles(hostname);
+
+        -- The raw bytes as imported (zlib), so a judgement is tied to exactly what was read.
+        CREATE TABLE captures (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            compression TEXT NOT NULL DEFAULT 'zlib',
+            size INTEGER NOT NULL,
+            raw BLOB NOT NULL
+        );
+
+        -- One row per paragraph, aligned one to one with the article's paragraphs.
+        CREATE TABLE translations (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            target_lang TEXT NOT NULL,
+            paragraph_index INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            source_lang TEXT,
+            provider TEXT NOT NULL,   -- google, deepl, ..., 'sample', or 'analyst' for a hand correction
+            translated_at TEXT NOT NULL,
+            PRIMARY KEY (article_id, target_lang, paragraph_index)
+        );
+
+        -- Keyed by provider, source and target language and the text's sha256:
+        -- no paragraph is ever sent twice.
+        CREATE TABLE translation_cache (
+            key TEXT PRIMARY KEY,
+            provider TEXT NOT NULL,
+            source_lang TEXT NOT NULL,
+            target_lang TEXT NOT NULL,
+            translation TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        -- The current decision, one row per article and analyst. The history is in events.
+        CREATE TABLE decisions (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            analyst TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'new',
+            stance TEXT,
+            reliability TEXT,         -- Admiralty letter A-F
+            credibility TEXT,         -- Admiralty digit 1-6
+            flags TEXT NOT NULL DEFAULT '[]',                 -- JSON list
+            rejected_suggestions TEXT NOT NULL DEFAULT '[]',  -- JSON list of suggested flags turned down
+            notes TEXT NOT NULL DEFAULT '',
+            adjudicated INTEGER NOT NULL DEFAULT 0,           -- 1 when a lead analyst settled a disagreement
+            triaged_at TEXT,
+            PRIMARY KEY (article_id, analyst)
+        );
+        CREATE INDEX decisions_analyst_status ON decisions(analyst, status, article_id);
+
+        -- Append-only: who changed what, when. Also the undo history: a group is
+        -- one user action (a keystroke or a bulk action); undo and redo append
+        -- events that point at the group they reverse through ref_group.
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            group_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            analyst TEXT NOT NULL,
+            action TEXT NOT NULL,     -- set, undo, redo, merge, adjudicate
+            article_id INTEGER,
+            field TEXT,
+            old TEXT,                 -- JSON
+            new TEXT,                 -- JSON
+            ref_group INTEGER
+        );
+        CREATE INDEX events_analyst_group ON events(analyst, group_id);
+        CREATE INDEX events_article ON events(article_id);
+
+        -- The outlet registry in effect when detection last ran (built-in + user).
+        CREATE TABLE outlets (
+            key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            country TEXT,
+            category TEXT,
+            designations TEXT NOT NULL DEFAULT '[]',   -- JSON
+            domains TEXT NOT NULL DEFAULT '[]',        -- JSON
+            aliases TEXT NOT NULL DEFAULT '[]',        -- JSON
+            origin TEXT NOT NULL DEFAULT 'builtin'
+        );
+
+        -- Outlets found for an article: its publisher (from the URL) and the
+        -- outlets its text attributes claims to or merely mentions.
+        CREATE TABLE citations (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            outlet_key TEXT NOT NULL,
+            role TEXT NOT NULL,       -- publisher, attributed, mention
+            paragraph_index INTEGER,  -- NULL for the publisher
+            start INTEGER,            -- character span within the paragraph
+            end INTEGER,
+            matched_text TEXT,
+            cue TEXT
+        );
+        CREATE INDEX citations_article ON citations(article_id);
+        CREATE INDEX citations_outlet ON citations(outlet_key, role);
+
+        -- Flags the detectors suggest; the analyst accepts (into decisions.flags)
+        -- or rejects (decisions.rejected_suggestions) them.
+        CREATE TABLE suggested_flags (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            flag TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            outlet_key TEXT,
+            PRIMARY KEY (article_id, flag, reason)
+        );
+        """
+    )
+    db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZE)
+
+
+def ensure_fts_triggers(db: sqlite_utils.Database) -> None:
+    """Re-create the FTS triggers; ``table.transform()`` drops them, so call this after one."""
+    db["articles"].enable_fts(
+        FTS_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZE, replace=True
+    )
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads first and writes later cannot wait for
+    another process's write lock in WAL mode (SQLite answers SQLITE_BUSY at once
+    instead of honouring busy_timeout), so every read-then-write in the store
+    goes through here. Nested use joins the outer transaction.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        db.conn.execute("COMMIT")

@@ -1,0 +1,167 @@
+"""The grading vocabulary: statuses, stances, the Admiralty scale and flags.
+
+Defaults follow DESIGN.md; a ``[taxonomy]`` table in the config file can change
+labels and keys and add flags. Keys are data here so that the app's bindings and
+help are generated from the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    """What is stored and exported."""
+    label: str
+    """What the analyst reads."""
+    key: str = ""
+    """The key that picks it in the app (within its mode), if any."""
+
+
+def _choices(rows: list[tuple[str, str, str]]) -> tuple[Choice, ...]:
+    return tuple(Choice(value, label, key) for value, label, key in rows)
+
+
+DEFAULT_STATUSES = _choices(
+    [
+        ("new", "New", ""),
+        ("done", "Done", ""),
+        ("skipped", "Skipped", ""),
+        ("escalated", "Escalated", ""),
+    ]
+)
+DEFAULT_STANCES = _choices(
+    [
+        ("supportive", "Supportive", "1"),
+        ("critical", "Critical", "2"),
+        ("neutral", "Neutral", "3"),
+        ("mixed", "Mixed", "4"),
+        ("unclear", "Unclear", "5"),
+    ]
+)
+# Admiralty / NATO (STANAG 2511). The two axes are independent; F and 6 mean
+# "no basis to judge", not "worst".
+RELIABILITY = _choices(
+    [
+        ("A", "Completely reliable", "a"),
+        ("B", "Usually reliable", "b"),
+        ("C", "Fairly reliable", "c"),
+        ("D", "Not usually reliable", "d"),
+        ("E", "Unreliable", "e"),
+        ("F", "Reliability cannot be judged", "f"),
+    ]
+)
+CREDIBILITY = _choices(
+    [
+        ("1", "Confirmed by other sources", "1"),
+        ("2", "Probably true", "2"),
+        ("3", "Possibly true", "3"),
+        ("4", "Doubtful", "4"),
+        ("5", "Improbable", "5"),
+        ("6", "Truth cannot be judged", "6"),
+    ]
+)
+DEFAULT_FLAGS = _choices(
+    [
+        ("state-media-sourcing", "State-media sourcing", "s"),
+        ("single-source", "Single source", "o"),
+        ("anonymous-source", "Anonymous source", "a"),
+        ("denial-issued", "Denial issued", "d"),
+        ("unverified-claim", "Unverified claim", "u"),
+        ("translation-suspect", "Translation suspect", "t"),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    statuses: tuple[Choice, ...] = DEFAULT_STATUSES
+    stances: tuple[Choice, ...] = DEFAULT_STANCES
+    reliability: tuple[Choice, ...] = RELIABILITY
+    credibility: tuple[Choice, ...] = CREDIBILITY
+    flags: tuple[Choice, ...] = DEFAULT_FLAGS
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def values(self, name: str) -> list[str]:
+        return [c.value for c in getattr(self, name)]
+
+    def label(self, name: str, value: str | None) -> str:
+        for choice in getattr(self, name):
+            if choice.value == value:
+                return choice.label
+        return value or ""
+
+    def validate(self, field_name: str, value: Any) -> None:
+        """Raise ValueError when *value* is not allowed for *field_name*."""
+        allowed: dict[str, str] = {
+            "status": "statuses",
+            "stance": "stances",
+            "reliability": "reliability",
+            "credibility": "credibility",
+        }
+        if field_name in allowed:
+            if value is not None and value not in self.values(allowed[field_name]):
+                raise ValueError(f"{value!r} is not a valid {field_name}")
+        elif field_name in ("flags", "rejected_suggestions"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"{field_name} must be a list of strings")
+        elif field_name == "notes":
+            if not isinstance(value, str):
+                raise ValueError("notes must be text")
+        elif field_name != "adjudicated":
+            raise ValueError(f"unknown decision field {field_name!r}")
+
+
+def parse_grade(grade: str) -> tuple[str | None, str | None]:
+    """'B2' -> ('B', '2'); either half may be missing ('B', '2', '')."""
+    grade = (grade or "").strip().upper()
+    letter = grade[0] if grade[:1] and grade[0] in "ABCDEF" else None
+    digit = grade[-1] if grade[-1:] and grade[-1] in "123456" else None
+    return letter, digit
+
+
+def format_grade(reliability: str | None, credibility: str | None) -> str:
+    """The combined Admiralty grade, e.g. 'B2'; '' when neither half is set."""
+    return f"{reliability or ''}{credibility or ''}"
+
+
+def taxonomy_from_config(section: dict[str, Any] | None) -> Taxonomy:
+    """Build the taxonomy from a config ``[taxonomy]`` table.
+
+    Each of ``statuses``, ``stances``, ``flags`` may be a list of tables with
+    ``value``, ``label`` and ``key``. ``extra_flags`` appends to the default flags.
+    The Admiralty scale itself is fixed (other tools read it), only labels change.
+    """
+    section = section or {}
+
+    def load(name: str, default: tuple[Choice, ...]) -> tuple[Choice, ...]:
+        rows = section.get(name)
+        if not rows:
+            return default
+        return tuple(
+            Choice(str(r["value"]), str(r.get("label", r["value"])), str(r.get("key", "")))
+            for r in rows
+        )
+
+    flags = load("flags", DEFAULT_FLAGS)
+    extra = section.get("extra_flags") or []
+    flags = flags + tuple(
+        Choice(str(r["value"]), str(r.get("label", r["value"])), str(r.get("key", "")))
+        for r in extra
+    )
+    return Taxonomy(
+        statuses=load("statuses", DEFAULT_STATUSES),
+        stances=load("stances", DEFAULT_STANCES),
+        reliability=_relabel(RELIABILITY, section.get("reliability_labels")),
+        credibility=_relabel(CREDIBILITY, section.get("credibility_labels")),
+        flags=flags,
+    )
+
+
+def _relabel(choices: tuple[Choice, ...], labels: dict[str, str] | None) -> tuple[Choice, ...]:
+    if not labels:
+        return choices
+    return tuple(Choice(c.value, labels.get(c.value, c.label), c.key) for c in choices)

@@ -1,0 +1,54 @@
+"""Text hygiene shared by every path that stores or shows article text.
+
+Article text is data: it may contain ESC sequences, NULs, bidi tricks or Rich
+markup. Control characters are removed at import and again before display.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# C0 controls except TAB and LF, DEL, and the C1 block. CR is dropped too: line
+# ends are normalised to LF before this runs.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BLANK_LINES_RE = re.compile(r"\n[ \t]*\n+")
+_SPACES_RE = re.compile(r"[ \t\u00a0]+")
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+def strip_control(text: str) -> str:
+    """Remove control characters (C0 except tab/newline, DEL, C1); normalise line ends."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_RE.sub("", text)
+
+
+def normalise_paragraph(paragraph: str) -> str:
+    """One paragraph as stored: no control characters, no blank lines, trimmed runs of spaces."""
+    lines = [_SPACES_RE.sub(" ", line).strip() for line in strip_control(paragraph).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Split text on blank lines into normalised, non-empty paragraphs."""
+    text = strip_control(text)
+    parts = (normalise_paragraph(p) for p in _BLANK_LINES_RE.split(text))
+    return [p for p in parts if p]
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    return PARAGRAPH_SEPARATOR.join(paragraphs)
+
+
+def text_sha256(paragraphs: list[str]) -> str:
+    """Hash of the normalised text: the same article under another URL hashes the same."""
+    canonical = "\n".join(unicodedata.normalize("NFC", p).casefold() for p in paragraphs)
+    canonical = _SPACES_RE.sub(" ", canonical)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def word_count(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)

@@ -1,0 +1,147 @@
+"""Stored translations: one row per paragraph, aligned one to one with the original.
+
+This module only stores and reads; producing translations (providers, retries,
+packing, the cache) is store.translate. Hand corrections are stored with the
+provider ``analyst`` and are never overwritten by a machine run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from store.db import utcnow, write_transaction
+from store.text import normalise_paragraph
+
+ANALYST_PROVIDER = "analyst"
+
+
+@dataclass(frozen=True)
+class TranslatedParagraph:
+    index: int
+    text: str
+    provider: str
+    translated_at: str
+
+
+class AlignmentError(ValueError):
+    """A translation whose paragraph count does not match the original's."""
+
+
+def save_translation(
+    db: sqlite_utils.Database,
+    article_id: int,
+    target_lang: str,
+    provider: str,
+    paragraphs: list[str | None],
+    source_lang: str | None = None,
+) -> int:
+    """Store a translation aligned with the article's paragraphs; return rows written.
+
+    ``paragraphs[i]`` translates paragraph *i*; ``None`` leaves that paragraph
+    untranslated (a partial run keeps what it got). Paragraphs an analyst
+    corrected by hand are kept as they are.
+    """
+    expected = db.execute(
+        "SELECT paragraph_count FROM articles WHERE id = ?", [article_id]
+    ).fetchone()
+    if expected is None:
+        raise KeyError(f"no article {article_id}")
+    if len(paragraphs) != expected[0]:
+        raise AlignmentError(
+            f"article {article_id} has {expected[0]} paragraphs, translation has {len(paragraphs)}"
+        )
+    now = utcnow()
+    written = 0
+    with write_transaction(db):
+        corrected = {
+            r[0]
+            for r in db.execute(
+                "SELECT paragraph_index FROM translations WHERE article_id = ? AND target_lang = ? AND provider = ?",
+                [article_id, target_lang, ANALYST_PROVIDER],
+            )
+        }
+        for index, text in enumerate(paragraphs):
+            if text is None or (index in corrected and provider != ANALYST_PROVIDER):
+                continue
+            db.execute(
+                "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    article_id,
+                    target_lang,
+                    index,
+                    normalise_paragraph(text),
+                    source_lang,
+                    provider,
+                    now,
+                ],
+            )
+            written += 1
+        _refresh_search_text(db, article_id)
+    return written
+
+
+def correct_paragraph(
+    db: sqlite_utils.Database, article_id: int, target_lang: str, index: int, text: str
+) -> None:
+    """An analyst's own translation of one paragraph; kept over any later machine run."""
+    with write_transaction(db):
+        count = db.execute(
+            "SELECT paragraph_count FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        if count is None or not 0 <= index < count[0]:
+            raise IndexError(f"article {article_id} has no paragraph {index}")
+        db.execute(
+            "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, "
+            "(SELECT source_lang FROM translations WHERE article_id = ? AND target_lang = ? LIMIT 1), ?, ?)",
+            [
+                article_id,
+                target_lang,
+                index,
+                normalise_paragraph(text),
+                article_id,
+                target_lang,
+                ANALYST_PROVIDER,
+                utcnow(),
+            ],
+        )
+        _refresh_search_text(db, article_id)
+
+
+def get_translation(
+    db: sqlite_utils.Database, article_id: int, target_lang: str
+) -> list[TranslatedParagraph | None]:
+    """The translation aligned with the article: entry *i* is paragraph *i*'s, or None if missing."""
+    count = db.execute("SELECT paragraph_count FROM articles WHERE id = ?", [article_id]).fetchone()
+    if count is None:
+        return []
+    aligned: list[TranslatedParagraph | None] = [None] * count[0]
+    for index, text, provider, at in db.execute(
+        "SELECT paragraph_index, text, provider, translated_at FROM translations "
+        "WHERE article_id = ? AND target_lang = ? ORDER BY paragraph_index",
+        [article_id, target_lang],
+    ):
+        if index < len(aligned):
+            aligned[index] = TranslatedParagraph(index, text, provider, at)
+    return aligned
+
+
+def translation_targets(db: sqlite_utils.Database, article_id: int) -> list[str]:
+    """Languages this article has (some) translation into."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT target_lang FROM translations WHERE article_id = ? ORDER BY 1",
+            [article_id],
+        )
+    ]
+
+
+def _refresh_search_text(db: sqlite_utils.Database, article_id: int) -> None:
+    # articles.translation_text feeds the FTS index through its triggers.
+    db.execute(
+        "UPDATE articles SET translation_text = (SELECT group_concat(text, char(10) || char(10)) FROM "
+        "(SELECT text FROM translations WHERE article_id = ? ORDER BY target_lang, paragraph_index)) WHERE id = ?",
+        [article_id, article_id],
+    )

@@ -1,0 +1,357 @@
+"""Triage decisions, the append-only event log, and undo/redo built on it.
+
+Every change goes through :func:`apply_changes`: the decision row and one event
+per changed field are written in a single transaction, so a decision the app
+shows as saved survives kill -9. An *action* (one keystroke, or one bulk action
+over a filter) is one event group; undo reverses the analyst's latest group and
+redo re-applies it, both by appending events, so the log is never rewritten and
+the history survives restarts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from store.articles import ArticleFilter, iter_article_ids
+from store.db import utcnow, write_transaction
+from store.taxonomy import Taxonomy, format_grade
+
+DECISION_FIELDS = (
+    "status",
+    "stance",
+    "reliability",
+    "credibility",
+    "flags",
+    "rejected_suggestions",
+    "notes",
+    "adjudicated",
+)
+_JSON_FIELDS = {"flags", "rejected_suggestions"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    article_id: int
+    analyst: str
+    status: str = "new"
+    stance: str | None = None
+    reliability: str | None = None
+    credibility: str | None = None
+    flags: tuple[str, ...] = ()
+    rejected_suggestions: tuple[str, ...] = ()
+    notes: str = ""
+    adjudicated: bool = False
+    triaged_at: str | None = None
+
+    @property
+    def grade(self) -> str:
+        return format_grade(self.reliability, self.credibility)
+
+    def value(self, field_name: str) -> Any:
+        value = getattr(self, field_name)
+        return list(value) if field_name in _JSON_FIELDS else value
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one action did, for the screen to show after the commit."""
+
+    group_id: int
+    article_ids: tuple[int, ...] = field(default=())
+
+
+def get_decision(db: sqlite_utils.Database, article_id: int, analyst: str) -> Decision:
+    """The analyst's current decision on the article (an empty 'new' one if none yet)."""
+    row = db.execute(
+        "SELECT status, stance, reliability, credibility, flags, rejected_suggestions, notes, adjudicated, triaged_at "
+        "FROM decisions WHERE article_id = ? AND analyst = ?",
+        [article_id, analyst],
+    ).fetchone()
+    if row is None:
+        return Decision(article_id, analyst)
+    return Decision(
+        article_id,
+        analyst,
+        status=row[0],
+        stance=row[1],
+        reliability=row[2],
+        credibility=row[3],
+        flags=tuple(json.loads(row[4])),
+        rejected_suggestions=tuple(json.loads(row[5])),
+        notes=row[6],
+        adjudicated=bool(row[7]),
+        triaged_at=row[8],
+    )
+
+
+def decisions_for_article(db: sqlite_utils.Database, article_id: int) -> list[Decision]:
+    analysts = [
+        r[0]
+        for r in db.execute(
+            "SELECT analyst FROM decisions WHERE article_id = ? ORDER BY analyst", [article_id]
+        )
+    ]
+    return [get_decision(db, article_id, a) for a in analysts]
+
+
+def _next_group(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT coalesce(max(group_id), 0) + 1 FROM events").fetchone()[0]
+
+
+def _write(
+    db: sqlite_utils.Database,
+    article_id: int,
+    analyst: str,
+    changes: dict[str, Any],
+    *,
+    group_id: int,
+    action: str,
+    ref_group: int | None = None,
+    at: str,
+) -> bool:
+    """Apply *changes* to one decision and log them; True if anything changed. Caller holds the transaction."""
+    current = get_decision(db, article_id, analyst)
+    changed = {k: v for k, v in changes.items() if current.value(k) != v}
+    if not changed:
+        return False
+    row = {f: current.value(f) for f in DECISION_FIELDS} | changed
+    row = {
+        k: (json.dumps(v, ensure_ascii=False) if k in _JSON_FIELDS else v) for k, v in row.items()
+    }
+    row["adjudicated"] = int(bool(row["adjudicated"]))
+    db["decisions"].upsert(
+        {"article_id": article_id, "analyst": analyst, **row, "triaged_at": at},
+        pk=("article_id", "analyst"),
+    )
+    for name, new in changed.items():
+        db["events"].insert(
+            {
+                "group_id": group_id,
+                "at": at,
+                "analyst": analyst,
+                "action": action,
+                "article_id": article_id,
+                "field": name,
+                "old": json.dumps(current.value(name), ensure_ascii=False),
+                "new": json.dumps(new, ensure_ascii=False),
+                "ref_group": ref_group,
+            }
+        )
+    return True
+
+
+def apply_changes(
+    db: sqlite_utils.Database,
+    article_ids: Iterable[int],
+    analyst: str,
+    changes: dict[str, Any],
+    taxonomy: Taxonomy | None = None,
+    *,
+    action: str = "set",
+) -> Change:
+    """Set decision fields on one or many articles as one undoable action."""
+    taxonomy = taxonomy or Taxonomy()
+    for name, value in changes.items():
+        taxonomy.validate(name, value)
+    at = utcnow()
+    touched: list[int] = []
+    with write_transaction(db):
+        group_id = _next_group(db)
+        for article_id in article_ids:
+            if _write(db, article_id, analyst, changes, group_id=group_id, action=action, at=at):
+                touched.append(article_id)
+    return Change(group_id, tuple(touched))
+
+
+def set_field(
+    db: sqlite_utils.Database,
+    article_id: int,
+    analyst: str,
+    name: str,
+    value: Any,
+    taxonomy: Taxonomy | None = None,
+) -> Decision:
+    """One keystroke's change; returns the decision as committed."""
+    apply_changes(db, [article_id], analyst, {name: value}, taxonomy)
+    return get_decision(db, article_id, analyst)
+
+
+def toggle_flag(
+    db: sqlite_utils.Database,
+    article_id: int,
+    analyst: str,
+    flag: str,
+    taxonomy: Taxonomy | None = None,
+) -> Decision:
+    if taxonomy and flag not in taxonomy.values("flags"):
+        raise ValueError(f"unknown flag {flag!r}")
+    with write_transaction(db):
+        flags = list(get_decision(db, article_id, analyst).flags)
+        flags = [f for f in flags if f != flag] if flag in flags else [*flags, flag]
+        apply_changes(db, [article_id], analyst, {"flags": flags}, taxonomy)
+    return get_decision(db, article_id, analyst)
+
+
+def review_suggestion(
+    db: sqlite_utils.Database, article_id: int, analyst: str, flag: str, accept: bool
+) -> Decision:
+    """Accept a suggested flag (it joins the analyst's flags) or reject it (kept as rejected)."""
+    with write_transaction(db):
+        current = get_decision(db, article_id, analyst)
+        flags = list(current.flags)
+        rejected = [f for f in current.rejected_suggestions if f != flag]
+        if accept:
+            if flag not in flags:
+                flags.append(flag)
+        else:
+            flags = [f for f in flags if f != flag]
+            rejected.append(flag)
+        apply_changes(db, [article_id], analyst, {"flags": flags, "rejected_suggestions": rejected})
+    return get_decision(db, article_id, analyst)
+
+
+def bulk_apply(
+    db: sqlite_utils.Database,
+    flt: ArticleFilter,
+    analyst: str,
+    changes: dict[str, Any],
+    taxonomy: Taxonomy | None = None,
+) -> Change:
+    """Set fields on every article in a filter as one undoable step."""
+    return apply_changes(db, list(iter_article_ids(db, flt)), analyst, changes, taxonomy)
+
+
+# --- undo / redo -------------------------------------------------------------------------
+
+
+def _stacks(db: sqlite_utils.Database, analyst: str) -> tuple[list[int], list[int]]:
+    """Replay the analyst's groups into (undo stack, redo stack) of group ids.
+
+    A new action clears the redo stack, as in every editor.
+    """
+    undo: list[int] = []
+    redo: list[int] = []
+    rows = db.execute(
+        "SELECT group_id, min(action), min(ref_group) FROM events WHERE analyst = ? "
+        "AND action IN ('set', 'undo', 'redo') GROUP BY group_id ORDER BY group_id",
+        [analyst],
+    )
+    for group_id, action, ref in rows:
+        if action == "set":
+            undo.append(group_id)
+            redo.clear()
+        elif action == "undo" and undo and undo[-1] == ref:
+            redo.append(undo.pop())
+        elif action == "redo" and redo and redo[-1] == ref:
+            undo.append(redo.pop())
+    return undo, redo
+
+
+def _replay(db: sqlite_utils.Database, analyst: str, *, reverse: bool) -> Change | None:
+    with write_transaction(db):
+        undo, redo = _stacks(db, analyst)
+        stack = undo if reverse else redo
+        if not stack:
+            return None
+        target = stack[-1]
+        events = db.execute(
+            "SELECT article_id, field, old, new FROM events WHERE group_id = ? AND action = 'set' ORDER BY id",
+            [target],
+        ).fetchall()
+        if reverse:
+            events = list(reversed(events))
+        group_id = _next_group(db)
+        at = utcnow()
+        touched: list[int] = []
+        for article_id, name, old, new in events:
+            value = json.loads(old if reverse else new)
+            _write(
+                db,
+                article_id,
+                analyst,
+                {name: value},
+                group_id=group_id,
+                action="undo" if reverse else "redo",
+                ref_group=target,
+                at=at,
+            )
+            if article_id not in touched:
+                touched.append(article_id)
+        if not touched:
+            # Nothing differed (already at that state): still record the step so the stacks move on.
+            db["events"].insert(
+                {
+                    "group_id": group_id,
+                    "at": at,
+                    "analyst": analyst,
+                    "action": "undo" if reverse else "redo",
+                    "ref_group": target,
+                }
+            )
+    return Change(group_id, tuple(touched))
+
+
+def undo(db: sqlite_utils.Database, analyst: str) -> Change | None:
+    """Reverse the analyst's latest action (also one from an earlier session); None if nothing to undo."""
+    return _replay(db, analyst, reverse=True)
+
+
+def redo(db: sqlite_utils.Database, analyst: str) -> Change | None:
+    return _replay(db, analyst, reverse=False)
+
+
+def can_undo(db: sqlite_utils.Database, analyst: str) -> tuple[bool, bool]:
+    undo_stack, redo_stack = _stacks(db, analyst)
+    return bool(undo_stack), bool(redo_stack)
+
+
+# --- navigation --------------------------------------------------------------------------
+
+
+def next_untriaged(
+    db: sqlite_utils.Database, analyst: str, after_id: int, flt: ArticleFilter | None = None
+) -> int | None:
+    """The next article after *after_id* (wrapping round) that the analyst has not triaged."""
+    base = flt or ArticleFilter()
+    flt = ArticleFilter(**{**base.__dict__, "analyst": analyst, "status": "new"})
+    joins, where, params = flt.sql()
+    for clause, args in ((f"{where} AND a.id > ?", [*params, after_id]), (where, params)):
+        row = db.execute(
+            f"SELECT a.id FROM {joins} WHERE {clause} ORDER BY a.id LIMIT 1", args
+        ).fetchone()
+        if row:
+            return row[0]
+    return None
+
+
+def history(
+    db: sqlite_utils.Database, article_id: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Events, newest first, as dicts (for the audit view and export)."""
+    sql = "SELECT id, group_id, at, analyst, action, article_id, field, old, new, ref_group FROM events"
+    params: list[Any] = []
+    if article_id is not None:
+        sql += " WHERE article_id = ?"
+        params.append(article_id)
+    sql += " ORDER BY id DESC"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    cols = [
+        "id",
+        "group_id",
+        "at",
+        "analyst",
+        "action",
+        "article_id",
+        "field",
+        "old",
+        "new",
+        "ref_group",
+    ]
+    return [dict(zip(cols, r, strict=True)) for r in db.execute(sql, params)]

@@ -1,0 +1,154 @@
+"""The ``triage`` command line: a click group whose subcommands live in tui/commands/.
+
+Subcommands are imported only when run, so ``triage --help`` and the TUI start
+without importing trafilatura, lingua or deep_translator.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from store.config import Config, ConfigError, load_config
+
+# name -> "module:attribute", one module per command under tui/commands/.
+COMMANDS: dict[str, str] = {
+    "open": "tui.commands.open:open_command",
+    "add": "tui.commands.add:add",
+    "translate": "tui.commands.translate:translate",
+    "search": "tui.commands.search:search",
+    "stats": "tui.commands.stats:stats",
+    "export": "tui.commands.export:export",
+    "outlets": "tui.commands.outlets:outlets",
+    "detect": "tui.commands.outlets:detect",
+    "merge": "tui.commands.merge:merge",
+    "agreement": "tui.commands.agreement:agreement",
+    "audit": "tui.commands.export:audit",
+}
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class CliContext:
+    """What every subcommand needs: where the store is, who is working, the config."""
+
+    db_path: Path
+    analyst_override: str | None
+    debug: bool
+    config: Config = field(default_factory=Config)
+
+    @property
+    def analyst(self) -> str:
+        return self.config.analyst(self.analyst_override)
+
+    def open_db(self):
+        from store.db import open_db
+
+        return open_db(self.db_path)
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # command not installed in this build
+                return None
+            raise
+        return getattr(module, attribute)
+
+
+def _default_db() -> str:
+    from store.db import default_db_path
+
+    return str(default_db_path())
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TRIAGE_DB",
+    default=_default_db,
+    show_default="$TRIAGE_DB or the user data directory",
+    help="The SQLite store.",
+)
+@click.option("--analyst", envvar="TRIAGE_ANALYST", help="Your name, recorded with every decision.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TRIAGE_CONFIG",
+    help="Config file (TOML).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(package_name="article-triage")
+@click.pass_context
+def cli(
+    ctx: click.Context, db_path: Path, analyst: str | None, config_path: Path | None, debug: bool
+) -> None:
+    """Triage news and source articles in many languages, from the keyboard.
+
+    Without a command, opens the app on the store.
+    """
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    ctx.obj = CliContext(db_path=db_path, analyst_override=analyst, debug=debug, config=config)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(cli.get_command(ctx, "open"))
+
+
+def fail(message: str, code: int = EXIT_SOME_FAILED) -> None:
+    """Print one clean error line and exit with *code*."""
+    click.echo(f"triage: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point: one line per error, a traceback only with --debug."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
+        os.environ.get("TRIAGE_DEBUG")
+    )
+    try:
+        return cli.main(args=argv, prog_name="triage", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("triage: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("triage: interrupted; work already saved is kept", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(f"triage: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        sys.exit(EXIT_SOME_FAILED)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""``triage search QUERY``: full-text search from the shell."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from store.articles import search as search_articles
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("-n", "--limit", default=20, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+def search(obj, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Search titles, text and translations (words are ANDed; "quoted phrases"; prefix*)."""
+    hits = search_articles(obj.open_db(), " ".join(query), limit=limit)
+    for hit in hits:
+        if as_json:
+            click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
+        else:
+            snippet = " ".join(hit.snippet.split())
+            click.echo(f"{hit.id:>6}  [{hit.language}] {hit.title}\n        {snippet}")
+    if not hits and not as_json:
+        click.echo("no matches", err=True)

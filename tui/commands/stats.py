@@ -1,0 +1,26 @@
+"""``triage stats``: counts by status, language, outlet and grade."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from store.articles import stats as store_stats
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_obj
+def stats(obj, as_json: bool) -> None:
+    """Counts by status, language, publisher outlet and grade (your decisions)."""
+    counts = store_stats(obj.open_db(), analyst=obj.analyst)
+    if as_json:
+        click.echo(
+            json.dumps({k: dict(v) for k, v in counts.items()}, ensure_ascii=False, indent=2)
+        )
+        return
+    for section, rows in counts.items():
+        click.echo(f"{section}:")
+        for key, n in rows:
+            click.echo(f"  {key or '-':<28} {n:>8,}")
