@@ -209,12 +209,19 @@ class ArticleFilter:
     ids: tuple[int, ...] | None = None
     disagreement: bool = False
     """Only articles on which two or more analysts' decisions differ."""
+    all_analysts: bool = False
+    """One row per (article, decision) of every analyst, plus one row with no decision for
+    articles nobody has decided; decision fields then filter each decision (export).
+    Ignored when *analyst* is set."""
     extra_where: tuple[tuple[str, tuple[Any, ...]], ...] = field(default=())
 
     def sql(self) -> tuple[str, str, list[Any]]:
         """(FROM ... JOIN clause, WHERE clause, parameters) over ``articles a`` and ``decisions d``."""
         joins = "articles a LEFT JOIN decisions d ON d.article_id = a.id AND d.analyst = ?"
         params: list[Any] = [self.analyst or ""]
+        if self.all_analysts and not self.analyst:
+            joins = "articles a LEFT JOIN decisions d ON d.article_id = a.id"
+            params = []
         where: list[str] = []
         if self.query:
             match = fts_query(self.query)

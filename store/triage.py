@@ -113,6 +113,7 @@ def _write(
     action: str,
     ref_group: int | None = None,
     at: str,
+    triaged_at: str | None = None,
 ) -> bool:
     """Apply *changes* to one decision and log them; True if anything changed. Caller holds the transaction."""
     current = get_decision(db, article_id, analyst)
@@ -125,7 +126,7 @@ def _write(
     }
     row["adjudicated"] = int(bool(row["adjudicated"]))
     db["decisions"].upsert(
-        {"article_id": article_id, "analyst": analyst, **row, "triaged_at": at},
+        {"article_id": article_id, "analyst": analyst, **row, "triaged_at": triaged_at or at},
         pk=("article_id", "analyst"),
     )
     for name, new in changed.items():
@@ -166,6 +167,40 @@ def apply_changes(
             if _write(db, article_id, analyst, changes, group_id=group_id, action=action, at=at):
                 touched.append(article_id)
     return Change(group_id, tuple(touched))
+
+
+def new_group_id(db: sqlite_utils.Database) -> int:
+    """A fresh event group for an action that writes through :func:`record_changes`."""
+    return _next_group(db)
+
+
+def record_changes(
+    db: sqlite_utils.Database,
+    article_id: int,
+    analyst: str,
+    changes: dict[str, Any],
+    *,
+    group_id: int,
+    action: str,
+    triaged_at: str | None = None,
+) -> bool:
+    """Write one decision's *changes* and their events as part of the caller's group.
+
+    For actions that touch many analysts' decisions as one step (merge); the caller
+    holds write_transaction and took *group_id* from :func:`new_group_id` in it.
+    *triaged_at* keeps the time the decision was made elsewhere (default: now).
+    True if anything changed.
+    """
+    return _write(
+        db,
+        article_id,
+        analyst,
+        changes,
+        group_id=group_id,
+        action=action,
+        at=utcnow(),
+        triaged_at=triaged_at,
+    )
 
 
 def set_field(
