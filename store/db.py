@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -52,15 +53,35 @@ def open_db(
         db_path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _enable_wal(conn)
     # NORMAL is durable in WAL mode against application crashes (kill -9): a
     # committed transaction is in the WAL file before COMMIT returns.
     conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
     db = sqlite_utils.Database(conn)
-    if migrate:
-        migrations.apply(db)
+    if migrate and migrations.pending(db):
+        # Under the write lock, so that processes opening a new file at the same
+        # time apply each migration once instead of racing to create the tables.
+        # Foreign keys stay off meanwhile: a migration's table.transform() drops
+        # the old table, which would otherwise fire ON DELETE CASCADE.
+        with write_transaction(db):
+            migrations.apply(db)
+    conn.execute("PRAGMA foreign_keys = ON")
     return db
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    # Switching a new file to WAL can answer SQLITE_BUSY without consulting
+    # busy_timeout when another process is switching it at the same moment, so
+    # retry for as long as busy_timeout would have waited. WAL then persists.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 migrations = Migrations("article-triage")
