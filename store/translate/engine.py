@@ -1,0 +1,534 @@
+"""Translating stored articles: cache, packing, bounded concurrency, retries, resumable saves.
+
+Articles are taken a window at a time. For a window, every line that still needs
+a translation is looked up in the cache; what is left is de-duplicated (boilerplate
+shared by many articles is sent once), packed into requests up to the provider's
+limit and sent from a bounded thread pool. HTTP happens only in the pool; the
+database is touched only by the calling thread, which saves each article (its
+translation and the cache rows for what it got from the network, in one
+transaction) as soon as all its lines are in. An interruption therefore loses
+at most the articles still in flight, and a re-run finds the rest stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+
+import sqlite_utils
+
+from store.articles import ArticleFilter, iter_article_ids
+from store.db import utcnow, write_transaction
+from store.text import split_paragraphs
+from store.translate.packing import (
+    join_pack,
+    join_pieces,
+    needs_translation,
+    pack,
+    split_long,
+    unpack,
+)
+from store.translate.providers import (
+    ProviderClient,
+    ProviderError,
+    UnsupportedLanguage,
+    client_factory,
+)
+from store.translate.settings import ProviderSettings
+from store.translations import ANALYST_PROVIDER, save_translation
+
+# A window holds about this many request-fulls of text per concurrent request, so
+# that the pool stays busy without holding many unsaved articles.
+_WINDOW_REQUESTS_PER_WORKER = 3
+_WINDOW_MAX_ARTICLES = 200
+_BACKOFF_CAP = 30.0
+_POLL_SECONDS = 0.1
+# Packs that failed with server errors after all their retries, one after another,
+# before the provider counts as down rather than choking on particular texts.
+_MAX_FAILED_PACKS_IN_A_ROW = 4
+
+
+@dataclass
+class TranslateProgress:
+    done_articles: int
+    total_articles: int
+    article_id: int | None
+    requests_sent: int
+    from_cache: int
+
+
+@dataclass
+class TranslateReport:
+    translated: int = 0
+    """Articles whose translation is now complete and needed the provider."""
+    from_cache: int = 0
+    """Articles whose translation is now complete from the cache alone."""
+    skipped: int = 0
+    """Articles already in the target language."""
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    """(article id, reason); what did translate of such an article is stored."""
+    requests_sent: int = 0
+    """HTTP requests, retries included."""
+    cached_paragraphs: int = 0
+    """Lines served from the cache instead of the provider."""
+    interrupted: bool = False
+    """should_stop asked for a stop before every article was done."""
+
+
+class ProviderUnreachable(Exception):
+    """The provider is down, hangs, rejects the key or keeps rate-limiting: the run stops.
+
+    The message is one line without the key. ``report`` says what was done first
+    (all of it is stored).
+    """
+
+    def __init__(self, message: str, report: TranslateReport | None = None):
+        super().__init__(message)
+        self.report = report or TranslateReport()
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def cache_key(provider: str, source: str, target: str, text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return f"{provider}:{source}:{target}:{digest}"
+
+
+def base_language(code: str | None) -> str:
+    return (code or "").strip().lower().split("-")[0]
+
+
+def untranslated_article_ids(
+    db: sqlite_utils.Database, target: str, flt: ArticleFilter | None = None
+) -> Iterator[int]:
+    """Articles matching *flt* that lack a translation of some paragraph into *target*,
+    leaving out those already written in *target*."""
+    flt = flt or ArticleFilter()
+    base = base_language(target)
+    clause = (
+        "lower(a.language) != ? AND lower(a.language) NOT LIKE ? AND "
+        "(SELECT count(*) FROM translations t WHERE t.article_id = a.id AND t.target_lang = ?) "
+        "< a.paragraph_count"
+    )
+    flt = replace(flt, extra_where=(*flt.extra_where, (clause, (base, f"{base}-%", target))))
+    return iter_article_ids(db, flt)
+
+
+# --- one article's needs ----------------------------------------------------------------
+
+
+@dataclass
+class _Article:
+    id: int
+    language: str
+    source: str  # ISO code, or "auto" when the language is not known
+    units: list[list[str]]  # lines of each paragraph
+    keep: set[int]  # paragraphs an analyst translated by hand
+    client: ProviderClient
+    pending: set[str] = field(default_factory=set)  # cache keys still awaited
+
+    def keys(self, provider: str, target: str) -> Iterator[tuple[str, str]]:
+        """(cache key, unit) for every unit this article needs translated."""
+        for index, lines in enumerate(self.units):
+            if index in self.keep:
+                continue
+            for unit in lines:
+                if needs_translation(unit):
+                    yield cache_key(provider, self.source, target, unit), unit
+
+
+@dataclass
+class _Window:
+    """What is known about the units of the articles in one window."""
+
+    done: dict[str, str] = field(default_factory=dict)  # key -> translation
+    errors: dict[str, ProviderError] = field(default_factory=dict)
+    fresh: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (source, translation)
+    waiting: dict[str, list[_Article]] = field(default_factory=lambda: defaultdict(list))
+    pieces_of: dict[str, int] = field(default_factory=dict)  # key -> pieces it was cut into
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.value += 1
+
+
+class _Run:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        settings: ProviderSettings,
+        total: int,
+        progress: Callable[[TranslateProgress], None] | None,
+        should_stop: Callable[[], bool] | None,
+    ):
+        self.db = db
+        self.settings = settings
+        self.provider = settings.name
+        self.target = settings.target.strip()
+        self.target_base = base_language(self.target)
+        self.total = total
+        self.progress = progress
+        self.should_stop = should_stop or (lambda: False)
+        self.report = TranslateReport()
+        self.requests = _Counter()
+        self.cancel = threading.Event()
+        self.clients = client_factory(settings)
+        self.done_articles = 0
+        self.failed_packs = 0
+        self.pool = ThreadPoolExecutor(
+            max_workers=settings.concurrency, thread_name_prefix="translate"
+        )
+
+    # -- bookkeeping --
+
+    def _advance(self, article_id: int | None) -> None:
+        self.done_articles += 1
+        self.report.requests_sent = self.requests.value
+        if self.progress is not None:
+            self.progress(
+                TranslateProgress(
+                    self.done_articles,
+                    self.total,
+                    article_id,
+                    self.report.requests_sent,
+                    self.report.from_cache,
+                )
+            )
+
+    def _watch_server(self, answers: list[str | ProviderError]) -> None:
+        """Stop the run when request after request fails with server errors despite retries."""
+        if answers and all(
+            isinstance(a, ProviderError) and a.kind == ProviderError.RETRY for a in answers
+        ):
+            self.failed_packs += 1
+            if self.failed_packs >= _MAX_FAILED_PACKS_IN_A_ROW:
+                raise answers[0]
+        else:
+            self.failed_packs = 0
+
+    def _fail(self, article_id: int, reason: str) -> None:
+        self.report.failed.append((article_id, reason))
+        self._advance(article_id)
+
+    # -- loading --
+
+    def _load(self, article_id: int) -> _Article | None:
+        row = self.db.execute(
+            "SELECT language, text, paragraph_count FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        if row is None:
+            self._fail(article_id, "no such article")
+            return None
+        language, text, count = row
+        if base_language(language) == self.target_base:
+            self.report.skipped += 1
+            self._advance(article_id)
+            return None
+        paragraphs = split_paragraphs(text or "")
+        if len(paragraphs) != count:
+            self._fail(
+                article_id, f"stored text has {len(paragraphs)} paragraphs, expected {count}"
+            )
+            return None
+        source = "auto" if base_language(language) in ("", "und") else language.strip().lower()
+        try:
+            client = self.clients(source, self.target)
+        except UnsupportedLanguage as exc:
+            self._fail(article_id, str(exc))
+            return None
+        keep = {
+            r[0]
+            for r in self.db.execute(
+                "SELECT paragraph_index FROM translations WHERE article_id = ? AND target_lang = ? "
+                "AND provider = ?",
+                [article_id, self.target, ANALYST_PROVIDER],
+            )
+        }
+        units = [p.split("\n") for p in paragraphs]
+        return _Article(article_id, language, source, units, keep, client)
+
+    def _cached(self, keys: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            found.update(
+                self.db.execute(
+                    f"SELECT key, translation FROM translation_cache WHERE key IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
+        return found
+
+    # -- one window --
+
+    def window(self, article_ids: list[int]) -> None:
+        articles = [a for a in (self._load(i) for i in article_ids) if a is not None]
+        win = _Window()
+        units: dict[str, tuple[str, ProviderClient]] = {}
+        for article in articles:
+            for key, unit in article.keys(self.provider, self.target):
+                if key not in article.pending:
+                    article.pending.add(key)
+                    win.waiting[key].append(article)
+                    units[key] = (unit, article.client)
+        cached = self._cached(list(units))
+        win.done.update(cached)
+        for key in cached:
+            self.report.cached_paragraphs += len(win.waiting[key])
+        futures = self._submit({k: v for k, v in units.items() if k not in cached}, win)
+        for article in articles:
+            article.pending -= cached.keys()
+        try:
+            for article in articles:
+                if not article.pending:
+                    self._save(article, win)
+            self._collect(futures, win)
+        except ProviderError as err:
+            self._abandon(futures, articles, win)
+            raise ProviderUnreachable(str(err), self.report) from None
+        except BaseException:
+            self._abandon(futures, articles, win)
+            raise
+        if self.cancel.is_set():
+            self._abandon(futures, articles, win)
+
+    def _submit(
+        self, needed: dict[str, tuple[str, ProviderClient]], win: _Window
+    ) -> dict[Future, list[tuple[str, int]]]:
+        """Send the needed units; each future answers for a list of (key, piece number)."""
+        by_client: dict[int, tuple[ProviderClient, list[tuple[str, str, int]]]] = {}
+        for key, (unit, client) in needed.items():
+            pieces = [p.strip() for p in split_long(unit, client.limit) if p.strip()]
+            win.pieces_of[key] = len(pieces)
+            entry = by_client.setdefault(id(client), (client, []))
+            entry[1].extend((key, piece, n) for n, piece in enumerate(pieces))
+        futures: dict[Future, list[tuple[str, int]]] = {}
+        for client, items in by_client.values():
+            texts = [text for _, text, _ in items]
+            for group in pack(texts, client.limit):
+                owners = [(items[i][0], items[i][2]) for i in group]
+                futures[self.pool.submit(self._send_pack, client, [texts[i] for i in group])] = (
+                    owners
+                )
+        return futures
+
+    def _collect(self, futures: dict[Future, list[tuple[str, int]]], win: _Window) -> None:
+        pieces: dict[str, dict[int, str]] = defaultdict(dict)
+        outstanding = set(futures)
+        while outstanding:
+            if self.should_stop():
+                self.report.interrupted = True
+                self.cancel.set()
+                return
+            finished, outstanding = wait(
+                outstanding, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED
+            )
+            for future in finished:
+                try:
+                    answers = future.result()  # a fatal ProviderError propagates from here
+                except _Cancelled:
+                    continue
+                self._watch_server(answers)
+                for (key, number), answer in zip(futures[future], answers, strict=True):
+                    if key in win.errors:
+                        continue
+                    if isinstance(answer, ProviderError):
+                        win.errors[key] = answer
+                    else:
+                        pieces[key][number] = answer
+                        if len(pieces[key]) < win.pieces_of[key]:
+                            continue
+                        translation = join_pieces(
+                            [pieces[key][n] for n in range(win.pieces_of[key])]
+                        )
+                        win.done[key] = translation
+                        article = win.waiting[key][0]
+                        win.fresh[key] = (article.source, translation)
+                    for article in win.waiting[key]:
+                        article.pending.discard(key)
+                        if not article.pending:
+                            self._save(article, win)
+
+    def _abandon(
+        self, futures: dict[Future, list[tuple[str, int]]], articles: list[_Article], win: _Window
+    ) -> None:
+        """Stop sending; store what the unsaved articles of this window did get."""
+        self.cancel.set()
+        for future in futures:
+            future.cancel()
+        for article in articles:
+            if article.pending and any(
+                k in win.done for k, _ in article.keys(self.provider, self.target)
+            ):
+                self._save(article, win, partial=True)
+
+    # -- saving --
+
+    def _save(self, article: _Article, win: _Window, partial: bool = False) -> None:
+        paragraphs: list[str | None] = []
+        reasons: list[str] = []
+        used_fresh: set[str] = set()
+        for index, lines in enumerate(article.units):
+            if index in article.keep:
+                paragraphs.append(None)
+                continue
+            out: list[str] | None = []
+            for unit in lines:
+                if not needs_translation(unit):
+                    out.append(unit)
+                    continue
+                key = cache_key(self.provider, article.source, self.target, unit)
+                if key in win.done:
+                    out.append(win.done[key])
+                    if key in win.fresh:
+                        used_fresh.add(key)
+                else:
+                    if key in win.errors:
+                        reasons.append(str(win.errors[key]))
+                    out = None
+                    break
+            paragraphs.append("\n".join(out) if out is not None else None)
+        now = utcnow()
+        with write_transaction(self.db):
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO translation_cache VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (key, self.provider, win.fresh[key][0], self.target, win.fresh[key][1], now)
+                    for key in sorted(used_fresh)
+                ],
+            )
+            save_translation(
+                self.db, article.id, self.target, self.provider, paragraphs, article.language
+            )
+        article.pending.clear()
+        if partial:
+            return
+        missing = sum(1 for i, p in enumerate(paragraphs) if p is None and i not in article.keep)
+        if missing:
+            reason = reasons[0] if reasons else "no translation returned"
+            self._fail(
+                article.id, f"{missing} of {len(paragraphs)} paragraphs untranslated: {reason}"
+            )
+            return
+        if used_fresh:
+            self.report.translated += 1
+        else:
+            self.report.from_cache += 1
+        self._advance(article.id)
+
+    # -- in the pool --
+
+    def _send_pack(self, client: ProviderClient, texts: list[str]) -> list[str | ProviderError]:
+        """Translate *texts* in one request; re-send singly if the answer's lines do not align.
+
+        Errors that stop the run (and cancellation) propagate; others are returned
+        in place of the translations they prevented.
+        """
+        if len(texts) > 1:
+            try:
+                answer = self._call(client, join_pack(texts))
+            except ProviderError as err:
+                if err.fatal:
+                    raise
+                return [err] * len(texts)
+            lines = unpack(answer, len(texts))
+            if lines is not None:
+                return list(lines)
+        results: list[str | ProviderError] = []
+        for text in texts:
+            try:
+                results.append(" ".join(self._call(client, text).split()))
+            except ProviderError as err:
+                if err.fatal:
+                    raise
+                results.append(err)
+        return results
+
+    def _call(self, client: ProviderClient, text: str) -> str:
+        """One text, retried with exponential backoff and jitter on 429/5xx (and once on
+        a timeout or a refused connection, which rarely heal within seconds)."""
+        attempt = 0
+        while True:
+            if self.cancel.is_set():
+                raise _Cancelled
+            self.requests.add()
+            try:
+                return client.translate(text)
+            except ProviderError as err:
+                if err.kind == ProviderError.RETRY:
+                    allowed = attempt < self.settings.max_retries
+                elif err.kind in (ProviderError.TIMEOUT, ProviderError.CONNECT):
+                    allowed = attempt < min(1, self.settings.max_retries)
+                else:
+                    allowed = False
+                if not allowed:
+                    if err.fatal:
+                        self.cancel.set()
+                    raise
+                delay = min(_BACKOFF_CAP, self.settings.backoff * 2**attempt)
+                if self.cancel.wait(delay / 2 + random.uniform(0, delay / 2)):
+                    raise _Cancelled from None
+                attempt += 1
+
+
+def _windows(run: _Run, ids: list[int]) -> Iterator[list[int]]:
+    """Consecutive slices of *ids* holding about a window's worth of text."""
+    budget = run.settings.concurrency * _WINDOW_REQUESTS_PER_WORKER * 5000
+    window: list[int] = []
+    size = 0
+    for article_id in ids:
+        row = run.db.execute(
+            "SELECT length(text) FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        window.append(article_id)
+        size += row[0] if row and row[0] else 0
+        if size >= budget or len(window) >= _WINDOW_MAX_ARTICLES:
+            yield window
+            window, size = [], 0
+    if window:
+        yield window
+
+
+def translate_articles(
+    db: sqlite_utils.Database,
+    article_ids: Iterable[int],
+    settings: ProviderSettings,
+    progress: Callable[[TranslateProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TranslateReport:
+    """Translate the given articles into ``settings.target`` and store the translations.
+
+    Raises ValueError for settings that cannot work (unknown provider, no key, no
+    URL for libre) and :class:`ProviderUnreachable` when the provider cannot be
+    used at all; everything done before is stored either way. Articles already in
+    the target language are skipped; hand corrections are never overwritten.
+    """
+    settings.validate()
+    ids = list(article_ids)
+    run = _Run(db, settings, len(ids), progress, should_stop)
+    try:
+        for window in _windows(run, ids):
+            if run.should_stop():
+                run.report.interrupted = True
+            if run.report.interrupted:
+                break
+            run.window(window)
+    finally:
+        run.cancel.set()
+        # Do not wait for requests still on the wire: each ends within the timeout.
+        run.pool.shutdown(wait=False, cancel_futures=True)
+        run.report.requests_sent = run.requests.value
+    return run.report

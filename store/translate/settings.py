@@ -1,0 +1,113 @@
+"""Which provider to use and how: from the config file, the environment and the command line.
+
+API keys come from ``TRIAGE_<PROVIDER>_KEY`` or the config; they live only in
+memory. ``repr`` leaves the key out, and nothing in store.translate puts it in a
+message, a log line or the database.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from store.config import Config, ConfigError
+
+PROVIDERS = ("google", "deepl", "microsoft", "libre", "mymemory")
+PROVIDERS_NEEDING_KEY = ("deepl", "microsoft")
+
+
+def key_env_var(provider: str) -> str:
+    return f"TRIAGE_{provider.upper()}_KEY"
+
+
+@dataclass
+class ProviderSettings:
+    name: str = "google"
+    """google | deepl | microsoft | libre | mymemory"""
+    target: str = "en"
+    url: str | None = None
+    """Base URL of a self-hosted LibreTranslate."""
+    api_key: str | None = field(default=None, repr=False)
+    """Never stored, logged or shown."""
+    timeout: float = 15.0
+    """Seconds one HTTP request may take (connect, and each wait for the answer)."""
+    max_retries: int = 4
+    """Retries of a request answered with 429 or 5xx."""
+    concurrency: int = 4
+    """Requests in flight at once."""
+    backoff: float = 0.5
+    """First retry delay in seconds; doubles per retry, with full jitter."""
+    region: str | None = None
+    """Microsoft resource region, when the key needs one."""
+
+    def validate(self) -> None:
+        """Raise ValueError with a one-line reason when these settings cannot work."""
+        if self.name not in PROVIDERS:
+            raise ValueError(
+                f"unknown translation provider {self.name!r} (choose from {', '.join(PROVIDERS)})"
+            )
+        if not self.target or not self.target.strip():
+            raise ValueError("no target language")
+        if self.name == "libre" and not self.url:
+            raise ValueError("provider libre needs the URL of a LibreTranslate server (--url)")
+        if self.url and urlsplit(self.url).scheme not in ("http", "https"):
+            raise ValueError(f"not an http(s) URL: {display_url(self.url)}")
+        if self.name in PROVIDERS_NEEDING_KEY and not self.api_key:
+            raise ValueError(f"provider {self.name} needs an API key: set {key_env_var(self.name)}")
+        if self.timeout <= 0 or self.concurrency < 1 or self.max_retries < 0:
+            raise ValueError("timeout and concurrency must be positive, max_retries not negative")
+
+
+def display_url(url: str) -> str:
+    """*url* without user info, query or fragment, which may carry credentials."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+_NUMBER_FIELDS = {"timeout": float, "max_retries": int, "concurrency": int, "backoff": float}
+
+
+def settings_from_config(config: Config, **overrides: Any) -> ProviderSettings:
+    """Settings from the config's ``[translation]`` table, the environment and *overrides*.
+
+    Overrides that are None are ignored, so a CLI can pass its options straight
+    through; ``provider=`` is accepted as a synonym of ``name=``. The key is
+    ``TRIAGE_<NAME>_KEY``, else ``<name>_key`` or ``api_key`` in the table.
+    """
+    table = config.section("translation")
+    values: dict[str, Any] = {}
+    if "provider" in table:
+        values["name"] = table["provider"]
+    for f in fields(ProviderSettings):
+        if f.name in table and f.name != "api_key":
+            values[f.name] = table[f.name]
+    for name, convert in _NUMBER_FIELDS.items():
+        if name in values:
+            try:
+                values[name] = convert(values[name])
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"{config.path}: [translation] {name} must be a number") from exc
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if "provider" in overrides:
+        overrides["name"] = overrides.pop("provider")
+    unknown = set(overrides) - {f.name for f in fields(ProviderSettings)}
+    if unknown:
+        raise TypeError(f"unknown translation settings: {sorted(unknown)}")
+    values.update(overrides)
+    name = str(values.get("name", "google")).strip().lower()
+    values["name"] = name
+    if values.get("target"):
+        values["target"] = str(values["target"]).strip()
+    if not values.get("api_key"):
+        # A bare api_key in the table belongs to the table's provider, not to one
+        # chosen on the command line.
+        table_key = table.get("api_key") if table.get("provider", name) == name else None
+        values["api_key"] = (
+            os.environ.get(key_env_var(name)) or table.get(f"{name}_key") or table_key
+        )
+    return ProviderSettings(**values)
