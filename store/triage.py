@@ -203,6 +203,31 @@ def record_changes(
     )
 
 
+def record_event(
+    db: sqlite_utils.Database,
+    *,
+    group_id: int,
+    analyst: str,
+    action: str,
+    field_name: str,
+    value: Any,
+    article_id: int | None = None,
+) -> None:
+    """An event that changes no decision but says who did what to the group (e.g. who
+    merged which file). Caller holds write_transaction."""
+    db["events"].insert(
+        {
+            "group_id": group_id,
+            "at": utcnow(),
+            "analyst": analyst,
+            "action": action,
+            "article_id": article_id,
+            "field": field_name,
+            "new": json.dumps(value, ensure_ascii=False),
+        }
+    )
+
+
 def set_field(
     db: sqlite_utils.Database,
     article_id: int,

@@ -1,0 +1,422 @@
+"""Export: triage results as CSV, JSON or JSONL records, and the audit log.
+
+One record per (article, analyst decision); an article nobody has decided yet
+appears once with status "new" and analyst null. The record is described by the
+JSON Schema in ``store/schemas/export-record.schema.json`` (its version is
+:data:`SCHEMA_VERSION`). Everything streams: rows are read by keyset in batches and
+written as they come, a JSON array included, so memory does not grow with the store.
+
+CSV is meant to be opened in a spreadsheet: a cell that would start a formula is
+neutralised with a leading apostrophe (the JSON keeps the original value), and lists
+are flattened with "; ".
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from importlib import resources
+from typing import Any, TextIO
+
+import sqlite_utils
+
+from store.articles import ArticleFilter
+from store.translations import get_translation
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_RESOURCE = "schemas/export-record.schema.json"
+FORMATS = ("csv", "json", "jsonl")
+BATCH_SIZE = 1000
+"""Rows read per keyset query; the most the export holds in memory at once."""
+PROGRESS_EVERY = 500
+LIST_SEPARATOR = "; "
+
+# Spreadsheets evaluate a cell starting with these as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# An apostrophe is escaped too, so that unescaping is exact: a value that itself
+# began with one gets a second.
+_NEUTRALISER = "'"
+
+MISP_RELIABILITY = 'admiralty-scale:source-reliability="{}"'
+MISP_CREDIBILITY = 'admiralty-scale:information-credibility="{}"'
+
+_OUTLET_JSON = "json_object('key', c.outlet_key, 'name', coalesce(o.name, c.outlet_key), 'category', o.category, 'country', o.country)"
+_RECORD_SELECT = f"""
+    a.id, a.url, a.source, a.title, a.sitename, a.language, a.published, a.added_at, a.text_sha256,
+    coalesce(d.status, 'new'), d.stance, d.reliability, d.credibility, coalesce(d.flags, '[]'),
+    coalesce(d.notes, ''), d.analyst, d.triaged_at, coalesce(d.adjudicated, 0),
+    (SELECT {_OUTLET_JSON} FROM citations c LEFT JOIN outlets o ON o.key = c.outlet_key
+        WHERE c.article_id = a.id AND c.role = 'publisher' ORDER BY c.id LIMIT 1),
+    (SELECT json_group_array(json(x)) FROM (SELECT DISTINCT {_OUTLET_JSON} AS x
+        FROM citations c LEFT JOIN outlets o ON o.key = c.outlet_key
+        WHERE c.article_id = a.id AND c.role = 'attributed' ORDER BY 1)),
+    (SELECT json_group_array(json_array(flag, reason, outlet_key)) FROM
+        (SELECT flag, reason, outlet_key FROM suggested_flags WHERE article_id = a.id ORDER BY flag, reason))
+"""
+
+CSV_COLUMNS = [
+    "schema_version",
+    "id",
+    "url",
+    "source",
+    "title",
+    "sitename",
+    "language",
+    "published",
+    "added_at",
+    "text_sha256",
+    "status",
+    "stance",
+    "reliability",
+    "credibility",
+    "grade",
+    "machine_tags",
+    "flags",
+    "suggested_flags",
+    "suggested_flag_reasons",
+    "notes",
+    "analyst",
+    "triaged_at",
+    "adjudicated",
+    "outlet",
+    "outlet_category",
+    "outlet_country",
+    "cited_outlets",
+]
+CSV_TEXT_COLUMNS = ["text"]
+CSV_TRANSLATION_COLUMNS = ["translation_lang", "translation"]
+
+AUDIT_COLUMNS = [
+    "id",
+    "group_id",
+    "at",
+    "analyst",
+    "action",
+    "article_id",
+    "field",
+    "old",
+    "new",
+    "ref_group",
+]
+
+
+def load_schema() -> dict[str, Any]:
+    """The export record's JSON Schema, as shipped with the package."""
+    text = resources.files("store").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+# --- spreadsheet-safe cells ----------------------------------------------------------------
+
+
+def neutralise_cell(value: str) -> str:
+    """The value as a CSV cell no spreadsheet runs as a formula; :func:`restore_cell` undoes it."""
+    if value and (value[0] in FORMULA_PREFIXES or value[0] == _NEUTRALISER):
+        return _NEUTRALISER + value
+    return value
+
+
+def restore_cell(cell: str) -> str:
+    """The original value of a cell written by :func:`neutralise_cell`."""
+    return cell[1:] if cell.startswith(_NEUTRALISER) else cell
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def machine_tags(reliability: str | None, credibility: str | None) -> list[str]:
+    """The grade as MISP admiralty-scale machine tags, as threat-intelligence tools read it."""
+    tags = []
+    if reliability:
+        tags.append(MISP_RELIABILITY.format(reliability.lower()))
+    if credibility:
+        tags.append(MISP_CREDIBILITY.format(credibility))
+    return tags
+
+
+def export_filter(flt: ArticleFilter) -> ArticleFilter:
+    """*flt* as export reads it: every analyst's decisions unless it names one analyst."""
+    return flt if flt.analyst else replace(flt, all_analysts=True)
+
+
+def _outlet(value: str | None) -> dict[str, Any] | None:
+    return json.loads(value) if value else None
+
+
+def _record(row: tuple[Any, ...]) -> dict[str, Any]:
+    (
+        article_id,
+        url,
+        source,
+        title,
+        sitename,
+        language,
+        published,
+        added_at,
+        digest,
+        status,
+        stance,
+        reliability,
+        credibility,
+        flags,
+        notes,
+        analyst,
+        triaged_at,
+        adjudicated,
+        outlet,
+        cited,
+        suggestions,
+    ) = row[:21]
+    reasons = json.loads(suggestions) if suggestions != "[]" else []
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": article_id,
+        "url": url,
+        "source": source,
+        "title": title,
+        "sitename": sitename,
+        "language": language,
+        "published": published,
+        "added_at": added_at,
+        "text_sha256": digest,
+        "status": status,
+        "stance": stance,
+        "reliability": reliability,
+        "credibility": credibility,
+        "grade": f"{reliability or ''}{credibility or ''}" or None,
+        "machine_tags": machine_tags(reliability, credibility),
+        "flags": json.loads(flags) if flags != "[]" else [],
+        "suggested_flags": list(dict.fromkeys(r[0] for r in reasons)),
+        "suggested_flag_reasons": [{"flag": f, "reason": r, "outlet": o} for f, r, o in reasons],
+        "notes": notes,
+        "analyst": analyst,
+        "triaged_at": triaged_at,
+        "adjudicated": bool(adjudicated),
+        "outlet": _outlet(outlet),
+        "cited_outlets": json.loads(cited) if cited != "[]" else [],
+    }
+
+
+def _rows(
+    db: sqlite_utils.Database, flt: ArticleFilter, select: str, batch: int
+) -> Iterator[tuple[Any, ...]]:
+    """The filter's rows ordered by (article, analyst), read by keyset in batches."""
+    joins, where, params = flt.sql()
+    sql = (
+        f"SELECT {select}, coalesce(d.analyst, '') FROM {joins} WHERE ({where}) "
+        "AND a.id >= ? AND NOT (a.id = ? AND coalesce(d.analyst, '') <= ?) "
+        "ORDER BY a.id, coalesce(d.analyst, '') LIMIT ?"
+    )
+    last_id, last_analyst = 0, ""
+    while True:
+        rows = db.execute(sql, [*params, last_id, last_id, last_analyst, batch]).fetchall()
+        yield from rows
+        if len(rows) < batch:
+            return
+        last_id, last_analyst = rows[-1][0], rows[-1][-1]
+
+
+def export_records(
+    db: sqlite_utils.Database,
+    flt: ArticleFilter,
+    with_text: bool = False,
+    with_translation: bool = False,
+    target_lang: str = "en",
+) -> Iterator[dict[str, Any]]:
+    """The export records for *flt*, one per (article, decision), lazily in article order.
+
+    Without ``flt.analyst`` every analyst's decision is a record; with it, that
+    analyst's decisions plus the articles they have not decided (analyst null).
+    ``translation`` is a list aligned with the text's paragraphs (null where a
+    paragraph has no translation into *target_lang*), or null when there is none.
+    """
+    select = _RECORD_SELECT + (", a.text" if with_text else "")
+    for row in _rows(db, export_filter(flt), select, BATCH_SIZE):
+        record = _record(row)
+        if with_text:
+            record["text"] = row[21]
+        if with_translation:
+            aligned = get_translation(db, record["id"], target_lang)
+            found = any(p is not None for p in aligned)
+            record["translation_lang"] = target_lang if found else None
+            record["translation"] = (
+                [p.text if p is not None else None for p in aligned] if found else None
+            )
+        yield record
+
+
+def _csv_cells(record: dict[str, Any], columns: list[str]) -> list[Any]:
+    outlet = record["outlet"] or {}
+    flat: dict[str, Any] = {
+        **record,
+        "machine_tags": LIST_SEPARATOR.join(record["machine_tags"]),
+        "flags": LIST_SEPARATOR.join(record["flags"]),
+        "suggested_flags": LIST_SEPARATOR.join(record["suggested_flags"]),
+        "suggested_flag_reasons": LIST_SEPARATOR.join(
+            f"{r['flag']}: {r['reason']}" for r in record["suggested_flag_reasons"]
+        ),
+        "adjudicated": int(record["adjudicated"]),
+        "outlet": outlet.get("name"),
+        "outlet_category": outlet.get("category"),
+        "outlet_country": outlet.get("country"),
+        "cited_outlets": LIST_SEPARATOR.join(o["name"] for o in record["cited_outlets"]),
+    }
+    if record.get("translation") is not None:
+        # Missing paragraphs stay as empty ones, so the cell splits on blank lines
+        # into exactly the text's paragraphs.
+        flat["translation"] = "\n\n".join(p or "" for p in record["translation"])
+    return [_csv_value(flat.get(c)) for c in columns]
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralise_cell(value)
+    return value
+
+
+def write_export(
+    db: sqlite_utils.Database,
+    out: TextIO,
+    fmt: str,
+    flt: ArticleFilter,
+    *,
+    with_text: bool = False,
+    with_translation: bool = False,
+    bom: bool = False,
+    progress: Callable[[int], None] | None = None,
+    target_lang: str = "en",
+) -> int:
+    """Write the records for *flt* to *out* as csv, json or jsonl; return how many.
+
+    *out* should be opened with ``newline=""`` for CSV (the csv module writes CRLF
+    row ends itself). *bom* starts the output with a UTF-8 byte-order mark, which
+    Excel needs to read a CSV file as UTF-8. *progress* is called with the number
+    of records written so far, every few hundred records and at the end.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    records = export_records(db, flt, with_text, with_translation, target_lang)
+    if bom:
+        out.write("\ufeff")
+    if fmt == "csv":
+        columns = list(CSV_COLUMNS)
+        if with_text:
+            columns += CSV_TEXT_COLUMNS
+        if with_translation:
+            columns += CSV_TRANSLATION_COLUMNS
+        rows = (_csv_cells(r, columns) for r in records)
+        return _write_csv(out, columns, rows, progress)
+    return _write_json(out, records, fmt == "json", progress)
+
+
+def _write_csv(
+    out: TextIO,
+    columns: list[str],
+    rows: Iterable[list[Any]],
+    progress: Callable[[int], None] | None,
+) -> int:
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    written = 0
+    for row in rows:
+        writer.writerow(row)
+        written += 1
+        if progress and written % PROGRESS_EVERY == 0:
+            progress(written)
+    if progress:
+        progress(written)
+    return written
+
+
+def _write_json(
+    out: TextIO,
+    records: Iterable[dict[str, Any]],
+    array: bool,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """JSONL, or a JSON array written element by element (never built whole)."""
+    written = 0
+    separator = "[\n" if array else ""
+    for record in records:
+        out.write(separator)
+        out.write(json.dumps(record, ensure_ascii=False))
+        if array:
+            separator = ",\n"
+        else:
+            out.write("\n")
+        written += 1
+        if progress and written % PROGRESS_EVERY == 0:
+            progress(written)
+    if array:
+        out.write("\n]\n" if written else "[]\n")
+    if progress:
+        progress(written)
+    return written
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+
+def audit_events(
+    db: sqlite_utils.Database,
+    analyst: str | None = None,
+    since: str | None = None,
+    batch: int = BATCH_SIZE,
+) -> Iterator[dict[str, Any]]:
+    """Events oldest first (who changed what, when), old and new values decoded from JSON.
+
+    *since* is a date or timestamp prefix ('2024-03-01', '2024-03-01T12:00').
+    """
+    where, params = ["id > ?"], [0]
+    if analyst:
+        where.append("analyst = ?")
+        params.append(analyst)
+    if since:
+        where.append("at >= ?")
+        params.append(since)
+    sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM events WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"
+    while True:
+        rows = db.execute(sql, [*params, batch]).fetchall()
+        for row in rows:
+            event = dict(zip(AUDIT_COLUMNS, row, strict=True))
+            for key in ("old", "new"):
+                if event[key] is not None:
+                    event[key] = json.loads(event[key])
+            yield event
+        if len(rows) < batch:
+            return
+        params[0] = rows[-1][0]
+
+
+def export_audit(
+    db: sqlite_utils.Database,
+    out: TextIO,
+    fmt: str,
+    analyst: str | None = None,
+    since: str | None = None,
+) -> int:
+    """Write the audit log as csv, json or jsonl; return the number of events.
+
+    In CSV the old and new values stay JSON text (a list of flags, a quoted string).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown audit format {fmt!r} (use {', '.join(FORMATS)})")
+    events = audit_events(db, analyst, since)
+    if fmt != "csv":
+        return _write_json(out, events, fmt == "json", None)
+    rows = (
+        [
+            _csv_value(
+                json.dumps(e[c], ensure_ascii=False)
+                if c in ("old", "new") and e[c] is not None
+                else e[c]
+            )
+            for c in AUDIT_COLUMNS
+        ]
+        for e in events
+    )
+    return _write_csv(out, AUDIT_COLUMNS, rows, None)

@@ -1,0 +1,59 @@
+"""``triage agreement``: how far analysts agree, per field, and where they do not."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from store.agreement import AgreementReport
+from store.agreement import agreement as store_agreement
+
+
+def _figure(value: float | None) -> str:
+    return f"{value:.3f}" if value is not None else "n/a"
+
+
+def _rating(value: object) -> str:
+    # A flag's rating is whether the analyst set it.
+    if isinstance(value, bool):
+        return "set" if value else "not set"
+    return str(value)
+
+
+def _print_report(report: AgreementReport, show_all_fields: bool) -> None:
+    click.echo(f"analysts: {', '.join(report.analysts) or '(fewer than two on any article)'}")
+    click.echo(f"{'field':<32} {'articles':>8} {'agreed':>7} {'kappa':>7} {'alpha':>7}")
+    for f in report.fields:
+        if not f.items and not show_all_fields:
+            continue
+        click.echo(
+            f"{f.field:<32} {f.items:>8} {f.agreed:>7} {_figure(f.kappa):>7} {_figure(f.alpha):>7}"
+        )
+        if len(f.analysts) > 2:
+            for p in f.pairs:
+                click.echo(f"    {' / '.join(p.analysts)}: kappa {_figure(p.kappa)} on {p.items}")
+    if report.disagreements:
+        click.echo(f"\n{len(report.disagreements)} disagreements:")
+    for d in report.disagreements:
+        values = ", ".join(f"{a}={_rating(v)}" for a, v in d.values.items())
+        click.echo(f"  {d.article_id:>6} {d.field:<28} {values}   {d.title[:50]}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    help="stance, reliability, credibility or a flag name (repeatable).",
+)
+@click.pass_obj
+def agreement(obj, as_json: bool, fields: tuple[str, ...]) -> None:
+    """Agreement between analysts: Cohen's kappa for two, Krippendorff's alpha (nominal)
+    for more, per field; then the disagreements to adjudicate (filter the app to them)."""
+    report = store_agreement(obj.open_db(), fields or None, obj.config.taxonomy)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_report(report, show_all_fields=bool(fields))

@@ -1,0 +1,183 @@
+"""``triage export`` (decisions as CSV/JSON/JSONL) and ``triage audit`` (the event log)."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from store.articles import ArticleFilter, count_articles
+from store.export import FORMATS, export_audit, export_filter, write_export
+from tui.cli import EXIT_USAGE, fail
+
+_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def _format_for(fmt: str | None, output: str) -> str:
+    if fmt:
+        return fmt
+    return _SUFFIX_FORMATS.get(Path(output).suffix.lower(), "csv") if output != "-" else "csv"
+
+
+@contextmanager
+def open_output(output: str) -> Iterator[TextIO]:
+    """UTF-8 text with untranslated newlines (csv writes its own CRLF).
+
+    A file is written beside its final name and renamed when complete, so an
+    interrupted export never leaves a half file that looks whole.
+    """
+    if output == "-":
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            yield stream
+            stream.flush()
+        finally:
+            stream.detach()
+        return
+    target = Path(output)
+    partial = target.with_name(target.name + ".part")
+    try:
+        fh = partial.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        fail(f"{output}: cannot be written ({exc.strerror})", EXIT_USAGE)
+    try:
+        with fh:
+            yield fh
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@contextmanager
+def _progress(show: bool, total: int) -> Iterator[Callable[[int], None] | None]:
+    if not show:
+        yield None
+        return
+    with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+        done = 0
+
+        def advance(written: int) -> None:
+            nonlocal done
+            bar.update(written - done)
+            done = written
+
+        yield advance
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), help="Default: from the file name, else csv."
+)
+@click.option("-o", "--output", default="-", show_default=True, help="File to write; - for stdout.")
+@click.option("--with-text", is_flag=True, help="Include the article text (needed for merging).")
+@click.option(
+    "--with-translation", is_flag=True, help="Include the translation, paragraph by paragraph."
+)
+@click.option(
+    "--translation-lang",
+    "target_lang",
+    help="Language of the translation to include (default: config, en).",
+)
+@click.option("--bom", is_flag=True, help="Start CSV with a byte-order mark (for Excel).")
+@click.option("--status", help="new, done, skipped or escalated.")
+@click.option("--language", help="Article language, e.g. uk.")
+@click.option("--outlet", help="Publisher or cited outlet (key or name).")
+@click.option("--flag", help="Only decisions with this flag.")
+@click.option("--grade", help="Admiralty grade, e.g. B2, or one half (B or 2).")
+@click.option("--from", "date_from", help="Published on or after (YYYY[-MM[-DD]]).")
+@click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]]).")
+@click.option("--query", help="Full-text query over title, text and translation.")
+@click.option("--analyst", help="Only this analyst's decisions (and what they have not triaged).")
+@click.option("--disagreements", is_flag=True, help="Only articles analysts disagree on.")
+@click.pass_obj
+def export(
+    obj,
+    fmt: str | None,
+    output: str,
+    with_text: bool,
+    with_translation: bool,
+    target_lang: str | None,
+    bom: bool,
+    status: str | None,
+    language: str | None,
+    outlet: str | None,
+    flag: str | None,
+    grade: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    query: str | None,
+    analyst: str | None,
+    disagreements: bool,
+) -> None:
+    """Write decisions as CSV, JSON or JSONL: one record per article and analyst.
+
+    Articles nobody has triaged appear once, with status "new". The record is
+    described by store/schemas/export-record.schema.json.
+    """
+    fmt = _format_for(fmt, output)
+    if status and status not in obj.config.taxonomy.values("statuses"):
+        fail(f"unknown status {status!r}", EXIT_USAGE)
+    flt = ArticleFilter(
+        analyst=analyst,
+        status=status,
+        language=language,
+        outlet=outlet,
+        flag=flag,
+        grade=grade,
+        query=query,
+        published_from=date_from,
+        published_to=date_to,
+        disagreement=disagreements,
+    )
+    db = obj.open_db()
+    target_lang = target_lang or obj.config.section("translation").get("target") or "en"
+    # A bar only where someone watches it; the summary line is enough in logs.
+    show_progress = output != "-" and sys.stderr.isatty()
+    total = count_articles(db, export_filter(flt)) if show_progress else 0
+    try:
+        with open_output(output) as out, _progress(show_progress, total) as progress:
+            written = write_export(
+                db,
+                out,
+                fmt,
+                flt,
+                with_text=with_text,
+                with_translation=with_translation,
+                bom=bom,
+                progress=progress,
+                target_lang=target_lang,
+            )
+    except BrokenPipeError:
+        # The reader (head, less) closed the pipe: what it wanted was written.
+        sys.stderr.close()
+        return
+    if output != "-":
+        click.echo(f"exported {written:,} records to {output}", err=True)
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), help="Default: from the file name, else csv."
+)
+@click.option("-o", "--output", default="-", show_default=True, help="File to write; - for stdout.")
+@click.option("--analyst", help="Only this analyst's events.")
+@click.option("--since", help="Only events on or after this date or time (YYYY-MM-DD[THH:MM]).")
+@click.pass_obj
+def audit(obj, fmt: str | None, output: str, analyst: str | None, since: str | None) -> None:
+    """Export the audit log: who changed what, when (every decision, undo, merge, adjudication)."""
+    fmt = _format_for(fmt, output)
+    db = obj.open_db()
+    try:
+        with open_output(output) as out:
+            written = export_audit(db, out, fmt, analyst=analyst, since=since)
+    except BrokenPipeError:
+        sys.stderr.close()
+        return
+    if output != "-":
+        click.echo(f"exported {written:,} events to {output}", err=True)
