@@ -191,6 +191,13 @@ def _terms(text: str) -> list[str]:
 # --- filtered, paged lists -------------------------------------------------------------
 
 
+# A decision's flags as a set: the order flags were toggled in is not a disagreement.
+_SORTED_FLAGS = (
+    "(SELECT group_concat(value, char(31)) FROM "
+    "(SELECT value FROM json_each({side}.flags) ORDER BY value))"
+)
+
+
 @dataclass(frozen=True)
 class ArticleFilter:
     """Which articles a list shows. Decision fields refer to *analyst*'s decisions."""
@@ -260,7 +267,9 @@ class ArticleFilter:
                 where.append("d.credibility = ?")
                 params.append(digit)
         if self.published_from:
-            where.append("a.published >= ?")
+            # A partial date names a period: '2024' overlaps a range from '2024-03',
+            # so compare against the bound cut to the article's own precision.
+            where.append("a.published >= substr(?, 1, length(a.published))")
             params.append(self.published_from)
         if self.published_to:
             # '2024-03' must include '2024-03-31': compare against the prefix.
@@ -274,7 +283,8 @@ class ArticleFilter:
                 "EXISTS (SELECT 1 FROM decisions x JOIN decisions y ON x.article_id = y.article_id "
                 "AND x.analyst < y.analyst WHERE x.article_id = a.id AND x.status != 'new' AND y.status != 'new' "
                 "AND (x.stance IS NOT y.stance OR x.reliability IS NOT y.reliability "
-                "OR x.credibility IS NOT y.credibility OR x.flags != y.flags))"
+                "OR x.credibility IS NOT y.credibility OR "
+                f"{_SORTED_FLAGS.format(side='x')} IS NOT {_SORTED_FLAGS.format(side='y')}))"
             )
         for clause, clause_params in self.extra_where:
             where.append(clause)
@@ -396,10 +406,10 @@ def stats(
         "total": [("articles", db.execute("SELECT count(*) FROM articles").fetchone()[0])],
         "status": grouped("coalesce(d.status, 'new')"),
         "language": grouped("a.language"),
+        # One publisher per article (the first recorded), so the counts add up to the total.
         "outlet": grouped(
-            "coalesce(o.name, '(unknown)')",
-            "LEFT JOIN citations c ON c.article_id = a.id AND c.role = 'publisher' "
-            "LEFT JOIN outlets o ON o.key = c.outlet_key",
+            "coalesce((SELECT o.name FROM citations c JOIN outlets o ON o.key = c.outlet_key "
+            "WHERE c.article_id = a.id AND c.role = 'publisher' ORDER BY c.id LIMIT 1), '(unknown)')"
         ),
         "grade": grouped(
             "coalesce(nullif(coalesce(d.reliability, '') || coalesce(d.credibility, ''), ''), '(ungraded)')"
