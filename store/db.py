@@ -263,3 +263,17 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
     else:
         db.conn.execute("COMMIT")
+
+
+@migrations()
+def m101_ingest_simhash_bands(db: sqlite_utils.Database) -> None:
+    # The 64-bit simhash cut into four 16-bit bands: near-duplicate candidates are
+    # the articles sharing a band (store.ingest.simhash), found without a table scan.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS simhash_bands ("
+        " band INTEGER NOT NULL,"
+        " value INTEGER NOT NULL,"
+        " article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,"
+        " PRIMARY KEY (band, value, article_id)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS simhash_bands_article ON simhash_bands(article_id)")

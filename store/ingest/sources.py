@@ -1,0 +1,127 @@
+"""What the user named, as a stream of inputs: files, folders (walked lazily), URLs, stdin.
+
+Folders are walked one directory at a time so that 100,000 files never sit in
+memory as a list; counting them for the progress bar is a separate, cheap pass.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from store.ingest.decode import format_size
+
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+TEXT_SUFFIXES = frozenset({".txt", ".md"})
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf"})
+IMPORTABLE_SUFFIXES = HTML_SUFFIXES | TEXT_SUFFIXES | FEED_SUFFIXES
+SIDECAR_SUFFIX = ".translation.json"
+# Documentation that sits in folders of articles; still imported when named explicitly.
+NOT_ARTICLES_IN_FOLDERS = frozenset({"readme", "license", "licence", "changelog", "attribution"})
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Input:
+    display: str
+    """As the user named it (or the path found in a folder): what reports show."""
+    path: str | None = None
+    url: str | None = None
+    data: bytes | None = None
+    error: str | None = None
+    """Set when the input failed before it could be read (missing path, stdin too big)."""
+
+
+def is_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+def kind_hint(name: str) -> str | None:
+    """ "html", "text" or "feed" from a file name (``.gz`` looked through), else None."""
+    lowered = name.lower()
+    if lowered.endswith(".gz"):
+        lowered = lowered[:-3]
+    suffix = os.path.splitext(lowered)[1]
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in FEED_SUFFIXES:
+        return "feed"
+    return None
+
+
+def is_importable_name(name: str) -> bool:
+    """Whether a file found in a folder walk is imported (sidecars and hidden files are not)."""
+    if name.startswith(".") or name.lower().endswith(SIDECAR_SUFFIX):
+        return False
+    return kind_hint(name) is not None
+
+
+def walk_folder(root: str) -> Iterator[str]:
+    """Importable files under *root*, depth first, in name order, one directory at a time."""
+    try:
+        with os.scandir(root) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from walk_folder(entry.path)
+            elif (
+                entry.is_file()
+                and is_importable_name(entry.name)
+                and entry.name.split(".", 1)[0].lower() not in NOT_ARTICLES_IN_FOLDERS
+            ):
+                yield entry.path
+        except OSError:
+            continue
+
+
+def iter_inputs(sources: Iterable[str], max_bytes: int) -> Iterator[Input]:
+    for source in sources:
+        if source == STDIN:
+            yield _read_stdin(max_bytes)
+        elif is_url(source):
+            yield Input(display=source, url=source)
+        else:
+            path = Path(source)
+            if path.is_dir():
+                for found in walk_folder(str(path)):
+                    yield Input(display=found, path=os.path.abspath(found))
+            elif path.is_file():
+                if path.name.lower().endswith(SIDECAR_SUFFIX):
+                    yield Input(display=source, error="a translation sidecar, not an article")
+                else:
+                    yield Input(display=source, path=os.path.abspath(source))
+            elif path.exists():
+                yield Input(display=source, error="not a regular file")
+            else:
+                yield Input(display=source, error="no such file, folder or URL")
+
+
+def count_inputs(sources: Iterable[str]) -> int:
+    """How many inputs iter_inputs will yield (feeds count once)."""
+    total = 0
+    for source in sources:
+        if source != STDIN and not is_url(source) and os.path.isdir(source):
+            total += sum(1 for _ in walk_folder(source))
+        else:
+            total += 1
+    return total
+
+
+def _read_stdin(max_bytes: int) -> Input:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        return Input(display=STDIN, error="standard input is not readable")
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return Input(display=STDIN, error=f"over the {format_size(max_bytes)} size limit")
+    return Input(display=STDIN, data=data)
