@@ -330,7 +330,9 @@ def _replay(db: sqlite_utils.Database, analyst: str, *, reverse: bool) -> Change
         touched: list[int] = []
         for article_id, name, old, new in events:
             value = json.loads(old if reverse else new)
-            _write(
+            # Only what really changed counts: with no event written at all the step
+            # would leave no trace and the same group would be undone again and again.
+            wrote = _write(
                 db,
                 article_id,
                 analyst,
@@ -340,7 +342,7 @@ def _replay(db: sqlite_utils.Database, analyst: str, *, reverse: bool) -> Change
                 ref_group=target,
                 at=at,
             )
-            if article_id not in touched:
+            if wrote and article_id not in touched:
                 touched.append(article_id)
         if not touched:
             # Nothing differed (already at that state): still record the step so the stacks move on.
