@@ -1,0 +1,209 @@
+"""The read model for the app's reader: one article with all the reader shows beside it.
+
+One call gathers the article's paragraphs, its translation aligned paragraph by
+paragraph, its publisher and the outlets it cites (with character spans to
+highlight), the flags the detectors suggest with the analyst's verdict on each,
+and the analyst's decision. The UI renders this; it never queries tables itself.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field, replace
+
+import sqlite_utils
+
+from store.articles import article_paragraphs, get_article
+from store.text import strip_control
+from store.translations import TranslatedParagraph, get_translation
+from store.triage import Decision, get_decision
+
+
+@dataclass(frozen=True)
+class Outlet:
+    key: str
+    name: str
+    category: str | None = None
+    country: str | None = None
+
+    def describe(self) -> str:
+        """'RT: state-controlled, RU' (the hint the triage bar shows)."""
+        details = ", ".join(part for part in (self.category, self.country) if part)
+        return f"{self.name}: {details}" if details else self.name
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An outlet the text names, with where (paragraph, character span) it is named."""
+
+    outlet: Outlet
+    role: str
+    """'attributed' (the text attributes a claim to it) or 'mention'."""
+    paragraph_index: int | None
+    start: int | None
+    end: int | None
+    matched_text: str = ""
+    cue: str = ""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    flag: str
+    reason: str
+    outlet: Outlet | None
+    state: str
+    """'pending', 'accepted' (the flag is in the decision) or 'rejected'."""
+
+    def describe(self) -> str:
+        if self.outlet is not None and self.reason in ("cites", "publisher", "attributed"):
+            return f"{self.reason} {self.outlet.describe()}"
+        if self.outlet is not None:
+            return f"{self.reason} ({self.outlet.describe()})"
+        return self.reason
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    id: int
+    title: str
+    language: str
+    url: str
+    source: str
+    sitename: str
+    published: str
+    added_at: str
+    paragraphs: list[str]
+    target_lang: str
+    translation: list[TranslatedParagraph | None]
+    decision: Decision
+    publisher: Outlet | None = None
+    citations: list[Citation] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    @property
+    def providers(self) -> list[str]:
+        """Providers of the stored translation, most paragraphs first."""
+        counts: dict[str, int] = {}
+        for paragraph in self.translation:
+            if paragraph is not None:
+                counts[paragraph.provider] = counts.get(paragraph.provider, 0) + 1
+        return sorted(counts, key=lambda p: (-counts[p], p))
+
+    @property
+    def translated_count(self) -> int:
+        return sum(p is not None for p in self.translation)
+
+    @property
+    def pending_suggestions(self) -> list[Suggestion]:
+        return [s for s in self.suggestions if s.state == "pending"]
+
+    def citations_in(self, paragraph_index: int) -> list[Citation]:
+        return [c for c in self.citations if c.paragraph_index == paragraph_index]
+
+
+def load_article_view(
+    db: sqlite_utils.Database, article_id: int, analyst: str, target_lang: str = "en"
+) -> ArticleView | None:
+    """Everything the reader shows for one article, or None if it is not in the store."""
+    article = get_article(db, article_id)
+    if article is None:
+        return None
+    paragraphs = article_paragraphs(article)
+    decision = get_decision(db, article_id, analyst)
+    translation = get_translation(db, article_id, target_lang)
+    if len(translation) != len(paragraphs):
+        # paragraph_count and the text disagree only if the row was edited by hand.
+        translation = (translation + [None] * len(paragraphs))[: len(paragraphs)]
+    publisher, citations = _citations(db, article_id)
+    return ArticleView(
+        id=article_id,
+        title=strip_control(article.get("title") or ""),
+        language=article.get("language") or "und",
+        url=article.get("url") or article.get("final_url") or "",
+        source=article.get("source") or "",
+        sitename=strip_control(article.get("sitename") or article.get("hostname") or ""),
+        published=article.get("published") or "",
+        added_at=article.get("added_at") or "",
+        paragraphs=paragraphs,
+        target_lang=target_lang,
+        translation=translation,
+        decision=decision,
+        publisher=publisher,
+        citations=citations,
+        suggestions=_suggestions(db, article_id, decision),
+    )
+
+
+def _outlet(key: str, name: str | None, category: str | None, country: str | None) -> Outlet:
+    return Outlet(key, strip_control(name or key), category, country)
+
+
+def _citations(db: sqlite_utils.Database, article_id: int) -> tuple[Outlet | None, list[Citation]]:
+    publisher: Outlet | None = None
+    citations: list[Citation] = []
+    rows = db.execute(
+        "SELECT c.outlet_key, o.name, o.category, o.country, c.role, c.paragraph_index, "
+        "c.start, c.end, coalesce(c.matched_text, ''), coalesce(c.cue, '') "
+        "FROM citations c LEFT JOIN outlets o ON o.key = c.outlet_key "
+        "WHERE c.article_id = ? ORDER BY c.paragraph_index, c.start, c.id",
+        [article_id],
+    ).fetchall()
+    for key, name, category, country, role, index, start, end, matched, cue in rows:
+        outlet = _outlet(key, name, category, country)
+        if role == "publisher":
+            publisher = publisher or outlet
+            continue
+        citations.append(Citation(outlet, role, index, start, end, matched, cue))
+    return publisher, citations
+
+
+def with_decision(view: ArticleView, decision: Decision) -> ArticleView:
+    """The view after a committed decision change (suggestion states follow the decision)."""
+    return replace(
+        view,
+        decision=decision,
+        suggestions=[replace(s, state=_review_state(s.flag, decision)) for s in view.suggestions],
+    )
+
+
+def _review_state(flag: str, decision: Decision) -> str:
+    if flag in decision.rejected_suggestions:
+        return "rejected"
+    if flag in decision.flags:
+        return "accepted"
+    return "pending"
+
+
+def _suggestions(
+    db: sqlite_utils.Database, article_id: int, decision: Decision
+) -> list[Suggestion]:
+    rows = db.execute(
+        "SELECT s.flag, s.reason, s.outlet_key, o.name, o.category, o.country "
+        "FROM suggested_flags s LEFT JOIN outlets o ON o.key = s.outlet_key "
+        "WHERE s.article_id = ? ORDER BY s.flag, s.reason",
+        [article_id],
+    ).fetchall()
+    out = []
+    for flag, reason, key, name, category, country in rows:
+        outlet = _outlet(key, name, category, country) if key else None
+        out.append(Suggestion(flag, strip_control(reason), outlet, _review_state(flag, decision)))
+    return out
+
+
+_RTL_BIDI = {"R", "AL"}
+_LTR_BIDI = {"L"}
+
+
+def is_rtl(text: str) -> bool:
+    """True when the first strongly directional character is right-to-left (Arabic, Hebrew...).
+
+    The same rule as the Unicode bidi algorithm's paragraph level (P2), which is
+    how browsers pick a paragraph's direction for dir="auto".
+    """
+    for char in text:
+        direction = unicodedata.bidirectional(char)
+        if direction in _RTL_BIDI:
+            return True
+        if direction in _LTR_BIDI:
+            return False
+    return False

@@ -1,0 +1,342 @@
+"""The one table of the app's actions: keys, bindings, help and palette all come from here.
+
+Taxonomy keys are data: stance keys, the Admiralty letters and digits and the flag
+keys are generated from :class:`store.taxonomy.Taxonomy` (and so from the user's
+config). Some keys only mean something inside a *mode*: after ``g`` a letter sets
+source reliability and a digit information credibility; after ``f`` a flag key
+toggles that flag. The app's ``check_action`` enables an action only in its mode,
+so the footer shows exactly the keys that apply now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+from store.taxonomy import Taxonomy
+
+NORMAL = ""
+GRADE = "grade"
+FLAG = "flag"
+ANY_MODE = "*"
+MODE_PROMPTS = {
+    GRADE: "grade: reliability letter, then credibility digit (esc cancels)",
+    FLAG: "flag: press a flag key to toggle it (esc cancels)",
+}
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    """Stable binding id (users' keymaps refer to it)."""
+    keys: str
+    """Comma-separated Textual key names, e.g. "j,down"."""
+    action: str
+    """The Textual action string run by the key and by the palette."""
+    description: str
+    group: str
+    """Heading in the help screen."""
+    mode: str = NORMAL
+    """The mode in which the key applies; ANY_MODE for keys that always do."""
+    needs_article: bool = False
+    """Disabled (greyed in the footer) while no article is shown."""
+    footer: bool = True
+    footer_group: str | None = None
+    """Footer label under which several keys are shown together (e.g. "stance")."""
+    short: str = ""
+    """The footer's label, when the description is too long for it."""
+
+    @property
+    def key_display(self) -> str:
+        return ", ".join(display_key(k) for k in self.keys.split(","))
+
+
+_KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "down": "↓",
+    "up": "↑",
+    "escape": "esc",
+    "enter": "⏎",
+}
+
+
+def display_key(key: str) -> str:
+    key = key.strip()
+    return _KEY_NAMES.get(key, key)
+
+
+def _static_actions() -> list[ActionSpec]:
+    A = ActionSpec
+    return [
+        A("nav.next", "j,down", "next_article", "Next article", "Navigate", short="next"),
+        A("nav.previous", "k,up", "previous_article", "Previous article", "Navigate", short="prev"),
+        A(
+            "nav.next_untriaged",
+            "J",
+            "next_untriaged",
+            "Next untriaged article",
+            "Navigate",
+            short="untriaged",
+        ),
+        A("nav.first", "home", "first_article", "First article", "Navigate", footer=False),
+        A("nav.last", "end", "last_article", "Last article", "Navigate", footer=False),
+        A(
+            "nav.page_down",
+            "pagedown",
+            "page_down",
+            "Page down the queue",
+            "Navigate",
+            footer=False,
+        ),
+        A("nav.page_up", "pageup", "page_up", "Page up the queue", "Navigate", footer=False),
+        A(
+            "decide.done",
+            "d",
+            "mark_done",
+            "Done, next untriaged",
+            "Decide",
+            needs_article=True,
+            short="done",
+        ),
+        A(
+            "decide.skip",
+            "s",
+            "mark_status('skipped')",
+            "Skip, next untriaged",
+            "Decide",
+            needs_article=True,
+            footer=False,
+        ),
+        A(
+            "decide.escalate",
+            "e",
+            "mark_status('escalated')",
+            "Escalate, next untriaged",
+            "Decide",
+            needs_article=True,
+            footer=False,
+        ),
+        A(
+            "decide.reopen",
+            "r",
+            "mark_status('new')",
+            "Reopen (status new)",
+            "Decide",
+            needs_article=True,
+            footer=False,
+        ),
+        A(
+            "decide.grade",
+            "g",
+            "enter_mode('grade')",
+            "Grade…",
+            "Decide",
+            needs_article=True,
+            short="grade",
+        ),
+        A(
+            "decide.flags",
+            "f",
+            "enter_mode('flag')",
+            "Flag…",
+            "Decide",
+            needs_article=True,
+            short="flag",
+        ),
+        A(
+            "decide.accept",
+            "y",
+            "review_suggestion(True)",
+            "Accept suggestion",
+            "Decide",
+            needs_article=True,
+            short="accept",
+        ),
+        A(
+            "decide.reject",
+            "x",
+            "review_suggestion(False)",
+            "Reject suggestion",
+            "Decide",
+            needs_article=True,
+            footer=False,
+        ),
+        A("decide.notes", "n", "edit_notes", "Notes", "Decide", needs_article=True, short="notes"),
+        A("history.undo", "u", "undo", "Undo", "History", short="undo"),
+        A("history.redo", "U,ctrl+r", "redo", "Redo", "History", footer=False),
+        A(
+            "bulk.done",
+            "D",
+            "bulk_status('done')",
+            "Mark all in filter done…",
+            "Bulk",
+            footer=False,
+        ),
+        A(
+            "bulk.skip",
+            "S",
+            "bulk_status('skipped')",
+            "Mark all in filter skipped…",
+            "Bulk",
+            footer=False,
+        ),
+        A("find.search", "slash", "search", "Search", "Find", short="search"),
+        A("find.filter", "F", "filter", "Filter…", "Find", footer=False),
+        A("find.clear", "c", "clear_filter", "Clear search and filter", "Find", footer=False),
+        A(
+            "view.columns",
+            "v",
+            "cycle_columns",
+            "Columns: both/original/translation",
+            "View",
+            short="columns",
+        ),
+        A(
+            "view.refresh",
+            "ctrl+l,f5",
+            "refresh_store",
+            "Refresh from the store",
+            "View",
+            footer=False,
+        ),
+        A(
+            "translate.current",
+            "T",
+            "translate_current",
+            "Translate this article",
+            "Translate",
+            needs_article=True,
+            short="translate",
+        ),
+        A(
+            "translate.all",
+            "ctrl+t",
+            "translate_untranslated",
+            "Translate all untranslated in filter",
+            "Translate",
+            footer=False,
+        ),
+        A("translate.stop", "ctrl+x", "stop_work", "Stop translating", "Translate", footer=False),
+        A("file.export", "E", "export", "Export…", "File", footer=False),
+        A("app.help", "question_mark", "help", "Help", "App", short="help"),
+        A("app.quit", "q", "quit", "Quit", "App", short="quit"),
+        A(
+            "mode.cancel",
+            "escape",
+            "cancel_mode",
+            "Cancel",
+            "Decide",
+            mode=ANY_MODE,
+            footer=True,
+        ),
+    ]
+
+
+def taxonomy_actions(taxonomy: Taxonomy) -> list[ActionSpec]:
+    """Keys that pick a taxonomy value: stances (normal mode), grade and flag keys (in their modes)."""
+    out: list[ActionSpec] = []
+    for choice in taxonomy.stances:
+        if choice.key:
+            out.append(
+                ActionSpec(
+                    f"stance.{choice.value}",
+                    choice.key,
+                    f"set_stance({choice.value!r})",
+                    f"Stance: {choice.label}",
+                    "Stance",
+                    needs_article=True,
+                    footer_group="stance",
+                )
+            )
+    for choice in taxonomy.reliability:
+        if choice.key:
+            out.append(
+                ActionSpec(
+                    f"grade.reliability.{choice.value}",
+                    choice.key,
+                    f"set_reliability({choice.value!r})",
+                    f"Reliability {choice.value}: {choice.label}",
+                    "Grade (after g)",
+                    mode=GRADE,
+                    needs_article=True,
+                    footer_group="reliability",
+                )
+            )
+    for choice in taxonomy.credibility:
+        if choice.key:
+            out.append(
+                ActionSpec(
+                    f"grade.credibility.{choice.value}",
+                    choice.key,
+                    f"set_credibility({choice.value!r})",
+                    f"Credibility {choice.value}: {choice.label}",
+                    "Grade (after g)",
+                    mode=GRADE,
+                    needs_article=True,
+                    footer_group="credibility",
+                )
+            )
+    for choice in taxonomy.flags:
+        if choice.key:
+            out.append(
+                ActionSpec(
+                    f"flag.{choice.value}",
+                    choice.key,
+                    f"toggle_flag({choice.value!r})",
+                    f"Flag: {choice.label}",
+                    "Flags (after f)",
+                    mode=FLAG,
+                    needs_article=True,
+                    short=choice.label.lower(),
+                )
+            )
+    return out
+
+
+def build_actions(taxonomy: Taxonomy) -> list[ActionSpec]:
+    """The whole table: fixed actions with the stance keys beside "done", then the mode keys."""
+    fixed = _static_actions()
+    keyed = taxonomy_actions(taxonomy)
+    stances = [spec for spec in keyed if spec.mode == NORMAL]
+    after = next(i for i, spec in enumerate(fixed) if spec.id == "decide.done") + 1
+    return fixed[:after] + stances + fixed[after:] + [s for s in keyed if s.mode != NORMAL]
+
+
+def to_bindings(actions: Iterable[ActionSpec], namespace: str = "") -> list[Binding]:
+    """Bindings for *actions*; *namespace* (e.g. "app.") when they live on another node."""
+    groups: dict[str, Binding.Group] = {}
+    bindings = []
+    for spec in actions:
+        group = None
+        if spec.footer_group:
+            group = groups.setdefault(
+                spec.footer_group, Binding.Group(spec.footer_group, compact=True)
+            )
+        bindings.append(
+            Binding(
+                spec.keys,
+                namespace + spec.action,
+                spec.short or spec.description,
+                show=spec.footer,
+                id=spec.id,
+                tooltip=f"{spec.group}: {spec.description}",
+                group=group,
+            )
+        )
+    return bindings
+
+
+def action_name(action: str) -> str:
+    """'set_stance("critical")' -> 'set_stance'."""
+    return action.split("(", 1)[0]
+
+
+def help_sections(actions: Iterable[ActionSpec]) -> list[tuple[str, list[ActionSpec]]]:
+    """Actions grouped under their headings, in table order (for the help screen)."""
+    sections: dict[str, list[ActionSpec]] = {}
+    for spec in actions:
+        sections.setdefault(spec.group, []).append(spec)
+    return list(sections.items())

@@ -1,0 +1,675 @@
+"""The triage app: queue | original | translation, a triage bar, and the keys that apply now.
+
+Wiring only: widgets draw, ``store`` does the work. SQLite reads and long jobs run
+in thread workers, each on its own connection (:meth:`TriageApp.thread_db`), and
+report back with the Messages in :mod:`tui.messages`. A grading keystroke is a
+one-row transaction on the UI thread's connection: the screen shows the new value
+only after the commit has returned, so kill -9 never loses what was shown as saved.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import BindingsMap
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from store.articles import ArticleFilter
+from store.config import Config
+from store.db import open_db
+from store.reader import load_article_view, with_decision
+from store.triage import (
+    apply_changes,
+    bulk_apply,
+    get_decision,
+    next_untriaged,
+    redo,
+    review_suggestion,
+    toggle_flag,
+    undo,
+)
+from tui.actions import (
+    ANY_MODE,
+    FLAG,
+    GRADE,
+    MODE_PROMPTS,
+    NORMAL,
+    ActionSpec,
+    action_name,
+    build_actions,
+    to_bindings,
+)
+from tui.messages import (
+    ArticleLoaded,
+    ArticleMissing,
+    BulkApplied,
+    DecisionRecorded,
+    ExportWritten,
+    HistoryReplayed,
+    TranslationFinished,
+    TranslationProgress,
+    UntriagedFound,
+)
+from tui.screens.confirm import ConfirmDialog
+from tui.screens.export_dialog import ExportDialog, ExportRequest
+from tui.screens.filter import FilterDialog
+from tui.screens.help import HelpScreen
+from tui.screens.notes_editor import NotesEditor
+from tui.widgets.queue import ArticleQueue
+from tui.widgets.reader import COLUMN_CYCLE, Reader
+from tui.widgets.search_bar import SearchBar
+from tui.widgets.triage_bar import TriageBar
+
+STARTED_AT = time.perf_counter()
+EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
+"""Set to 1 and the app exits once the first article is on screen (start-up benchmark)."""
+
+
+class ActionCommands(Provider):
+    """Every action of the action table in the command palette, with its key."""
+
+    def _commands(self) -> list[tuple[str, ActionSpec]]:
+        app = self.app
+        assert isinstance(app, TriageApp)
+        return [
+            (f"{spec.description}  ({spec.key_display})", spec)
+            for spec in app.action_table
+            if app.palette_allows(spec)
+        ]
+
+    async def discover(self) -> Hits:
+        app = self.app
+        assert isinstance(app, TriageApp)
+        for title, spec in self._commands():
+            yield DiscoveryHit(title, partial(app.run_palette_action, spec), help=spec.group)
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        assert isinstance(app, TriageApp)
+        matcher = self.matcher(query)
+        for title, spec in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(app.run_palette_action, spec),
+                    text=title,
+                    help=spec.group,
+                )
+
+
+class TriageApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "article triage"
+    COMMANDS = App.COMMANDS | {ActionCommands}
+
+    mode: reactive[str] = reactive(NORMAL, bindings=True)
+    """'' normally; 'grade' after g (letter, then digit); 'flag' after f."""
+
+    def __init__(self, db_path: str | os.PathLike[str], analyst: str, config: Config | None = None):
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.analyst = analyst
+        self.config = config or Config()
+        self.taxonomy = self.config.taxonomy
+        self.target_lang = str(self.config.section("translation").get("target") or "en")
+        self.action_table = build_actions(self.taxonomy)
+        self._rules = {action_name(spec.action): spec for spec in self.action_table}
+        normal = [spec for spec in self.action_table if spec.mode == NORMAL]
+        for _key, binding in BindingsMap(to_bindings(normal)):
+            self._bindings._add_binding(binding)
+        self.filter = ArticleFilter(analyst=analyst)
+        self.view = None
+        self._threads = threading.local()
+        self._exit_after_first = os.environ.get(EXIT_AFTER_FIRST_ARTICLE_ENV) == "1"
+        # Migrations run once, here, before any worker opens its own connection.
+        self.ui_db = open_db(self.db_path)
+        self._threads.db = self.ui_db
+
+    def thread_db(self) -> sqlite_utils.Database:
+        """This thread's connection to the store (sqlite3 connections must not cross threads)."""
+        db = getattr(self._threads, "db", None)
+        if db is None:
+            db = self._threads.db = open_db(self.db_path, migrate=False)
+        return db
+
+    # --- layout -------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        """The main screen carries the mode keys (after g, after f, escape).
+
+        They sit one node before the app in the binding chain, so in a mode the
+        footer lists them first and together, and out of it they fall through to
+        the app's keys (d is "done" normally and reliability D after g).
+        """
+        screen = Screen(id="_default")
+        modal = [spec for spec in self.action_table if spec.mode != NORMAL]
+        for _key, binding in BindingsMap(to_bindings(modal, namespace="app.")):
+            screen._bindings._add_binding(binding)
+        return screen
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="queue-pane"):
+                yield Static("", id="queue-header", markup=False)
+                yield ArticleQueue(self.thread_db, self.filter, id="queue")
+            yield Reader(id="reader")
+        yield TriageBar(self.taxonomy, id="triage-bar")
+        yield SearchBar(id="search")
+        yield Footer()
+
+    @property
+    def queue(self) -> ArticleQueue:
+        return self.query_one("#queue", ArticleQueue)
+
+    @property
+    def reader(self) -> Reader:
+        return self.query_one("#reader", Reader)
+
+    @property
+    def triage_bar(self) -> TriageBar:
+        return self.query_one("#triage-bar", TriageBar)
+
+    def on_mount(self) -> None:
+        theme = self.config.theme
+        if theme:
+            if theme in self.available_themes:
+                self.theme = theme
+            else:
+                self.notify(f"unknown theme {theme!r} in the config", severity="warning")
+        self.query_one("#search", SearchBar).display = False
+        self.queue.focus()
+        self.queue.reload()
+        self.triage_bar.show(None)
+
+    def on_ready(self) -> None:
+        self.log(f"start-up: {(time.perf_counter() - STARTED_AT) * 1000:.0f} ms to first paint")
+
+    # --- which keys apply now -----------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        spec = self._rules.get(action)
+        if spec is None:
+            return True
+        if spec.mode == ANY_MODE:
+            return self.mode != NORMAL
+        if spec.mode != self.mode:
+            return False
+        if spec.needs_article and self.view is None:
+            return None
+        if action == "review_suggestion" and not self.view.pending_suggestions:
+            return False
+        fully_translated = self.view.translated_count == len(self.view.paragraphs)
+        return not (action == "translate_current" and fully_translated)
+
+    def palette_allows(self, spec: ActionSpec) -> bool:
+        return not (spec.needs_article and self.view is None) and spec.mode != ANY_MODE
+
+    async def run_palette_action(self, spec: ActionSpec) -> None:
+        """Run an action chosen in the palette as if its mode's prefix key had been typed."""
+        if spec.mode in (GRADE, FLAG):
+            self.mode = spec.mode
+        await self.run_action(spec.action)
+        if spec.mode == GRADE:
+            self.mode = NORMAL
+
+    def watch_mode(self, mode: str) -> None:
+        if self.is_mounted:
+            self.triage_bar.show(self.view, prompt=MODE_PROMPTS.get(mode, ""))
+
+    # --- navigation ---------------------------------------------------------------------
+
+    def action_next_article(self) -> None:
+        self.queue.move_cursor(self.queue.cursor + 1)
+
+    def action_previous_article(self) -> None:
+        self.queue.move_cursor(self.queue.cursor - 1)
+
+    def action_first_article(self) -> None:
+        self.queue.move_cursor(0)
+
+    def action_last_article(self) -> None:
+        self.queue.move_cursor(self.queue.total - 1)
+
+    def action_page_down(self) -> None:
+        self.queue.move_cursor(self.queue.cursor + max(1, self.queue.size.height - 1))
+
+    def action_page_up(self) -> None:
+        self.queue.move_cursor(self.queue.cursor - max(1, self.queue.size.height - 1))
+
+    def action_next_untriaged(self) -> None:
+        self._find_untriaged(self.view.id if self.view else 0)
+
+    @work(thread=True, exclusive=True, group="navigate", exit_on_error=False)
+    def _find_untriaged(self, after_id: int) -> None:
+        found = next_untriaged(self.thread_db(), self.analyst, after_id, self.filter)
+        self.post_message(UntriagedFound(found))
+
+    @on(UntriagedFound)
+    def _on_untriaged_found(self, message: UntriagedFound) -> None:
+        if message.article_id is None:
+            self.notify("Every article in this filter is triaged.")
+            self.queue.reload(select_id=self.view.id if self.view else None)
+        else:
+            self.queue.reload(select_id=message.article_id)
+
+    @on(ArticleQueue.Highlighted)
+    def _on_highlighted(self, message: ArticleQueue.Highlighted) -> None:
+        if self.mode != NORMAL:
+            self.mode = NORMAL
+        self._load_article(message.row.id)
+
+    @work(thread=True, exclusive=True, group="article", exit_on_error=False)
+    def _load_article(self, article_id: int) -> None:
+        view = load_article_view(self.thread_db(), article_id, self.analyst, self.target_lang)
+        if get_current_worker().is_cancelled:
+            return
+        if view is None:
+            self.post_message(ArticleMissing(article_id))
+        else:
+            self.post_message(ArticleLoaded(view))
+
+    @on(ArticleLoaded)
+    def _on_article_loaded(self, message: ArticleLoaded) -> None:
+        current = self.queue.current
+        if current is not None and current.id != message.view.id:
+            return  # the cursor moved on while this one was read
+        same_article = self.view is not None and self.view.id == message.view.id
+        self.view = message.view
+        self.reader.show(message.view, keep_scroll=same_article)
+        self.triage_bar.show(message.view)
+        self.refresh_bindings()
+        if self._exit_after_first:
+            self._exit_after_first = False
+            self.call_after_refresh(self.exit)
+
+    @on(ArticleMissing)
+    def _on_article_missing(self, message: ArticleMissing) -> None:
+        self.notify(f"Article {message.article_id} is no longer in the store.", severity="warning")
+        self.queue.reload()
+
+    @on(ArticleQueue.Counted)
+    def _on_counted(self, message: ArticleQueue.Counted) -> None:
+        header = f"{message.done:,} / {message.total:,} done"
+        summary = filter_summary(message.flt)
+        self.query_one("#queue-header", Static).update(
+            f"{header}\n{summary}" if summary else header
+        )
+        if message.total == 0:
+            self.view = None
+            self.reader.show_note(
+                "No article matches the search and filter (c clears them)."
+                if summary
+                else "The store is empty: import articles with `triage add PATH...`."
+            )
+            self.triage_bar.show(None)
+            self.refresh_bindings()
+
+    # --- decisions ----------------------------------------------------------------------
+
+    def _commit(
+        self, write: Callable[[sqlite_utils.Database, int], Any], changes: set[str]
+    ) -> None:
+        """Run one decision write for the current article, then show what the store holds."""
+        if self.view is None:
+            return
+        article_id = self.view.id
+        try:
+            write(self.ui_db, article_id)
+            decision = get_decision(self.ui_db, article_id, self.analyst)
+        except ValueError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        except sqlite3.OperationalError as exc:
+            self.notify(f"not saved: {exc}", severity="error", markup=False)
+            return
+        self.post_message(DecisionRecorded(decision, "status" in changes))
+
+    def _set(self, changes: dict[str, Any]) -> None:
+        self._commit(
+            lambda db, article_id: apply_changes(
+                db, [article_id], self.analyst, changes, self.taxonomy
+            ),
+            set(changes),
+        )
+
+    @on(DecisionRecorded)
+    def _on_decision_recorded(self, message: DecisionRecorded) -> None:
+        decision = message.decision
+        self.queue.update_row(decision)
+        if self.view is not None and self.view.id == decision.article_id:
+            self.view = with_decision(self.view, decision)
+            self.triage_bar.show(self.view)
+        if message.status_changed:
+            if decision.status == "new":
+                self.queue.reload(select_id=decision.article_id)
+            else:
+                self._find_untriaged(decision.article_id)
+
+    def action_set_stance(self, stance: str) -> None:
+        current = self.view.decision.stance if self.view else None
+        # The same key again clears the stance, so a slip is one key to take back.
+        self._set({"stance": None if current == stance else stance})
+
+    def action_enter_mode(self, mode: str) -> None:
+        self.mode = mode
+
+    def action_cancel_mode(self) -> None:
+        self.mode = NORMAL
+
+    def action_set_reliability(self, letter: str) -> None:
+        self._set({"reliability": letter})
+
+    def action_set_credibility(self, digit: str) -> None:
+        self.mode = NORMAL
+        self._set({"credibility": digit})
+
+    def action_toggle_flag(self, flag: str) -> None:
+        self.mode = NORMAL
+        self._commit(
+            lambda db, article_id: toggle_flag(db, article_id, self.analyst, flag, self.taxonomy),
+            {"flags"},
+        )
+
+    def action_mark_done(self) -> None:
+        self.action_mark_status("done")
+
+    def action_mark_status(self, status: str) -> None:
+        self._set({"status": status})
+
+    def action_review_suggestion(self, accept: bool) -> None:
+        if self.view is None:
+            return
+        pending = self.view.pending_suggestions
+        if not pending:
+            self.notify("No suggestion waiting for review.")
+            return
+        flag = pending[0].flag
+        self._commit(
+            lambda db, article_id: review_suggestion(db, article_id, self.analyst, flag, accept),
+            {"flags", "rejected_suggestions"},
+        )
+
+    def action_edit_notes(self) -> None:
+        if self.view is None:
+            return
+        article_id = self.view.id
+        title = f"Notes on #{article_id}: {self.view.title}"
+
+        def save(text: str | None) -> None:
+            if text is None or self.view is None or self.view.id != article_id:
+                return
+            if text != self.view.decision.notes:
+                self._set({"notes": text})
+
+        self.push_screen(NotesEditor(self.view.decision.notes, title), save)
+
+    # --- history and bulk ---------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        self._replay(redo_step=False)
+
+    def action_redo(self) -> None:
+        self._replay(redo_step=True)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def _replay(self, redo_step: bool) -> None:
+        db = self.thread_db()
+        change = redo(db, self.analyst) if redo_step else undo(db, self.analyst)
+        self.post_message(HistoryReplayed(change, redo_step))
+
+    @on(HistoryReplayed)
+    def _on_history_replayed(self, message: HistoryReplayed) -> None:
+        word = "redo" if message.redo else "undo"
+        change = message.change
+        if change is None:
+            self.notify(f"Nothing to {word}.")
+            return
+        touched = change.article_ids
+        self.notify(f"{word.capitalize()}: {len(touched):,} article(s) restored.")
+        self._after_store_change(touched[0] if len(touched) == 1 else None)
+
+    def _after_store_change(self, select_id: int | None = None) -> None:
+        """Re-read the queue and the article after a change that may touch many rows."""
+        self.queue.reload(select_id=select_id or (self.view.id if self.view else None))
+        if self.view is not None and (select_id is None or select_id == self.view.id):
+            self._load_article(self.view.id)
+
+    def action_bulk_status(self, status: str) -> None:
+        total = self.queue.total
+        if not total:
+            self.notify("The filter is empty.")
+            return
+        label = self.taxonomy.label("statuses", status).lower()
+        question = (
+            f"Mark all {total:,} articles in the current filter {label}?\n"
+            "One undo (u) takes it back."
+        )
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._bulk({"status": status})
+
+        self.push_screen(ConfirmDialog(question), answer)
+
+    @work(thread=True, exclusive=True, group="bulk", exit_on_error=False)
+    def _bulk(self, changes: dict[str, Any]) -> None:
+        change = bulk_apply(self.thread_db(), self.filter, self.analyst, changes, self.taxonomy)
+        self.post_message(BulkApplied(change, changes))
+
+    @on(BulkApplied)
+    def _on_bulk_applied(self, message: BulkApplied) -> None:
+        what = ", ".join(f"{k} {v}" for k, v in message.changes.items())
+        self.notify(f"{what}: {len(message.change.article_ids):,} article(s) changed (u undoes).")
+        self._after_store_change()
+
+    # --- search, filter, view -----------------------------------------------------------
+
+    def action_search(self) -> None:
+        bar = self.query_one("#search", SearchBar)
+        bar.value = self.filter.query or ""
+        bar.display = True
+        bar.focus()
+
+    @on(SearchBar.Submitted, "#search")
+    def _on_search_submitted(self, event: SearchBar.Submitted) -> None:
+        self._close_search()
+        self.apply_filter(replace(self.filter, query=event.value.strip() or None))
+
+    @on(SearchBar.Closed)
+    def _close_search(self) -> None:
+        bar = self.query_one("#search", SearchBar)
+        bar.display = False
+        self.queue.focus()
+
+    def apply_filter(self, flt: ArticleFilter) -> None:
+        self.filter = flt
+        self.queue.cursor = 0
+        self.queue.reload(flt)
+
+    def action_filter(self) -> None:
+        def chosen(flt: ArticleFilter | None) -> None:
+            if flt is not None:
+                self.apply_filter(flt)
+
+        self.push_screen(FilterDialog(self.filter, self.taxonomy), chosen)
+
+    def action_clear_filter(self) -> None:
+        self.apply_filter(ArticleFilter(analyst=self.analyst))
+
+    def action_cycle_columns(self) -> None:
+        current = COLUMN_CYCLE.index(self.reader.columns)
+        columns = COLUMN_CYCLE[(current + 1) % len(COLUMN_CYCLE)]
+        self.reader.set_columns(columns)
+        self.notify(f"Columns: {columns}", timeout=1.5)
+
+    def action_refresh_store(self) -> None:
+        self._after_store_change()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.action_table))
+
+    # --- translation --------------------------------------------------------------------
+
+    def action_translate_current(self) -> None:
+        if self.view is not None:
+            self._translate([self.view.id])
+
+    def action_translate_untranslated(self) -> None:
+        self._translate(None)
+
+    def action_stop_work(self) -> None:
+        stopped = self.workers.cancel_group(self, "translate")
+        if not stopped:
+            self.notify("Nothing is running.")
+
+    @work(thread=True, exclusive=True, group="translate", exit_on_error=False)
+    def _translate(self, article_ids: list[int] | None) -> None:
+        from store import translate  # deep_translator is heavy: only when asked
+
+        worker = get_current_worker()
+        db = self.thread_db()
+        settings = translate.settings_from_config(self.config, target=self.target_lang)
+        if article_ids is None:
+            article_ids = list(translate.untranslated_article_ids(db, settings.target, self.filter))
+        if not article_ids:
+            self.post_message(TranslationFinished((), "Nothing to translate in this filter."))
+            return
+
+        def progress(p: Any) -> None:
+            self.post_message(
+                TranslationProgress(
+                    p.done_articles, p.total_articles, p.requests_sent, p.from_cache
+                )
+            )
+
+        self.post_message(TranslationProgress(0, len(article_ids), 0, 0))
+        try:
+            report = translate.translate_articles(
+                db,
+                article_ids,
+                settings,
+                progress=progress,
+                should_stop=lambda: worker.is_cancelled,
+            )
+        except translate.ProviderUnreachable as exc:
+            self.post_message(TranslationFinished(tuple(article_ids), f"offline: {exc}"))
+            return
+        except ValueError as exc:
+            self.post_message(TranslationFinished((), f"cannot translate: {exc}"))
+            return
+        parts = [f"{report.translated} translated", f"{report.from_cache} from cache"]
+        if report.skipped:
+            parts.append(f"{report.skipped} already in {settings.target}")
+        if report.failed:
+            parts.append(f"{len(report.failed)} failed ({report.failed[0][1]})")
+        if report.interrupted:
+            parts.append("stopped")
+        self.post_message(
+            TranslationFinished(tuple(article_ids), "Translation: " + ", ".join(parts))
+        )
+
+    @on(TranslationProgress)
+    def _on_translation_progress(self, message: TranslationProgress) -> None:
+        self.triage_bar.show(
+            self.view,
+            activity=(
+                f"translating {message.done_articles:,}/{message.total_articles:,} articles · "
+                f"{message.requests_sent:,} requests · {message.from_cache:,} from cache "
+                "(ctrl+x stops)"
+            ),
+        )
+
+    @on(TranslationFinished)
+    def _on_translation_finished(self, message: TranslationFinished) -> None:
+        self.triage_bar.show(self.view, activity="")
+        failed = message.summary.startswith(("offline", "cannot"))
+        self.notify(message.summary, severity="error" if failed else "information", markup=False)
+        if message.article_ids:
+            self._after_store_change()
+
+    # --- export -------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        def chosen(request: ExportRequest | None) -> None:
+            if request is not None:
+                self._export(request)
+
+        self.push_screen(
+            ExportDialog(Path.cwd(), filter_summary(self.filter) or "everything"), chosen
+        )
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, request: ExportRequest) -> None:
+        from store.export import write_export
+
+        flt = self.filter if request.current_filter else ArticleFilter(analyst=self.analyst)
+        partial_path = request.path.with_name(request.path.name + ".part")
+        with partial_path.open("w", encoding="utf-8", newline="") as out:
+            count = write_export(
+                self.thread_db(),
+                out,
+                request.fmt,
+                flt,
+                with_text=request.with_text,
+                with_translation=request.with_translation,
+                target_lang=self.target_lang,
+            )
+        # Written aside then renamed: an interrupted export never leaves half a file.
+        partial_path.replace(request.path)
+        self.post_message(
+            ExportWritten(request.path, count, f"Exported {count:,} records to {request.path}")
+        )
+
+    @on(ExportWritten)
+    def _on_export_written(self, message: ExportWritten) -> None:
+        self.notify(message.summary, markup=False)
+
+    # --- errors -------------------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def _on_worker_state(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            text = "The store is busy (another process is writing); try again."
+        else:
+            text = f"{type(error).__name__}: {error}"
+        name = (event.worker.group or event.worker.name).replace("-", " ")
+        self.notify(f"{name} failed: {text}", severity="error", markup=False, timeout=8)
+
+
+def filter_summary(flt: ArticleFilter) -> str:
+    """The active search and filters in one line, e.g. 'status=new lang=uk "kazakh"'."""
+    parts = []
+    for name, label in (
+        ("status", "status"),
+        ("language", "lang"),
+        ("outlet", "outlet"),
+        ("flag", "flag"),
+        ("grade", "grade"),
+    ):
+        value = getattr(flt, name)
+        if value:
+            parts.append(f"{label}={value}")
+    if flt.query:
+        parts.append(f'"{flt.query}"')
+    return " ".join(parts)

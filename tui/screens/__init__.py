@@ -1,0 +1,1 @@
+"""Dialogs and overlay screens, one per module."""

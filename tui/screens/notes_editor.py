@@ -1,0 +1,43 @@
+"""The notes editor: a modal in which every letter types text and no app key fires."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, TextArea
+
+
+class NotesEditor(ModalScreen[str | None]):
+    """Returns the edited text (Esc or Ctrl-S save), or None when closed with Ctrl-Q unsaved."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "save", "Save and close", priority=True, id="notes.save"),
+        Binding("ctrl+s", "save", "Save and close", priority=True, id="notes.save_key"),
+        Binding("ctrl+q", "discard", "Discard changes", priority=True, id="notes.discard"),
+    ]
+
+    def __init__(self, text: str, title: str) -> None:
+        super().__init__()
+        self.original = text
+        self.heading = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="notes-dialog", classes="dialog"):
+            yield Label(self.heading, id="notes-title", markup=False)
+            yield TextArea(self.original, id="notes-text", soft_wrap=True)
+            yield Label("esc or ctrl+s saves · ctrl+q discards", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+    def action_discard(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,262 @@
+"""The queue of articles: a Line-API scroll view over SQLite pages (toolong's LogLines model).
+
+Its virtual height is the filtered count; each visible line asks for its row, and a
+missing page is read by a thread worker into a small LRU cache. Nothing here ever
+holds more than ``MAX_PAGES`` pages, whatever the size of the store, and no SQL
+runs on the UI thread.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+import sqlite_utils
+from rich.text import Text
+from textual import events, on, work
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store.articles import ArticleFilter, QueueRow, count_articles, page_articles, position_of
+from store.text import strip_control
+from store.triage import Decision
+
+PAGE_SIZE = 100
+MAX_PAGES = 40
+STATUS_MARKS = {"new": "·", "done": "✓", "skipped": "»", "escalated": "!"}
+
+
+class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
+    """The filtered list of articles; the cursor row is the article in the reader."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"queue--cursor", "queue--done", "queue--loading"}
+    DEFAULT_CSS = """
+    ArticleQueue {
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .queue--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+        & > .queue--done { color: $text-muted; }
+        & > .queue--loading { color: $text-disabled; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=False, repaint=False, init=False)
+    """Index of the highlighted row within the filtered list."""
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor rests on *row* (posted once the row has been read)."""
+
+        index: int
+        row: QueueRow
+
+    @dataclass
+    class Counted(Message):
+        """The filtered list was (re)counted: *done* of *total* rows have status done."""
+
+        total: int
+        done: int
+        flt: ArticleFilter
+
+    @dataclass
+    class _Reloaded(Message):
+        generation: int
+        total: int
+        done: int
+        position: int
+        first_page: tuple[int, list[QueueRow]] | None
+
+    @dataclass
+    class _PageLoaded(Message):
+        generation: int
+        page: int
+        rows: list[QueueRow]
+
+    def __init__(
+        self,
+        connect: Callable[[], sqlite_utils.Database],
+        flt: ArticleFilter,
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self._connect = connect
+        self.filter = flt
+        self.total = 0
+        self.done = 0
+        self._generation = 0
+        self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
+        self._pending: set[int] = set()
+        self._announced: int | None = None
+        """Article id last posted in Highlighted (so a refetch does not reload the reader)."""
+
+    # --- loading -----------------------------------------------------------------------
+
+    def reload(self, flt: ArticleFilter | None = None, *, select_id: int | None = None) -> None:
+        """Re-count and re-read the list (a new filter, or rows changed in the store).
+
+        With *select_id* the cursor moves to that article; otherwise it stays at its
+        index (clamped), so a refresh does not lose the analyst's place.
+        """
+        if flt is not None:
+            self.filter = flt
+            self._announced = None
+        self._generation += 1
+        self._reload_worker(self._generation, self.filter, select_id, self.cursor)
+
+    @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
+    def _reload_worker(
+        self, generation: int, flt: ArticleFilter, select_id: int | None, cursor: int
+    ) -> None:
+        db = self._connect()
+        total = count_articles(db, flt)
+        done = (
+            count_articles(db, replace(flt, status="done")) if flt.status in (None, "done") else 0
+        )
+        position = position_of(db, flt, select_id) if select_id is not None else None
+        target = position if position is not None else min(cursor, max(total - 1, 0))
+        # Reading the cursor's page here saves a round trip before the first article shows.
+        page = target // PAGE_SIZE
+        first_page = (page, page_articles(db, flt, page * PAGE_SIZE, PAGE_SIZE)) if total else None
+        self.post_message(self._Reloaded(generation, total, done, target, first_page))
+
+    @on(_Reloaded)
+    def _on_reloaded(self, message: _Reloaded) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self._pages.clear()
+        self._pending.clear()
+        if message.first_page is not None:
+            self._store_page(*message.first_page)
+        self.total = message.total
+        self.done = message.done
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
+        self.post_message(self.Counted(self.total, self.done, self.filter))
+        self._set_cursor(message.position, force=True)
+        self.refresh()
+
+    def _request_page(self, page: int) -> None:
+        if page in self._pending or page in self._pages:
+            return
+        self._pending.add(page)
+        self._page_worker(self._generation, self.filter, page)
+
+    @work(thread=True, group="queue-pages", exit_on_error=False)
+    def _page_worker(self, generation: int, flt: ArticleFilter, page: int) -> None:
+        rows = page_articles(self._connect(), flt, page * PAGE_SIZE, PAGE_SIZE)
+        self.post_message(self._PageLoaded(generation, page, rows))
+
+    @on(_PageLoaded)
+    def _on_page_loaded(self, message: _PageLoaded) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self._pending.discard(message.page)
+        self._store_page(message.page, message.rows)
+        self.refresh()
+        if self.cursor // PAGE_SIZE == message.page:
+            self._announce()
+
+    def _store_page(self, page: int, rows: list[QueueRow]) -> None:
+        self._pages[page] = rows
+        self._pages.move_to_end(page)
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+
+    def row_at(self, index: int) -> QueueRow | None:
+        """The row if its page is cached; otherwise ask for the page and return None."""
+        if not 0 <= index < self.total:
+            return None
+        page, offset = divmod(index, PAGE_SIZE)
+        rows = self._pages.get(page)
+        if rows is None:
+            self._request_page(page)
+            return None
+        self._pages.move_to_end(page)
+        return rows[offset] if offset < len(rows) else None
+
+    @property
+    def current(self) -> QueueRow | None:
+        return self.row_at(self.cursor)
+
+    def update_row(self, decision: Decision) -> None:
+        """Show a committed decision in the cached row without reading the page again."""
+        for rows in self._pages.values():
+            for i, row in enumerate(rows):
+                if row.id == decision.article_id:
+                    rows[i] = replace(
+                        row,
+                        status=decision.status,
+                        stance=decision.stance,
+                        reliability=decision.reliability,
+                        credibility=decision.credibility,
+                        flags=decision.flags,
+                    )
+                    self.refresh()
+                    return
+
+    # --- cursor --------------------------------------------------------------------------
+
+    def move_cursor(self, index: int) -> None:
+        if self.total:
+            self._set_cursor(max(0, min(index, self.total - 1)))
+
+    def _set_cursor(self, index: int, *, force: bool = False) -> None:
+        old = self.cursor
+        self.cursor = index
+        if old != index:
+            self.refresh_line(old)
+        self.refresh_line(index)
+        self.scroll_to_region(Region(0, index, 1, 1), animate=False, force=True, immediate=True)
+        if force:
+            self._announced = None
+        self._announce()
+
+    def _announce(self) -> None:
+        row = self.row_at(self.cursor)
+        if row is not None and row.id != self._announced:
+            self._announced = row.id
+            self.post_message(self.Highlighted(self.cursor, row))
+
+    def on_click(self, event: events.Click) -> None:
+        self.focus()
+        self.move_cursor(self.scroll_offset.y + event.y)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
+
+    # --- drawing -------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = self.scroll_offset.y + y
+        base = self.rich_style
+        if index >= self.total:
+            return Strip.blank(width, base)
+        row = self.row_at(index)
+        if row is None:
+            text = Text("  …", style=self.get_component_rich_style("queue--loading"))
+        else:
+            text = format_row(row)
+            if row.status != "new":
+                text.stylize(self.get_component_rich_style("queue--done"))
+        if index == self.cursor:
+            text.stylize(self.get_component_rich_style("queue--cursor"))
+        text.truncate(width, overflow="ellipsis", pad=True)
+        segments = list(text.render(self.app.console, end=""))
+        return Strip(segments, width).apply_style(base).crop_extend(0, width, base)
+
+
+def format_row(row: QueueRow) -> Text:
+    """One queue line: status mark, grade, language, translated mark, title."""
+    mark = STATUS_MARKS.get(row.status, "?")
+    grade = f"{row.reliability or '-'}{row.credibility or '-'}"
+    translated = "≈" if row.translated else " "
+    title = " ".join(strip_control(row.title or "").split()) or f"(article {row.id})"
+    return Text.assemble(f"{mark} {grade} {row.language[:3]:<3}{translated} ", title)

@@ -1,0 +1,84 @@
+"""The triage bar: the current decision, the publisher hint, the suggestions and the mode prompt.
+
+It only ever shows a decision the store has returned after the commit.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from store.reader import ArticleView
+from store.taxonomy import Taxonomy
+from store.text import strip_control
+
+
+class TriageBar(Static):
+    def __init__(self, taxonomy: Taxonomy, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.taxonomy = taxonomy
+        self.view: ArticleView | None = None
+        self.prompt = ""
+        self.activity = ""
+
+    def show(
+        self,
+        view: ArticleView | None,
+        *,
+        prompt: str | None = None,
+        activity: str | None = None,
+    ) -> None:
+        self.view = view
+        if prompt is not None:
+            self.prompt = prompt
+        if activity is not None:
+            self.activity = activity
+        self.update(render_bar(view, self.taxonomy, self.prompt, self.activity))
+
+
+def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activity: str) -> Text:
+    lines: list[Text] = []
+    if view is None:
+        lines.append(Text("no article", style="dim"))
+    else:
+        d = view.decision
+        grade = d.grade or "--"
+        grade_hint = f"  (publisher {view.publisher.describe()})" if view.publisher else ""
+        flags = ", ".join(taxonomy.label("flags", f) for f in d.flags) or "none"
+        lines.append(
+            Text.assemble(
+                ("Status ", "dim"),
+                (taxonomy.label("statuses", d.status), "bold"),
+                ("   Stance ", "dim"),
+                (taxonomy.label("stances", d.stance) or "--", "bold"),
+                ("   Grade ", "dim"),
+                (grade, "bold"),
+                (grade_hint, "italic"),
+                ("   Flags ", "dim"),
+                (flags, "bold"),
+                ("   Notes ", "dim"),
+                ("yes" if d.notes else "--", "bold"),
+            )
+        )
+        pending = view.pending_suggestions
+        if pending:
+            first = pending[0]
+            more = f"  (+{len(pending) - 1} more)" if len(pending) > 1 else ""
+            lines.append(
+                Text.assemble(
+                    ("Suggests ", "dim"),
+                    (taxonomy.label("flags", first.flag), "bold"),
+                    ": ",
+                    strip_control(first.describe()),
+                    ("  y accept · x reject", "dim"),
+                    more,
+                )
+            )
+        elif view.suggestions:
+            reviewed = ", ".join(f"{s.flag} {s.state}" for s in view.suggestions)
+            lines.append(Text.assemble(("Suggestions reviewed: ", "dim"), reviewed))
+    if prompt:
+        lines.append(Text(prompt, style="bold reverse"))
+    if activity:
+        lines.append(Text(activity, style="italic"))
+    return Text("\n").join(lines)
