@@ -197,3 +197,29 @@ def test_feed_entries_are_offline_multisentence_and_dated():
         assert item.findtext("link").startswith("https://example.org/")
         assert parsedate_to_datetime(item.findtext("pubDate")).year == 2023
         assert len(re.findall(r"[.。]", item.findtext("description"))) >= 3
+
+
+def test_importing_the_folder_gives_every_sample_its_translation(db):
+    """The README's first command: every sample imports and reads side by side."""
+    from store.ingest import ImportOptions, import_sources
+
+    report = import_sources(db, [str(SAMPLES)], ImportOptions(workers=1))
+    assert (report.failed, report.duplicates, report.near_duplicates) == (0, 0, 0), report.failures
+    feed = next(p for p in sources() if p.suffix == ".xml")
+    assert report.imported == len(sources()) - 1 + len(feed_items(feed))
+
+    rows = db.execute(
+        """SELECT a.source, a.language, a.paragraph_count, count(t.paragraph_index)
+           FROM articles a LEFT JOIN translations t
+             ON t.article_id = a.id AND t.target_lang = 'en' AND t.provider = 'sample'
+           GROUP BY a.id"""
+    ).fetchall()
+    untranslated = {
+        Path(source).name: (language, total, translated)
+        for source, language, total, translated in rows
+        if translated != (0 if language == "en" else total)
+    }
+    assert untranslated == {}
+    assert sorted(language for _, language, _, _ in rows) == sorted(
+        ["uk", "de", "ru", "kk", "en", "de", "zh", "uk", "kk"]
+    )
