@@ -1,0 +1,188 @@
+"""Agreement between analysts (Cohen's kappa, Krippendorff's alpha) and adjudication."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from store.agreement import adjudicate, agreement, cohen_kappa, krippendorff_alpha
+from store.articles import ArticleFilter, count_articles, insert_article
+from store.triage import apply_changes, get_decision
+from tui.cli import cli
+
+# --- textbook values --------------------------------------------------------------------------
+
+
+def test_cohen_kappa_textbook_example():
+    # Wikipedia "Cohen's kappa": 50 proposals, yes/yes 20, yes/no 5, no/yes 10, no/no 15.
+    pairs = [("y", "y")] * 20 + [("y", "n")] * 5 + [("n", "y")] * 10 + [("n", "n")] * 15
+    assert cohen_kappa(pairs) == pytest.approx(0.4)
+
+
+def test_cohen_kappa_perfect_and_undefined():
+    assert cohen_kappa([("a", "a"), ("b", "b")]) == pytest.approx(1.0)
+    assert cohen_kappa([("a", "b"), ("b", "a")]) == pytest.approx(-1.0)
+    assert cohen_kappa([("a", "a"), ("a", "a")]) is None  # chance agreement is total
+    assert cohen_kappa([]) is None
+
+
+def test_krippendorff_alpha_nominal_with_missing_data():
+    # Krippendorff (2011), "Computing Krippendorff's alpha-reliability": 4 observers,
+    # 12 units, missing values; nominal alpha = 0.743.
+    a = [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None]
+    b = [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3]
+    c = [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None]
+    d = [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None]
+    units = [[v for v in unit if v is not None] for unit in zip(a, b, c, d, strict=True)]
+    assert krippendorff_alpha(units) == pytest.approx(0.743, abs=5e-4)
+
+
+def test_krippendorff_alpha_two_observers_binary():
+    # Same source, the binary example for two observers: alpha = 0.095.
+    a = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0]
+    b = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]
+    assert krippendorff_alpha(zip(a, b, strict=True)) == pytest.approx(0.095, abs=5e-4)
+
+
+def test_krippendorff_alpha_without_variation_is_undefined():
+    assert krippendorff_alpha([["x", "x"], ["x", "x", "x"]]) is None
+    assert krippendorff_alpha([["x"]]) is None
+
+
+# --- over the store -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def graded(db):
+    """Four articles graded by two analysts (plus one by a third), one untriaged by ivan."""
+    ids = [insert_article(db, [f"article {i}"], title=f"Article {i}") for i in range(5)]
+    olena = [
+        ("critical", "B", "2", ["single-source"]),
+        ("neutral", "B", "3", []),
+        ("critical", "C", "2", ["state-media-sourcing"]),
+        ("mixed", "A", "1", []),
+    ]
+    ivan = [
+        ("critical", "B", "2", ["single-source"]),
+        ("neutral", "C", "3", []),
+        ("supportive", "C", "2", []),
+        ("mixed", "A", None, []),
+    ]
+    for analyst, rows in (("olena", olena), ("ivan", ivan)):
+        for article_id, (stance, rel, cred, flags) in zip(ids, rows, strict=False):
+            changes = {"status": "done", "stance": stance, "reliability": rel, "flags": flags}
+            if cred:
+                changes["credibility"] = cred
+            apply_changes(db, [article_id], analyst, changes)
+    apply_changes(db, [ids[4]], "olena", {"status": "done", "stance": "critical"})
+    apply_changes(db, [ids[4]], "ivan", {"stance": "neutral"})  # not triaged: status still new
+    return ids
+
+
+def _field(report, name):
+    return next(f for f in report.fields if f.field == name)
+
+
+def test_agreement_per_field_for_two_analysts(db, graded):
+    report = agreement(db)
+    assert report.analysts == ["ivan", "olena"]
+    stance = _field(report, "stance")
+    assert (stance.items, stance.agreed) == (4, 3)
+    expected = cohen_kappa(
+        [
+            ("critical", "critical"),
+            ("neutral", "neutral"),
+            ("supportive", "critical"),
+            ("mixed", "mixed"),
+        ]
+    )
+    assert stance.kappa == pytest.approx(expected)
+    assert stance.alpha == pytest.approx(
+        krippendorff_alpha(
+            [
+                ["critical", "critical"],
+                ["neutral", "neutral"],
+                ["supportive", "critical"],
+                ["mixed", "mixed"],
+            ]
+        )
+    )
+    credibility = _field(report, "credibility")
+    assert credibility.items == 3  # ivan left article 3 without credibility
+    assert credibility.kappa == pytest.approx(1.0)
+    sms = _field(report, "flag:state-media-sourcing")
+    assert (sms.items, sms.agreed) == (4, 3)
+    assert _field(report, "flag:single-source").kappa == pytest.approx(1.0)
+
+
+def test_disagreements_are_listed_per_article_and_field(db, graded):
+    report = agreement(db)
+    listed = {(d.article_id, d.field): d.values for d in report.disagreements}
+    assert listed == {
+        (graded[1], "reliability"): {"ivan": "C", "olena": "B"},
+        (graded[2], "stance"): {"ivan": "supportive", "olena": "critical"},
+        (graded[2], "flag:state-media-sourcing"): {"ivan": False, "olena": True},
+    }
+    assert report.disagreements[0].title == "Article 1"
+    # The app's disagreement filter selects these articles, and also article 3, where
+    # only one analyst gave a credibility (the lead may want to grade that too).
+    disputed = ArticleFilter(disagreement=True)
+    assert count_articles(db, disputed) == 3
+
+
+def test_three_analysts_get_alpha_and_pairwise_kappa(db, graded):
+    apply_changes(db, [graded[0]], "zara", {"status": "done", "stance": "neutral"})
+    apply_changes(db, [graded[2]], "zara", {"status": "done", "stance": "critical"})
+    stance = _field(agreement(db, ["stance"]), "stance")
+    assert stance.analysts == ["ivan", "olena", "zara"]
+    assert stance.kappa is None  # only defined for two
+    assert [p.analysts for p in stance.pairs] == [
+        ("ivan", "olena"),
+        ("ivan", "zara"),
+        ("olena", "zara"),
+    ]
+    units = [
+        ["critical", "critical", "neutral"],
+        ["neutral", "neutral"],
+        ["supportive", "critical", "critical"],
+        ["mixed", "mixed"],
+    ]
+    assert stance.alpha == pytest.approx(krippendorff_alpha(units))
+
+
+def test_fields_can_be_chosen_by_flag_name(db, graded):
+    report = agreement(db, ["single-source", "reliability"])
+    assert [f.field for f in report.fields] == ["reliability", "flag:single-source"]
+
+
+def test_adjudication_records_the_ruling_and_leaves_the_statistics(db, graded):
+    before = agreement(db)
+    decision = adjudicate(
+        db, graded[2], "lead", {"stance": "critical", "flags": ["state-media-sourcing"]}
+    )
+    assert decision.adjudicated and decision.status == "done" and decision.stance == "critical"
+    events = db.execute(
+        "SELECT action, field FROM events WHERE analyst = 'lead' ORDER BY id"
+    ).fetchall()
+    assert {a for a, _ in events} == {"adjudicate"}
+    assert {f for _, f in events} >= {"stance", "adjudicated", "status"}
+    assert get_decision(db, graded[2], "olena").stance == "critical"  # the raters' are kept
+    assert agreement(db).as_dict()["fields"] == before.as_dict()["fields"]
+    with pytest.raises(KeyError):
+        adjudicate(db, 999, "lead", {"stance": "critical"})
+    with pytest.raises(ValueError):
+        adjudicate(db, graded[2], "lead", {"stance": "angry"})
+
+
+def test_cli_agreement(db, db_path, graded):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(db_path), "agreement", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {f["field"] for f in data["fields"]} >= {"stance", "flag:single-source"}
+    assert len(data["disagreements"]) == 3
+    text = runner.invoke(cli, ["--db", str(db_path), "agreement", "--field", "stance"])
+    assert text.exit_code == 0
+    assert "stance" in text.stdout and "ivan=supportive, olena=critical" in text.stdout
