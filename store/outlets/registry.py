@@ -1,0 +1,389 @@
+"""The outlet registry: the built-in data file plus the analyst's own file on top.
+
+The built-in registry ships inside the package (``data/outlets.toml``). A user file
+(TOML in the same shape, or CSV with one row per outlet and lists joined by "|")
+overrides it outlet by outlet: an entry whose key is already known replaces the
+fields it gives and keeps the others; a new key adds an outlet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from store.outlets.matcher import AliasMatcher
+
+CATEGORIES: dict[str, str] = {
+    "state-controlled": "state-controlled",
+    "captured-public": "captured public media",
+    "captured-private": "captured private media",
+    "state-funded-independent": "state-funded but editorially independent",
+    "independent-public": "independent public media",
+    "non-state": "non-state",
+    "proxy": "proxy site of a state",
+    "government": "official government source",
+}
+"""Category slug -> how the app words it. State Media Monitor typology plus proxy and government."""
+
+STATE_MEDIA_CATEGORIES = frozenset(
+    {"state-controlled", "captured-public", "captured-private", "proxy"}
+)
+"""Categories whose sourcing earns the state-media-sourcing suggestion."""
+
+_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LIST_SEPARATOR = "|"
+USER_FILE_NAME = "outlets.toml"
+APP_NAME = "article-triage"
+
+
+class RegistryError(Exception):
+    """A registry file cannot be used; the message says which file and why, in one line."""
+
+
+@dataclass(frozen=True)
+class Designation:
+    name: str
+    date: str | None = None
+    source: str | None = None
+
+    def label(self) -> str:
+        return f"{self.name} {self.date[:4]}" if self.date else self.name
+
+
+@dataclass(frozen=True)
+class Outlet:
+    key: str
+    name: str
+    country: str | None = None
+    category: str | None = None
+    parent: str | None = None
+    aliases: tuple[str, ...] = ()
+    strict_aliases: tuple[str, ...] = ()
+    """Aliases that are also ordinary words: they count only quoted or beside a cue."""
+    source_aliases: tuple[str, ...] = ()
+    """Aliases that name a publishing channel ("the prime minister's website"): always attributions."""
+    exclude_before: tuple[str, ...] = ()
+    exclude_after: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    designations: tuple[Designation, ...] = ()
+    sources: tuple[str, ...] = ()
+    notes: str = ""
+    origin: str = "builtin"
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES.get(self.category or "", self.category or "category unknown")
+
+    def describe(self) -> str:
+        """'RIA Novosti: state-controlled, RU' — how suggestions and the reader name it."""
+        details = ", ".join(x for x in (self.category_label, self.country) if x)
+        return f"{self.name}: {details}" if details else self.name
+
+    @property
+    def is_state_media(self) -> bool:
+        return self.category in STATE_MEDIA_CATEGORIES
+
+    def row(self) -> dict[str, Any]:
+        """The outlet as a row of the store's ``outlets`` table."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "country": self.country,
+            "category": self.category,
+            "designations": json.dumps(
+                [{"name": d.name, "date": d.date, "source": d.source} for d in self.designations],
+                ensure_ascii=False,
+            ),
+            "domains": json.dumps(list(self.domains), ensure_ascii=False),
+            "aliases": json.dumps(list(self.aliases), ensure_ascii=False),
+            "origin": self.origin,
+        }
+
+
+_LIST_FIELDS = (
+    "aliases",
+    "strict_aliases",
+    "source_aliases",
+    "exclude_before",
+    "exclude_after",
+    "domains",
+    "sources",
+)
+_TEXT_FIELDS = ("name", "country", "category", "parent", "notes")
+OUTLET_FIELDS = ("key", *_TEXT_FIELDS, *_LIST_FIELDS, "designations")
+
+
+class Registry:
+    """Outlets by key, with the domain index and the compiled alias matcher built once."""
+
+    def __init__(self, outlets: Iterable[Outlet]):
+        self.outlets: dict[str, Outlet] = {o.key: o for o in outlets}
+
+    def __iter__(self) -> Iterator[Outlet]:
+        return iter(self.outlets.values())
+
+    def __len__(self) -> int:
+        return len(self.outlets)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.outlets
+
+    def get(self, key: str) -> Outlet | None:
+        return self.outlets.get(key)
+
+    @cached_property
+    def domain_index(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(domain -> key, covering subdomains; exact host -> key, from ``full:`` entries)."""
+        from store.outlets.domains import normalise_host
+
+        suffixes: dict[str, str] = {}
+        exact: dict[str, str] = {}
+        for outlet in self:
+            for domain in outlet.domains:
+                target = exact if domain.startswith("full:") else suffixes
+                host = normalise_host(domain.removeprefix("full:"))
+                if host:
+                    # A user outlet listed later wins over a built-in one for the same domain.
+                    target[host] = outlet.key
+        return suffixes, exact
+
+    @cached_property
+    def matcher(self) -> AliasMatcher:
+        from store.outlets.matcher import AliasMatcher
+
+        return AliasMatcher(self)
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def _as_list(value: Any, where: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(LIST_SEPARATOR) if v.strip())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(v.strip() for v in value if v.strip())
+    raise RegistryError(f"{where}: expected a list of strings")
+
+
+def _designations(value: Any, where: str) -> tuple[Designation, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):  # CSV: "EU broadcast ban@2022-03-02|US foreign mission@2024-09-13"
+        out = []
+        for part in value.split(LIST_SEPARATOR):
+            name, _, date = part.strip().partition("@")
+            if name.strip():
+                out.append(Designation(name.strip(), date.strip() or None))
+        return tuple(out)
+    if isinstance(value, list):
+        out = []
+        for item in value:
+            if isinstance(item, str):
+                out.append(Designation(item))
+            elif isinstance(item, dict) and isinstance(item.get("name"), str):
+                date, source = item.get("date"), item.get("source")
+                out.append(Designation(item["name"], str(date) if date else None, source or None))
+            else:
+                raise RegistryError(f"{where}: a designation needs a name")
+        return tuple(out)
+    raise RegistryError(f"{where}: designations must be a list")
+
+
+def outlet_fields(entry: dict[str, Any], where: str) -> dict[str, Any]:
+    """The fields an entry gives, checked and converted; unknown fields are an error."""
+    unknown = set(entry) - set(OUTLET_FIELDS)
+    if unknown:
+        raise RegistryError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    key = entry.get("key")
+    if not isinstance(key, str) or not _KEY_RE.match(key):
+        raise RegistryError(
+            f"{where}: key must be a lowercase slug like 'ria-novosti', got {key!r}"
+        )
+    out: dict[str, Any] = {"key": key}
+    for name in _TEXT_FIELDS:
+        if name in entry and entry[name] not in (None, ""):
+            if not isinstance(entry[name], str):
+                raise RegistryError(f"{where} ({key}): {name} must be text")
+            out[name] = entry[name].strip()
+    if "category" in out and out["category"] not in CATEGORIES:
+        raise RegistryError(
+            f"{where} ({key}): unknown category {out['category']!r} "
+            f"(one of {', '.join(CATEGORIES)})"
+        )
+    for name in _LIST_FIELDS:
+        if name in entry:
+            out[name] = _as_list(entry[name], f"{where} ({key}).{name}")
+    if "designations" in entry:
+        out["designations"] = _designations(entry["designations"], f"{where} ({key})")
+    for pattern in (*out.get("exclude_before", ()), *out.get("exclude_after", ())):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise RegistryError(f"{where} ({key}): bad exclude pattern {pattern!r}: {exc}") from exc
+    return out
+
+
+def read_entries(path: Path) -> list[dict[str, Any]]:
+    """The raw outlet entries of a TOML or CSV registry file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if path.suffix.lower() == ".csv":
+        text = raw.decode("utf-8-sig", errors="replace")
+        return [
+            {k: v for k, v in row.items() if k and v not in (None, "")}
+            for row in csv.DictReader(io.StringIO(text))
+        ]
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: not valid TOML ({exc})") from exc
+    entries = data.get("outlet", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RegistryError(f"{path}: expected [[outlet]] tables")
+    return entries
+
+
+def parse_outlets(entries: list[dict[str, Any]], where: str, origin: str) -> list[dict[str, Any]]:
+    parsed = []
+    for n, entry in enumerate(entries, 1):
+        fields_ = outlet_fields(entry, f"{where}: outlet {n}")
+        fields_["origin"] = origin
+        parsed.append(fields_)
+    return parsed
+
+
+def merge(base: dict[str, Outlet], overrides: list[dict[str, Any]]) -> dict[str, Outlet]:
+    """Apply user entries on top of *base*: known keys keep the fields not given."""
+    merged = dict(base)
+    for entry in overrides:
+        key = entry["key"]
+        if key in merged:
+            merged[key] = replace(merged[key], **{k: v for k, v in entry.items() if k != "key"})
+        elif "name" in entry:
+            merged[key] = Outlet(**entry)
+        else:
+            merged[key] = Outlet(name=key, **entry)
+    return merged
+
+
+def builtin_entries() -> list[dict[str, Any]]:
+    data = resources.files("store.outlets").joinpath("data", "outlets.toml").read_bytes()
+    return tomllib.loads(data.decode("utf-8"))["outlet"]
+
+
+def default_user_path() -> Path:
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME) / USER_FILE_NAME
+
+
+def user_registry_path(config: Any = None) -> Path:
+    """``[outlets] registry`` from the config if set, else the default user file."""
+    if config is not None:
+        section = config.section("outlets")
+        if section.get("registry"):
+            return Path(os.path.expanduser(str(section["registry"])))
+    return default_user_path()
+
+
+# --- writing the user file -----------------------------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    # JSON strings are valid TOML basic strings (same escapes, UTF-8 allowed).
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Designation):
+        parts = [f"name = {_toml_value(value.name)}"]
+        if value.date:
+            parts.append(f"date = {_toml_value(value.date)}")
+        if value.source:
+            parts.append(f"source = {_toml_value(value.source)}")
+        return "{ " + ", ".join(parts) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def entries_to_toml(entries: list[dict[str, Any]]) -> str:
+    lines = ["# Your outlets: entries here override the built-in registry key by key.", ""]
+    for entry in entries:
+        lines.append("[[outlet]]")
+        for name in OUTLET_FIELDS:
+            if name in entry and entry[name] not in (None, "", (), []):
+                lines.append(f"{name} = {_toml_value(entry[name])}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def entries_to_csv(entries: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(OUTLET_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for entry in entries:
+        row = {}
+        for name in OUTLET_FIELDS:
+            value = entry.get(name)
+            if name == "designations" and value:
+                value = LIST_SEPARATOR.join(
+                    f"{d.name}@{d.date}" if d.date else d.name for d in value
+                )
+            elif isinstance(value, list | tuple):
+                value = LIST_SEPARATOR.join(value)
+            row[name] = value or ""
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def write_user_entries(path: Path, entries: list[dict[str, Any]]) -> None:
+    """Write the user file whole (atomically), in the format its suffix names."""
+    text = entries_to_csv(entries) if path.suffix.lower() == ".csv" else entries_to_toml(entries)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def upsert_user_entries(path: Path, new: list[dict[str, Any]]) -> tuple[int, int]:
+    """Add or update entries of the user file by key; returns (added, updated).
+
+    An update merges: lists are joined without duplicates, other given fields replace.
+    """
+    current = [outlet_fields(e, str(path)) for e in read_entries(path)] if path.exists() else []
+    by_key = {e["key"]: e for e in current}
+    added = updated = 0
+    for entry in new:
+        old = by_key.get(entry["key"])
+        if old is None:
+            by_key[entry["key"]] = dict(entry)
+            current.append(by_key[entry["key"]])
+            added += 1
+            continue
+        for name, value in entry.items():
+            if name in _LIST_FIELDS or name == "designations":
+                old[name] = tuple(dict.fromkeys([*old.get(name, ()), *value]))
+            else:
+                old[name] = value
+        updated += 1
+    write_user_entries(path, current)
+    return added, updated
+
+
+def entry_of(outlet: Outlet) -> dict[str, Any]:
+    """An outlet as a user-file entry (all fields)."""
+    return {f.name: getattr(outlet, f.name) for f in fields(outlet) if f.name != "origin"}
