@@ -12,7 +12,9 @@ nothing listens (connection refused).
 
 Other test modules use it through the ``fake_libre`` fixture factory::
 
-    from fake_libretranslate import fake_libre  # noqa: F401  (tests/ is on sys.path)
+    import fake_libretranslate  # tests/ is on sys.path
+
+    fake_libre = fake_libretranslate.fake_libre  # makes the fixture available here
 
     def test_something(fake_libre):
         server = fake_libre(latency=0.01)
@@ -60,6 +62,7 @@ class FakeLibreTranslate:
         merge_lines: bool = False,
         drop_last_line: bool = False,
         api_key: str | None = None,
+        glossary: dict[str, str] | None = None,
     ):
         self.latency = latency
         self.fail_429 = fail_429
@@ -73,8 +76,15 @@ class FakeLibreTranslate:
         self.drop_last_line = drop_last_line
         self.api_key = api_key
         """When set, requests without this key get 403."""
+        self.glossary = dict(glossary or {})
+        """Lines translated as given here instead of by prefixing (for search tests)."""
         self.requests = 0
         """Translate requests received, answered or not."""
+        self.fields: list[dict[str, str]] = []
+        """The fields of every translate request (q, source, target, format, api_key)."""
+        self.in_flight = 0
+        self.max_in_flight = 0
+        """The most translate requests being served at once."""
         self.texts: list[str] = []
         """The q of every translate request, in arrival order."""
         self.lines_seen: Counter[str] = Counter()
@@ -82,7 +92,9 @@ class FakeLibreTranslate:
         self._released = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -103,6 +115,8 @@ class FakeLibreTranslate:
             self.requests = 0
             self.texts.clear()
             self.lines_seen.clear()
+            self.fields.clear()
+            self.max_in_flight = 0
 
     def _take(self, switch: str) -> bool:
         """Use up one of the next-N-requests switches, if any is left."""
@@ -115,10 +129,21 @@ class FakeLibreTranslate:
 
     def respond(self, fields: dict[str, str]) -> tuple[int, bytes] | None:
         """(status, body) for one translate request, or None to hang."""
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self._respond(fields)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _respond(self, fields: dict[str, str]) -> tuple[int, bytes] | None:
         text = fields.get("q", "")
         with self._lock:
             self.requests += 1
             self.texts.append(text)
+            self.fields.append(dict(fields))
             self.lines_seen.update(text.split("\n"))
         if self.latency:
             time.sleep(self.latency)
@@ -134,7 +159,9 @@ class FakeLibreTranslate:
         if self._take("malformed"):
             return 200, b'{"translatedText": "unterminated'
         target = fields.get("target", "en")
-        lines = fake_translation(text, target).split("\n")
+        lines = [
+            self.glossary.get(line) or fake_translation(line, target) for line in text.split("\n")
+        ]
         if self.merge_lines and len(lines) > 1:
             lines = [" ".join(lines[i : i + 2]) for i in range(0, len(lines), 2)]
         if self.drop_last_line and len(lines) > 1:

@@ -121,6 +121,13 @@ def untranslated_article_ids(
     return iter_article_ids(db, flt)
 
 
+def _pieces(line: str, limit: int) -> list[str] | None:
+    """What to send for one line: itself, or its pieces if it is too long for one request."""
+    if not needs_translation(line):
+        return None
+    return [p.strip() for p in split_long(line, limit) if p.strip()]
+
+
 # --- one article's needs ----------------------------------------------------------------
 
 
@@ -129,30 +136,23 @@ class _Article:
     id: int
     language: str
     source: str  # ISO code, or "auto" when the language is not known
-    units: list[list[str]]  # lines of each paragraph
+    lines: list[list[tuple[str, list[str] | None]]]
+    """For each paragraph, each line and the pieces to send for it (None: the line has no
+    letters and stays as it is)."""
     keep: set[int]  # paragraphs an analyst translated by hand
     client: ProviderClient
     pending: set[str] = field(default_factory=set)  # cache keys still awaited
 
-    def keys(self, provider: str, target: str) -> Iterator[tuple[str, str]]:
-        """(cache key, unit) for every unit this article needs translated."""
-        for index, lines in enumerate(self.units):
-            if index in self.keep:
-                continue
-            for unit in lines:
-                if needs_translation(unit):
-                    yield cache_key(provider, self.source, target, unit), unit
-
 
 @dataclass
 class _Window:
-    """What is known about the units of the articles in one window."""
+    """What is known, in one window, about the pieces its articles need (by cache key)."""
 
+    texts: dict[str, tuple[str, ProviderClient]] = field(default_factory=dict)  # key -> piece
     done: dict[str, str] = field(default_factory=dict)  # key -> translation
     errors: dict[str, ProviderError] = field(default_factory=dict)
     fresh: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (source, translation)
     waiting: dict[str, list[_Article]] = field(default_factory=lambda: defaultdict(list))
-    pieces_of: dict[str, int] = field(default_factory=dict)  # key -> pieces it was cut into
 
 
 class _Counter:
@@ -223,6 +223,9 @@ class _Run:
         self.report.failed.append((article_id, reason))
         self._advance(article_id)
 
+    def _key(self, article: _Article, piece: str) -> str:
+        return cache_key(self.provider, article.source, self.target, piece)
+
     # -- loading --
 
     def _load(self, article_id: int) -> _Article | None:
@@ -257,17 +260,20 @@ class _Run:
                 [article_id, self.target, ANALYST_PROVIDER],
             )
         }
-        units = [p.split("\n") for p in paragraphs]
-        return _Article(article_id, language, source, units, keep, client)
+        lines = [
+            [(line, _pieces(line, client.limit)) for line in paragraph.split("\n")]
+            for paragraph in paragraphs
+        ]
+        return _Article(article_id, language, source, lines, keep, client)
 
     def _cached(self, keys: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
             found.update(
                 self.db.execute(
-                    f"SELECT key, translation FROM translation_cache WHERE key IN ({','.join('?' * len(chunk))})",
-                    chunk,
+                    f"SELECT key, translation FROM translation_cache WHERE key IN ({marks})", chunk
                 ).fetchall()
             )
         return found
@@ -277,22 +283,24 @@ class _Run:
     def window(self, article_ids: list[int]) -> None:
         articles = [a for a in (self._load(i) for i in article_ids) if a is not None]
         win = _Window()
-        units: dict[str, tuple[str, ProviderClient]] = {}
         for article in articles:
-            for key, unit in article.keys(self.provider, self.target):
-                if key not in article.pending:
-                    article.pending.add(key)
-                    win.waiting[key].append(article)
-                    units[key] = (unit, article.client)
-        cached = self._cached(list(units))
+            for index, lines in enumerate(article.lines):
+                if index in article.keep:
+                    continue
+                for _, pieces in lines:
+                    for piece in pieces or ():
+                        key = self._key(article, piece)
+                        if key not in article.pending:
+                            article.pending.add(key)
+                            win.waiting[key].append(article)
+                            win.texts[key] = (piece, article.client)
+        cached = self._cached(list(win.texts))
         win.done.update(cached)
-        for key in cached:
-            self.report.cached_paragraphs += len(win.waiting[key])
-        futures = self._submit({k: v for k, v in units.items() if k not in cached}, win)
-        for article in articles:
-            article.pending -= cached.keys()
+        self.report.cached_paragraphs += sum(len(win.waiting[key]) for key in cached)
+        futures = self._submit([k for k in win.texts if k not in cached], win)
         try:
             for article in articles:
+                article.pending -= cached.keys()
                 if not article.pending:
                     self._save(article, win)
             self._collect(futures, win)
@@ -305,33 +313,25 @@ class _Run:
         if self.cancel.is_set():
             self._abandon(futures, articles, win)
 
-    def _submit(
-        self, needed: dict[str, tuple[str, ProviderClient]], win: _Window
-    ) -> dict[Future, list[tuple[str, int]]]:
-        """Send the needed units; each future answers for a list of (key, piece number)."""
-        by_client: dict[int, tuple[ProviderClient, list[tuple[str, str, int]]]] = {}
-        for key, (unit, client) in needed.items():
-            pieces = [p.strip() for p in split_long(unit, client.limit) if p.strip()]
-            win.pieces_of[key] = len(pieces)
-            entry = by_client.setdefault(id(client), (client, []))
-            entry[1].extend((key, piece, n) for n, piece in enumerate(pieces))
-        futures: dict[Future, list[tuple[str, int]]] = {}
-        for client, items in by_client.values():
-            texts = [text for _, text, _ in items]
+    def _submit(self, keys: list[str], win: _Window) -> dict[Future, list[str]]:
+        """Pack the pieces behind *keys* into requests; each future answers for its keys."""
+        by_client: dict[int, tuple[ProviderClient, list[str]]] = {}
+        for key in keys:
+            client = win.texts[key][1]
+            by_client.setdefault(id(client), (client, []))[1].append(key)
+        futures: dict[Future, list[str]] = {}
+        for client, client_keys in by_client.values():
+            texts = [win.texts[key][0] for key in client_keys]
             for group in pack(texts, client.limit):
-                owners = [(items[i][0], items[i][2]) for i in group]
-                futures[self.pool.submit(self._send_pack, client, [texts[i] for i in group])] = (
-                    owners
-                )
+                future = self.pool.submit(self._send_pack, client, [texts[i] for i in group])
+                futures[future] = [client_keys[i] for i in group]
         return futures
 
-    def _collect(self, futures: dict[Future, list[tuple[str, int]]], win: _Window) -> None:
-        pieces: dict[str, dict[int, str]] = defaultdict(dict)
+    def _collect(self, futures: dict[Future, list[str]], win: _Window) -> None:
         outstanding = set(futures)
         while outstanding:
             if self.should_stop():
-                self.report.interrupted = True
-                self.cancel.set()
+                self._stop(futures, outstanding, win)
                 return
             finished, outstanding = wait(
                 outstanding, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED
@@ -342,74 +342,89 @@ class _Run:
                 except _Cancelled:
                     continue
                 self._watch_server(answers)
-                for (key, number), answer in zip(futures[future], answers, strict=True):
-                    if key in win.errors:
-                        continue
-                    if isinstance(answer, ProviderError):
-                        win.errors[key] = answer
-                    else:
-                        pieces[key][number] = answer
-                        if len(pieces[key]) < win.pieces_of[key]:
-                            continue
-                        translation = join_pieces(
-                            [pieces[key][n] for n in range(win.pieces_of[key])]
-                        )
-                        win.done[key] = translation
-                        article = win.waiting[key][0]
-                        win.fresh[key] = (article.source, translation)
-                    for article in win.waiting[key]:
-                        article.pending.discard(key)
-                        if not article.pending:
-                            self._save(article, win)
+                for key, answer in zip(futures[future], answers, strict=True):
+                    self._resolve(key, answer, win)
+
+    def _stop(
+        self, futures: dict[Future, list[str]], outstanding: set[Future], win: _Window
+    ) -> None:
+        """Asked to stop: send nothing more, but keep the answers to requests already on the wire."""
+        self.report.interrupted = True
+        self.cancel.set()
+        running = {f for f in outstanding if not f.cancel()}
+        finished, _ = wait(running, timeout=self.settings.timeout + 1)
+        for future in finished:
+            try:
+                answers = future.result()
+            except (_Cancelled, ProviderError):
+                continue
+            for key, answer in zip(futures[future], answers, strict=True):
+                self._resolve(key, answer, win)
+
+    def _resolve(self, key: str, answer: str | ProviderError, win: _Window) -> None:
+        """Record one piece's answer; save the articles that were waiting only for it."""
+        if isinstance(answer, ProviderError):
+            win.errors[key] = answer
+        else:
+            win.done[key] = answer
+            win.fresh[key] = (win.waiting[key][0].source, answer)
+        for article in win.waiting[key]:
+            article.pending.discard(key)
+            if not article.pending:
+                self._save(article, win)
 
     def _abandon(
-        self, futures: dict[Future, list[tuple[str, int]]], articles: list[_Article], win: _Window
+        self, futures: dict[Future, list[str]], articles: list[_Article], win: _Window
     ) -> None:
-        """Stop sending; store what the unsaved articles of this window did get."""
+        """Stop sending; store what the window got for articles it could not finish."""
         self.cancel.set()
         for future in futures:
             future.cancel()
         for article in articles:
-            if article.pending and any(
-                k in win.done for k, _ in article.keys(self.provider, self.target)
-            ):
+            if article.pending:
                 self._save(article, win, partial=True)
+        # Pieces of paragraphs left incomplete are kept too, so a re-run does not send them again.
+        with write_transaction(self.db):
+            self._write_cache(win, list(win.fresh))
 
     # -- saving --
+
+    def _write_cache(self, win: _Window, keys: list[str]) -> None:
+        now = utcnow()
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO translation_cache VALUES (?, ?, ?, ?, ?, ?)",
+            [(k, self.provider, win.fresh[k][0], self.target, win.fresh[k][1], now) for k in keys],
+        )
 
     def _save(self, article: _Article, win: _Window, partial: bool = False) -> None:
         paragraphs: list[str | None] = []
         reasons: list[str] = []
         used_fresh: set[str] = set()
-        for index, lines in enumerate(article.units):
+        translated_lines = 0
+        for index, lines in enumerate(article.lines):
             if index in article.keep:
                 paragraphs.append(None)
                 continue
-            out: list[str] | None = []
-            for unit in lines:
-                if not needs_translation(unit):
-                    out.append(unit)
+            out: list[str] = []
+            for line, pieces in lines:
+                if pieces is None:
+                    out.append(line)
                     continue
-                key = cache_key(self.provider, article.source, self.target, unit)
-                if key in win.done:
-                    out.append(win.done[key])
-                    if key in win.fresh:
-                        used_fresh.add(key)
-                else:
-                    if key in win.errors:
-                        reasons.append(str(win.errors[key]))
-                    out = None
+                keys = [self._key(article, piece) for piece in pieces]
+                if not all(k in win.done for k in keys):
+                    reasons += [str(win.errors[k]) for k in keys if k in win.errors]
                     break
-            paragraphs.append("\n".join(out) if out is not None else None)
-        now = utcnow()
+                out.append(join_pieces([win.done[k] for k in keys]))
+                translated_lines += 1
+                used_fresh.update(k for k in keys if k in win.fresh)
+            else:
+                paragraphs.append("\n".join(out))
+                continue
+            paragraphs.append(None)
+        if partial and not translated_lines:
+            return
         with write_transaction(self.db):
-            self.db.conn.executemany(
-                "INSERT OR IGNORE INTO translation_cache VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (key, self.provider, win.fresh[key][0], self.target, win.fresh[key][1], now)
-                    for key in sorted(used_fresh)
-                ],
-            )
+            self._write_cache(win, sorted(used_fresh))
             save_translation(
                 self.db, article.id, self.target, self.provider, paragraphs, article.language
             )
