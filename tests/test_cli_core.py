@@ -1,0 +1,232 @@
+"""The click shell and its core commands: `triage search`, `triage stats`, `--help`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.metadata import version
+
+import pytest
+from click.testing import CliRunner
+
+from store.articles import insert_article
+from store.db import open_db
+from store.translations import save_translation
+from store.triage import apply_changes
+from tests.conftest import REPO
+from tui.cli import COMMANDS, EXIT_USAGE, cli
+
+HEAVY_MODULES = ("trafilatura", "lingua", "deep_translator", "textual")
+
+
+@pytest.fixture
+def seeded(db_path):
+    db = open_db(db_path)
+    ids = [
+        insert_article(
+            db,
+            ["Зерновий коридор працює.", "Порти Одеси відкриті."],
+            title="Зерно",
+            language="uk",
+            published="2024-03-01",
+        ),
+        insert_article(
+            db,
+            ["Grain prices rose as the corridor reopened.", "Grain traders were relieved."],
+            title="Grain prices",
+            language="en",
+        ),
+        insert_article(db, ["Wetterbericht für Berlin."], title="Wetter", language="de"),
+    ]
+    save_translation(db, ids[0], "en", "sample", ["The grain corridor works.", "Odesa ports open."])
+    db["outlets"].insert({"key": "rferl", "name": "Radio Svoboda", "country": "US"})
+    db["citations"].insert({"article_id": ids[0], "outlet_key": "rferl", "role": "publisher"})
+    apply_changes(db, ids[:2], "tester", {"status": "done", "reliability": "B", "credibility": "2"})
+    apply_changes(db, [ids[2]], "olena", {"status": "skipped"})
+    db.close()
+    return ids
+
+
+def run(db_path, *args, **kwargs):
+    return CliRunner().invoke(cli, ["--db", str(db_path), *args], **kwargs)
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+def test_search_prints_hits_best_first_with_snippets(db_path, seeded):
+    result = run(db_path, "search", "grain")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[0] == str(seeded[1])  # "grain" three times beats once
+    assert "[en] Grain prices" in lines[0]
+    assert "«Grain»" in lines[1]
+    assert any(line.split()[0] == str(seeded[0]) for line in lines[::2])  # via its translation
+    assert "Wetter" not in result.stdout
+
+
+def test_search_json_lines(db_path, seeded):
+    result = run(db_path, "search", "--json", "grain", "corridor")
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {r["id"] for r in records} == set(seeded[:2])
+    assert set(records[0]) == {"id", "title", "language", "snippet"}
+    assert any(r["title"] == "Зерно" for r in records)  # not \\u-escaped
+
+
+def test_search_limit_and_no_matches(db_path, seeded):
+    assert len(run(db_path, "search", "-n", "1", "grain").stdout.splitlines()) == 2
+    result = run(db_path, "search", "nothing-like-this")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "no matches" in result.stderr
+    assert run(db_path, "search", "--json", "zzz").stdout == ""
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "C++", "foo-bar", "NEAR(", "*", "[/]", "\x1b[2J"])
+def test_search_hostile_queries_never_fail(db_path, seeded, query):
+    result = run(db_path, "search", query)
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+
+
+def test_search_needs_a_query(db_path, seeded):
+    result = run(db_path, "search")
+    assert result.exit_code == EXIT_USAGE
+    assert "Traceback" not in result.output
+
+
+def test_db_from_environment(db_path, seeded, monkeypatch):
+    monkeypatch.setenv("TRIAGE_DB", str(db_path))
+    result = CliRunner().invoke(cli, ["search", "Wetter"])
+    assert result.exit_code == 0
+    assert result.stdout.split()[0] == str(seeded[2])
+
+
+# --- stats -----------------------------------------------------------------------------
+
+
+def test_stats_text_for_the_current_analyst(db_path, seeded):
+    result = run(db_path, "stats")  # TRIAGE_ANALYST=tester from conftest
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    for section in ("total:", "status:", "language:", "outlet:", "grade:"):
+        assert section in text
+    assert _line(text, "done") == 2
+    assert _line(text, "new") == 1
+    assert _line(text, "B2") == 2
+    assert _line(text, "Radio Svoboda") == 1
+
+
+def _line(text: str, key: str) -> int:
+    for line in text.splitlines():
+        if line.strip().startswith(key + " "):
+            return int(line.split()[-1].replace(",", ""))
+    raise AssertionError(f"no line for {key!r} in:\n{text}")
+
+
+def test_stats_json(db_path, seeded):
+    result = run(db_path, "stats", "--json")
+    assert result.exit_code == 0
+    counts = json.loads(result.stdout)
+    assert counts["total"] == {"articles": 3}
+    assert counts["status"] == {"done": 2, "new": 1}
+    assert counts["language"] == {"uk": 1, "en": 1, "de": 1}
+    assert counts["grade"] == {"B2": 2, "(ungraded)": 1}
+    assert counts["outlet"] == {"(unknown)": 2, "Radio Svoboda": 1}
+
+
+def test_stats_json_for_another_analyst(db_path, seeded):
+    result = run(db_path, "--analyst", "olena", "stats", "--json")
+    counts = json.loads(result.stdout)
+    assert counts["status"] == {"new": 2, "skipped": 1}
+
+
+def test_stats_on_a_new_store_creates_it(tmp_path):
+    db_path = tmp_path / "sub" / "new.db"
+    result = run(db_path, "stats", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["total"] == {"articles": 0}
+    assert db_path.exists()
+
+
+# --- the shell itself --------------------------------------------------------------------
+
+
+def test_unknown_command_is_a_usage_error(db_path):
+    result = run(db_path, "frobnicate")
+    assert result.exit_code == EXIT_USAGE
+    assert "Traceback" not in result.output
+
+
+def test_broken_config_is_one_line_usage_error(db_path, tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("analyst = [unterminated", encoding="utf-8")
+    result = run(db_path, "--config", str(config), "stats")
+    assert result.exit_code == EXIT_USAGE
+    assert "not valid TOML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_core_commands_are_registered_lazily():
+    assert COMMANDS["search"] == "tui.commands.search:search"
+    assert COMMANDS["stats"] == "tui.commands.stats:stats"
+    assert cli.get_command(None, "search").name == "search"
+    assert cli.get_command(None, "no-such-command") is None
+
+
+_HELP_PROBE = """
+import sys
+from tui.cli import main
+try:
+    main(["--help"])
+except SystemExit as exc:
+    code = exc.code or 0
+else:
+    code = 0
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[1:]))
+print("HEAVY", ",".join(heavy))
+sys.exit(code)
+"""
+
+
+def test_help_imports_no_heavy_module():
+    out = subprocess.run(
+        [sys.executable, "-c", _HELP_PROBE, *HEAVY_MODULES],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Commands:" in out.stdout
+    for name in ("search", "stats"):
+        assert f"  {name} " in out.stdout
+    assert out.stdout.splitlines()[-1] == "HEAVY "
+
+
+def test_subcommand_help_imports_no_heavy_module():
+    probe = _HELP_PROBE.replace('main(["--help"])', 'main(["search", "--help"])')
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *HEAVY_MODULES],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "--json" in out.stdout
+    assert out.stdout.splitlines()[-1] == "HEAVY "
+
+
+def test_console_script_runs():
+    out = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert version("article-triage") in out.stdout
