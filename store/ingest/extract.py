@@ -47,7 +47,8 @@ def extract_html(html: str, url: str | None = None) -> ExtractedArticle:
     if not paragraphs:
         raise IngestError("no extractable text")
     canonical = document.url or url
-    hostname = document.hostname or (urlsplit(canonical).hostname if canonical else None)
+    # The URL's own host name (trafilatura's hostname is the registered domain).
+    hostname = (urlsplit(canonical).hostname if canonical else None) or document.hostname
     return ExtractedArticle(
         paragraphs=paragraphs,
         title=_clean(document.title),

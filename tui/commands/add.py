@@ -1,0 +1,153 @@
+"""``triage add SOURCES...``: import files, folders, gzip, URLs, feeds and ``-`` (stdin)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from tui.cli import EXIT_OK, EXIT_SOME_FAILED, fail
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON report (one object per input) to stdout."
+)
+@click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Let URLs reach loopback and private networks (SSRF protection off).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=20.0,
+    show_default=True,
+    help="Seconds per URL.",
+)
+@click.option(
+    "--max-size",
+    "max_size_mb",
+    type=click.FloatRange(min=0.001),
+    default=20.0,
+    show_default=True,
+    help="Largest input in MB (files, downloads, gzip contents).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for extraction [default: one per core].",
+)
+@click.option(
+    "--no-fetch-links",
+    is_flag=True,
+    help="Build feed entries from the feed alone instead of fetching the pages they link to.",
+)
+@click.pass_obj
+def add(
+    obj,
+    sources: tuple[str, ...],
+    as_json: bool,
+    allow_private_addresses: bool,
+    timeout: float,
+    max_size_mb: float,
+    workers: int | None,
+    no_fetch_links: bool,
+) -> None:
+    """Import SOURCES: HTML files (also .gz), .txt/.md, folders, URLs, RSS/Atom feeds, - for stdin.
+
+    Bad inputs are reported one line each and the rest is imported; the exit code
+    is 1 when any input failed.
+    """
+    from store.config import ConfigError
+    from store.ingest import ImportOptions, import_sources
+
+    try:
+        languages = obj.config.section("ingest").get("languages")
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    options = ImportOptions(
+        allow_private_addresses=allow_private_addresses,
+        timeout=timeout,
+        max_bytes=int(max_size_mb * 1024 * 1024),
+        workers=workers,
+        languages=tuple(str(code) for code in languages) if languages else None,
+        fetch_feed_links=not no_fetch_links,
+    )
+    try:
+        db = obj.open_db()
+    except Exception as exc:
+        fail(f"cannot open the store {obj.db_path}: {exc}")
+
+    reporter = _JsonReporter() if as_json else _BarReporter(sys.stderr.isatty())
+    try:
+        report = import_sources(db, sources, options, progress=reporter.progress)
+    finally:
+        reporter.close()
+    if as_json:
+        reporter.finish(report.counts())
+    _summary(report)
+    sys.exit(EXIT_SOME_FAILED if report.failed else EXIT_OK)
+
+
+class _BarReporter:
+    """A click progress bar on stderr when it is a terminal; nothing otherwise."""
+
+    def __init__(self, interactive: bool):
+        self.bar = None
+        if interactive:
+            self.bar = click.progressbar(
+                iter(()), label="Importing", file=sys.stderr, show_pos=True, width=30
+            )
+            self.bar.__enter__()
+
+    def progress(self, outcome, total: int | None) -> None:
+        if self.bar is None:
+            return
+        if total is not None and self.bar.length != total:
+            self.bar.length = total
+        if outcome.completes_input:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+class _JsonReporter:
+    """Writes the report as it goes, so a 100,000-file run never holds it in memory."""
+
+    def __init__(self) -> None:
+        self.first = True
+        click.echo('{"inputs": [', nl=False)
+
+    def progress(self, outcome, total: int | None) -> None:
+        click.echo(
+            ("\n" if self.first else ",\n") + json.dumps(outcome.as_dict(), ensure_ascii=False),
+            nl=False,
+        )
+        self.first = False
+
+    def close(self) -> None:
+        pass
+
+    def finish(self, counts: dict[str, int]) -> None:
+        click.echo("\n],")
+        click.echo(json.dumps(counts, ensure_ascii=False)[1:])
+
+
+def _summary(report) -> None:
+    parts = [f"{report.imported} imported"]
+    if report.near_duplicates:
+        parts.append(
+            f"{report.near_duplicates} near-duplicate{'s' * (report.near_duplicates != 1)} (stored, linked)"
+        )
+    parts.append(f"{report.duplicates} duplicate{'s' * (report.duplicates != 1)} skipped")
+    parts.append(f"{report.failed} failed")
+    click.echo(", ".join(parts), err=True)
+    for failure in report.failures:
+        click.echo(f"  failed: {failure.source}: {failure.reason}", err=True)
