@@ -3,7 +3,8 @@
 The built-in registry ships inside the package (``data/outlets.toml``). A user file
 (TOML in the same shape, or CSV with one row per outlet and lists joined by "|")
 overrides it outlet by outlet: an entry whose key is already known replaces the
-fields it gives and keeps the others; a new key adds an outlet.
+text fields it gives and adds to the lists (aliases, domains...); a new key adds
+an outlet.
 """
 
 from __future__ import annotations
@@ -268,12 +269,24 @@ def parse_outlets(entries: list[dict[str, Any]], where: str, origin: str) -> lis
 
 
 def merge(base: dict[str, Outlet], overrides: list[dict[str, Any]]) -> dict[str, Outlet]:
-    """Apply user entries on top of *base*: known keys keep the fields not given."""
+    """Apply user entries on top of *base*.
+
+    For a known key, text fields given replace the built-in ones and lists (aliases,
+    domains, designations, sources...) are added to them, so that adding one alias
+    does not lose the others; the outlet's origin becomes 'user'.
+    """
     merged = dict(base)
     for entry in overrides:
         key = entry["key"]
         if key in merged:
-            merged[key] = replace(merged[key], **{k: v for k, v in entry.items() if k != "key"})
+            old = merged[key]
+            changes = {}
+            for name, value in entry.items():
+                if name in _LIST_FIELDS or name == "designations":
+                    value = tuple(dict.fromkeys([*getattr(old, name), *value]))
+                if name != "key":
+                    changes[name] = value
+            merged[key] = replace(old, **changes)
         elif "name" in entry:
             merged[key] = Outlet(**entry)
         else:
