@@ -109,13 +109,23 @@ def _records_in(fh: TextIO, path: str | os.PathLike[str]) -> Iterator[tuple[str,
             yield f"record {number}", record
         return
     fh.seek(0)
+    seen_json = False
     for number, line in enumerate(fh, 1):
         if not line.strip():
             continue
         try:
-            yield f"line {number}", json.loads(line)
+            record = json.loads(line)
         except json.JSONDecodeError as exc:
+            if not seen_json:
+                # The first line already is not JSON: a CSV export or some other file,
+                # one clear error rather than one per line.
+                raise MergeError(
+                    f"{path}: not a JSON or JSONL export (use triage export --format json|jsonl)"
+                ) from exc
             yield f"line {number}", _BadRecord(f"not JSON ({exc.msg})")
+            continue
+        seen_json = True
+        yield f"line {number}", record
 
 
 def merge_file(

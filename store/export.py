@@ -43,7 +43,7 @@ MISP_RELIABILITY = 'admiralty-scale:source-reliability="{}"'
 MISP_CREDIBILITY = 'admiralty-scale:information-credibility="{}"'
 
 _OUTLET_JSON = "json_object('key', c.outlet_key, 'name', coalesce(o.name, c.outlet_key), 'category', o.category, 'country', o.country)"
-_RECORD_SELECT = f"""
+RECORD_SELECT = f"""
     a.id, a.url, a.source, a.title, a.sitename, a.language, a.published, a.added_at, a.text_sha256,
     coalesce(d.status, 'new'), d.stance, d.reliability, d.credibility, coalesce(d.flags, '[]'),
     coalesce(d.notes, ''), d.analyst, d.triaged_at, coalesce(d.adjudicated, 0),
@@ -51,7 +51,7 @@ _RECORD_SELECT = f"""
         WHERE c.article_id = a.id AND c.role = 'publisher' ORDER BY c.id LIMIT 1),
     (SELECT json_group_array(json(x)) FROM (SELECT DISTINCT {_OUTLET_JSON} AS x
         FROM citations c LEFT JOIN outlets o ON o.key = c.outlet_key
-        WHERE c.article_id = a.id AND c.role = 'attributed' ORDER BY 1)),
+        WHERE c.article_id = a.id AND c.role = 'attributed' ORDER BY c.outlet_key, 1)),
     (SELECT json_group_array(json_array(flag, reason, outlet_key)) FROM
         (SELECT flag, reason, outlet_key FROM suggested_flags WHERE article_id = a.id ORDER BY flag, reason))
 """
@@ -87,6 +87,92 @@ CSV_COLUMNS = [
 ]
 CSV_TEXT_COLUMNS = ["text"]
 CSV_TRANSLATION_COLUMNS = ["translation_lang", "translation"]
+
+_SQL_FORMULA_PREFIXES = "'=', '+', '-', '@', char(9), char(13), ''''"
+
+
+def _safe(expr: str) -> str:
+    """SQL for *expr* as a spreadsheet-safe cell: :func:`neutralise_cell` done by SQLite."""
+    return (
+        f"CASE WHEN substr({expr}, 1, 1) IN ({_SQL_FORMULA_PREFIXES}) "
+        f"THEN char(39) || {expr} ELSE {expr} END"
+    )
+
+
+def _safe_list(rows_sql: str, item: str) -> str:
+    """A "; "-joined list from a subquery, made safe (only its first item can start it)."""
+    return (
+        f"(SELECT {_safe('g')} FROM (SELECT group_concat({item}, '{LIST_SEPARATOR}') AS g "
+        f"FROM ({rows_sql})))"
+    )
+
+
+def _publisher(column: str) -> str:
+    return (
+        f"(SELECT {_safe(column)} FROM citations c LEFT JOIN outlets o ON o.key = c.outlet_key "
+        "WHERE c.article_id = a.id AND c.role = 'publisher' ORDER BY c.id LIMIT 1)"
+    )
+
+
+def _tag(template: str, value_sql: str) -> str:
+    prefix, suffix = template.split("{}")
+    return f"coalesce('{LIST_SEPARATOR}{prefix}' || {value_sql} || '{suffix}', '')"
+
+
+# CSV cells are made by SQLite, already flattened and neutralised, because per-cell
+# Python work would cost more than the query itself on a large store. The record
+# (JSON) path builds the same values in Python; the tests hold the two together.
+_CSV_EXPRESSIONS = {
+    "schema_version": f"'{SCHEMA_VERSION}'",
+    "id": "a.id",
+    **{
+        c: _safe(f"a.{c}")
+        for c in (
+            "url",
+            "source",
+            "title",
+            "sitename",
+            "language",
+            "published",
+            "added_at",
+            "text_sha256",
+        )
+    },
+    "status": _safe("coalesce(d.status, 'new')"),
+    **{c: _safe(f"d.{c}") for c in ("stance", "reliability", "credibility")},
+    "grade": _safe("nullif(coalesce(d.reliability, '') || coalesce(d.credibility, ''), '')"),
+    # Tags start with "admiralty-scale", never a formula; ltrim drops the first separator.
+    "machine_tags": (
+        f"nullif(ltrim({_tag(MISP_RELIABILITY, 'lower(d.reliability)')} || "
+        f"{_tag(MISP_CREDIBILITY, 'd.credibility')}, '; '), '')"
+    ),
+    "flags": (
+        "CASE WHEN d.flags IS NULL OR d.flags = '[]' THEN NULL ELSE "
+        + _safe_list("SELECT value FROM json_each(d.flags)", "value")
+        + " END"
+    ),
+    "suggested_flags": _safe_list(
+        "SELECT DISTINCT flag FROM suggested_flags WHERE article_id = a.id ORDER BY flag", "flag"
+    ),
+    "suggested_flag_reasons": _safe_list(
+        "SELECT flag, reason FROM suggested_flags WHERE article_id = a.id ORDER BY flag, reason",
+        "flag || ': ' || reason",
+    ),
+    "notes": _safe("coalesce(d.notes, '')"),
+    "analyst": _safe("d.analyst"),
+    "triaged_at": _safe("d.triaged_at"),
+    "adjudicated": "coalesce(d.adjudicated, 0)",
+    "outlet": _publisher("coalesce(o.name, c.outlet_key)"),
+    "outlet_category": _publisher("o.category"),
+    "outlet_country": _publisher("o.country"),
+    "cited_outlets": _safe_list(
+        "SELECT DISTINCT c.outlet_key, coalesce(o.name, c.outlet_key) AS name FROM citations c "
+        "LEFT JOIN outlets o ON o.key = c.outlet_key "
+        "WHERE c.article_id = a.id AND c.role = 'attributed' ORDER BY c.outlet_key, name",
+        "name",
+    ),
+    "text": _safe("a.text"),
+}
 
 AUDIT_COLUMNS = [
     "id",
@@ -199,23 +285,65 @@ def _record(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def _rows(
-    db: sqlite_utils.Database, flt: ArticleFilter, select: str, batch: int
-) -> Iterator[tuple[Any, ...]]:
-    """The filter's rows ordered by (article, analyst), read by keyset in batches."""
+def csv_sql(flt: ArticleFilter, with_text: bool = False) -> tuple[str, list[Any]]:
+    """The one SELECT whose rows are the export's CSV cells, in record order.
+
+    For tools that read the store directly (``sqlite3 -csv -header``) and for the
+    benchmark that compares the export against them.
+    """
+    joins, where, params = export_filter(flt).sql()
+    return (
+        f"SELECT {_csv_select(with_text)} FROM {joins} WHERE {where} "
+        "ORDER BY a.id, coalesce(d.analyst, '')",
+        params,
+    )
+
+
+def _csv_columns(with_text: bool, with_translation: bool) -> list[str]:
+    return (
+        CSV_COLUMNS
+        + (CSV_TEXT_COLUMNS if with_text else [])
+        + (CSV_TRANSLATION_COLUMNS if with_translation else [])
+    )
+
+
+def _csv_select(with_text: bool) -> str:
+    return ", ".join(
+        f"{_CSV_EXPRESSIONS[c]} AS {c}" for c in _csv_columns(with_text, with_translation=False)
+    )
+
+
+def _batches(
+    db: sqlite_utils.Database, flt: ArticleFilter, select: str
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The filter's rows ordered by (article, analyst), read by keyset BATCH_SIZE at a time.
+
+    Each row ends with its key (article id, analyst or ''), which callers drop.
+    """
     joins, where, params = flt.sql()
     sql = (
-        f"SELECT {select}, coalesce(d.analyst, '') FROM {joins} WHERE ({where}) "
+        f"SELECT {select}, a.id, coalesce(d.analyst, '') FROM {joins} WHERE ({where}) "
         "AND a.id >= ? AND NOT (a.id = ? AND coalesce(d.analyst, '') <= ?) "
         "ORDER BY a.id, coalesce(d.analyst, '') LIMIT ?"
     )
     last_id, last_analyst = 0, ""
+    batch = BATCH_SIZE
     while True:
         rows = db.execute(sql, [*params, last_id, last_id, last_analyst, batch]).fetchall()
-        yield from rows
+        if rows:
+            yield rows
         if len(rows) < batch:
             return
-        last_id, last_analyst = rows[-1][0], rows[-1][-1]
+        last_id, last_analyst = rows[-1][-2], rows[-1][-1]
+
+
+def _aligned_translation(
+    db: sqlite_utils.Database, article_id: int, target_lang: str
+) -> list[str | None] | None:
+    aligned = get_translation(db, article_id, target_lang)
+    if all(p is None for p in aligned):
+        return None
+    return [p.text if p is not None else None for p in aligned]
 
 
 def export_records(
@@ -232,42 +360,17 @@ def export_records(
     ``translation`` is a list aligned with the text's paragraphs (null where a
     paragraph has no translation into *target_lang*), or null when there is none.
     """
-    select = _RECORD_SELECT + (", a.text" if with_text else "")
-    for row in _rows(db, export_filter(flt), select, BATCH_SIZE):
-        record = _record(row)
-        if with_text:
-            record["text"] = row[21]
-        if with_translation:
-            aligned = get_translation(db, record["id"], target_lang)
-            found = any(p is not None for p in aligned)
-            record["translation_lang"] = target_lang if found else None
-            record["translation"] = (
-                [p.text if p is not None else None for p in aligned] if found else None
-            )
-        yield record
-
-
-def _csv_cells(record: dict[str, Any], columns: list[str]) -> list[Any]:
-    outlet = record["outlet"] or {}
-    flat: dict[str, Any] = {
-        **record,
-        "machine_tags": LIST_SEPARATOR.join(record["machine_tags"]),
-        "flags": LIST_SEPARATOR.join(record["flags"]),
-        "suggested_flags": LIST_SEPARATOR.join(record["suggested_flags"]),
-        "suggested_flag_reasons": LIST_SEPARATOR.join(
-            f"{r['flag']}: {r['reason']}" for r in record["suggested_flag_reasons"]
-        ),
-        "adjudicated": int(record["adjudicated"]),
-        "outlet": outlet.get("name"),
-        "outlet_category": outlet.get("category"),
-        "outlet_country": outlet.get("country"),
-        "cited_outlets": LIST_SEPARATOR.join(o["name"] for o in record["cited_outlets"]),
-    }
-    if record.get("translation") is not None:
-        # Missing paragraphs stay as empty ones, so the cell splits on blank lines
-        # into exactly the text's paragraphs.
-        flat["translation"] = "\n\n".join(p or "" for p in record["translation"])
-    return [_csv_value(flat.get(c)) for c in columns]
+    select = RECORD_SELECT + (", a.text" if with_text else "")
+    for rows in _batches(db, export_filter(flt), select):
+        for row in rows:
+            record = _record(row)
+            if with_text:
+                record["text"] = row[21]
+            if with_translation:
+                translation = _aligned_translation(db, record["id"], target_lang)
+                record["translation_lang"] = target_lang if translation else None
+                record["translation"] = translation
+            yield record
 
 
 def _csv_value(value: Any) -> Any:
@@ -299,36 +402,48 @@ def write_export(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
-    records = export_records(db, flt, with_text, with_translation, target_lang)
     if bom:
         out.write("\ufeff")
-    if fmt == "csv":
-        columns = list(CSV_COLUMNS)
-        if with_text:
-            columns += CSV_TEXT_COLUMNS
+    if fmt != "csv":
+        records = export_records(db, flt, with_text, with_translation, target_lang)
+        return _write_json(out, records, fmt == "json", progress)
+    writer = csv.writer(out)
+    writer.writerow(_csv_columns(with_text, with_translation))
+    written = 0
+    for rows in _batches(db, export_filter(flt), _csv_select(with_text)):
         if with_translation:
-            columns += CSV_TRANSLATION_COLUMNS
-        rows = (_csv_cells(r, columns) for r in records)
-        return _write_csv(out, columns, rows, progress)
-    return _write_json(out, records, fmt == "json", progress)
+            writer.writerows(
+                [*row[:-2], *_translation_cells(db, row[-2], target_lang)] for row in rows
+            )
+        else:
+            writer.writerows(row[:-2] for row in rows)
+        written += len(rows)
+        if progress:
+            progress(written)
+    if progress and not written:
+        progress(0)
+    return written
 
 
-def _write_csv(
-    out: TextIO,
-    columns: list[str],
-    rows: Iterable[list[Any]],
-    progress: Callable[[int], None] | None,
-) -> int:
+def _translation_cells(db: sqlite_utils.Database, article_id: int, target_lang: str) -> list[str]:
+    translation = _aligned_translation(db, article_id, target_lang)
+    if translation is None:
+        return ["", ""]
+    # Missing paragraphs stay as empty ones, so the cell splits on blank lines into
+    # exactly the text's paragraphs.
+    return [
+        neutralise_cell(target_lang),
+        neutralise_cell("\n\n".join(p or "" for p in translation)),
+    ]
+
+
+def _write_csv(out: TextIO, columns: list[str], rows: Iterable[list[Any]]) -> int:
     writer = csv.writer(out)
     writer.writerow(columns)
     written = 0
     for row in rows:
         writer.writerow(row)
         written += 1
-        if progress and written % PROGRESS_EVERY == 0:
-            progress(written)
-    if progress:
-        progress(written)
     return written
 
 
@@ -419,4 +534,4 @@ def export_audit(
         ]
         for e in events
     )
-    return _write_csv(out, AUDIT_COLUMNS, rows, None)
+    return _write_csv(out, AUDIT_COLUMNS, rows)

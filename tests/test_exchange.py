@@ -188,6 +188,10 @@ def test_bad_records_are_reported_one_line_each_and_the_rest_merged(db, tmp_path
 def test_unreadable_files_raise_one_clear_error(db, tmp_path):
     with pytest.raises(MergeError, match="cannot be read"):
         merge_file(db, tmp_path / "missing.json", "lead")
+    spreadsheet = tmp_path / "export.csv"
+    spreadsheet.write_text("schema_version,id\n1.0,1\n", encoding="utf-8")
+    with pytest.raises(MergeError, match="not a JSON or JSONL export"):
+        merge_file(db, spreadsheet, "lead")
     broken = tmp_path / "broken.json"
     broken.write_text("[{", encoding="utf-8")
     with pytest.raises(MergeError, match="not a valid JSON export"):
