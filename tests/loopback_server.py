@@ -3,7 +3,9 @@
 For URL and feed import tests (trafilatura's fetcher reaches it only with SSRF
 protection turned off, which is what ``--allow-private-addresses`` does)::
 
-    from loopback_server import loopback  # tests/ is on sys.path; the fixture comes along
+    import loopback_server  # tests/ is on sys.path
+
+    loopback = loopback_server.loopback  # makes the fixture available here
 
     def test_fetch(loopback):
         loopback.add("/page.html", b"<html>...</html>", content_type="text/html; charset=utf-8")

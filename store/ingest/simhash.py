@@ -2,9 +2,10 @@
 
 Threshold: near-duplicates are articles within NEAR_DUPLICATE_DISTANCE = 3 bits.
 Manku, Jain and Das Sarma (WWW 2007) found k = 3 on 64-bit simhashes the right
-cut-off for near-duplicate web pages; on our 3-word shingles the same article with
-another site's boilerplate or a corrected sentence lands at 0-3, while different
-articles on the same story land well above 10. Four 16-bit bands guarantee, by
+cut-off for near-duplicate web pages. Measured here on 3-word shingles: the Ukrainian
+seed with one word changed or one line added is at distance 1 (with its last three
+paragraphs cut, 6), while 60 unrelated corpus pages are at least 17 apart (median 32),
+so 3 links copies with small edits and never unrelated articles. Four 16-bit bands guarantee, by
 the pigeonhole principle, that any pair within 3 bits shares at least one band,
 so a lookup reads a handful of index rows instead of scanning the table.
 """

@@ -1,0 +1,43 @@
+"""Language detection: lingua on a configurable set; uk/ru/kk told apart; ``und`` when unsure."""
+
+from __future__ import annotations
+
+from store.ingest.language import (
+    DEFAULT_LANGUAGES,
+    REQUIRED_LANGUAGES,
+    configured_languages,
+    detect_language,
+)
+
+SAMPLES = {
+    "uk": "Казахстан на рік призупиняє експорт військової продукції, повідомили в уряді після засідання комісії.",
+    "ru": "Казахстан на год приостанавливает экспорт военной продукции, сообщили в правительстве после заседания комиссии.",
+    "kk": "Қазақстан әскери өнім экспортын бір жылға тоқтатады, деп хабарлады үкімет комиссия отырысынан кейін.",
+    "de": "Kasachstan setzt den Export von Rüstungsgütern für ein Jahr aus, teilte die Regierung nach der Sitzung mit.",
+    "en": "Kazakhstan suspends the export of military products for a year, the government said after the meeting.",
+    "pl": "Kazachstan wstrzymuje na rok eksport produktów wojskowych, poinformował rząd po posiedzeniu komisji.",
+    "zh": "哈萨克斯坦政府在委员会会议后表示，将暂停军工产品出口一年，以防止武器流入地区冲突。",
+}
+
+
+def test_each_language_is_recognised():
+    for code, text in SAMPLES.items():
+        assert detect_language([text]) == code, code
+
+
+def test_too_little_text_is_undetermined():
+    assert detect_language(["OK 12"]) == "und"
+    assert detect_language(["1234 5678 — 99%"]) == "und"
+
+
+def test_default_set_covers_the_required_languages():
+    assert set(DEFAULT_LANGUAGES) >= REQUIRED_LANGUAGES
+
+
+def test_configured_set_comes_from_the_config_and_keeps_the_required(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('[ingest]\nlanguages = ["uk", "ru", "be"]\n', encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_CONFIG", str(config))
+    languages = configured_languages()
+    assert "be" in languages and set(languages) >= REQUIRED_LANGUAGES
+    assert "hu" not in languages
