@@ -357,15 +357,16 @@ class AliasMatcher:
                     i += 1
                     continue
                 last, alias = hit
-                found.append(
-                    _Found(
-                        alias.outlet_key,
-                        tokens[i].start(),
-                        tokens[last].end(),
-                        alias.strict,
-                        alias.source,
-                    )
-                )
+                start, end = tokens[i].start(), tokens[last].end()
+                # Радио «Свобода»: a quote opened inside the name closes with it.
+                inner = text[start:end]
+                if (
+                    end < len(text)
+                    and text[end] in _CLOSE_QUOTES
+                    and any(q in inner for q in "«„“")
+                ):
+                    end += 1
+                found.append(_Found(alias.outlet_key, start, end, alias.strict, alias.source))
                 i = last + 1
         if self.cjk_re is not None and _CJK_RE.search(text):
             for match in self.cjk_re.finditer(text):
