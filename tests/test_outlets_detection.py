@@ -158,6 +158,41 @@ def test_mentions_are_not_attributions(registry, text, key):
     ), found
 
 
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("Reuters, the British news agency, reported heavy shelling overnight.", "reuters"),
+        ("Sputnik, which the EU banned in 2022, claimed the bridge was intact.", "sputnik"),
+        ("Die dpa, die größte deutsche Agentur, meldete am Abend neue Zahlen.", "dpa"),
+        ("Интерфакс, ссылаясь на источники, сообщил о задержании.", "interfax"),
+        ("Xinhua, quoting officials, said harvests rose.", "xinhua"),
+        ("新华社莫斯科3月12日电 俄罗斯总统表示……", "xinhua"),
+        ("人民日报刊文指出，合作前景广阔。", "peoples-daily"),
+        ("ТАСС агенттігі жариялаған мәлімет бойынша, келіссөз аяқталды.", "tass"),
+        ("Ақорда сайтындағы хабарламада Президенттің жарлығы жарияланды.", "kz-government"),
+    ],
+)
+def test_cues_after_an_aside_and_in_kazakh_and_chinese(registry, text, key):
+    assert any(k == key and role == "attributed" for k, role, _ in cites(registry, text)), cites(
+        registry, text
+    )
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("Хабар арнасының журналисі сұхбат алды.", "khabar"),
+        ("美联社记者在会场拍照。", "ap"),
+        ("环球时报的编辑部搬迁了。", "global-times"),
+        ("“今日俄罗斯”电视台在欧盟被禁播。", "rt"),
+    ],
+)
+def test_named_without_a_cue_is_a_mention(registry, text, key):
+    assert (key, "mention") in {(k, role) for k, role, _ in cites(registry, text)}, cites(
+        registry, text
+    )
+
+
 def test_cue_belongs_to_the_nearer_outlet(registry):
     found = cites(registry, "RT DE wurde in der EU verboten, berichtete die dpa.")
     assert ("rt", "mention", "RT DE") in found
@@ -188,6 +223,8 @@ def test_outlets_joined_by_and_share_the_cue(registry):
         "The Guardian Council rejected the candidates, reports said.",
         "Die Welt ist groß, sagte er.",
         "первый канал связи восстановлен, сообщили инженеры.",
+        "Спутник вышел на орбиту, деп хабарлады агенттік.",
+        "Спутник связи запущен с Байконура.",
     ],
 )
 def test_lookalikes_are_not_outlets(registry, text):

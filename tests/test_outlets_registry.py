@@ -8,64 +8,13 @@ import pytest
 
 from store.config import Config
 from store.outlets import CATEGORIES, RegistryError, builtin_outlets, load_registry
-from store.outlets.registry import user_registry_path
-
-SHARED_KEYS = [
-    "ria-novosti",
-    "rossiya-segodnya",
-    "rt",
-    "sputnik",
-    "tass",
-    "interfax",
-    "interfax-ukraine",
-    "channel-one",
-    "rossiya-1",
-    "ntv",
-    "izvestia",
-    "rossiyskaya-gazeta",
-    "komsomolskaya-pravda",
-    "kommersant",
-    "rbc",
-    "meduza",
-    "novaya-gazeta",
-    "rferl",
-    "current-time",
-    "voa",
-    "bbc",
-    "dw",
-    "ukrinform",
-    "unian",
-    "ukrainska-pravda",
-    "suspilne",
-    "kyiv-independent",
-    "kazinform",
-    "khabar",
-    "tengrinews",
-    "kz-government",
-    "belta",
-    "xinhua",
-    "cctv",
-    "cgtn",
-    "global-times",
-    "peoples-daily",
-    "reuters",
-    "ap",
-    "afp",
-    "dpa",
-    "tagesschau",
-    "spiegel",
-    "bild",
-    "zdf",
-    "cnn",
-    "new-york-times",
-    "guardian",
-]
+from store.outlets.registry import SHARED_OUTLET_KEYS, user_registry_path
 
 
 def test_builtin_registry_has_the_shared_vocabulary_and_enough_outlets():
     registry = load_registry()
     assert len(registry) >= 60
-    missing = [k for k in SHARED_KEYS if k not in registry]
+    missing = [k for k in SHARED_OUTLET_KEYS if k not in registry]
     assert missing == []
 
 

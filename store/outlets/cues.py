@@ -103,6 +103,7 @@ _AFTER_WORDS = [
     r"cited",
     r"cites",
     r"citing",
+    r"quoting",
     r"claimed",
     r"claims",
     r"stated",
@@ -187,13 +188,15 @@ _AFTER_WORDS = [
     r"жазады",
     r"жазды",
     r"мәлімдеді",
+    r"жариялады",
+    r"жариялаған",
     r"сілтеме жасап",
     r"сілтеме жасай отырып",
 ]
 
 # Chinese has no spaces: cues sit right against the name (据新华社报道, 新华社北京3月1日电).
 _CJK_BEFORE = r"(?:据|根据|援引|引述|引用|转引)"
-_CJK_AFTER = r"(?:报道|报导|報道|消息|称|稱|援引|表示|指出|发布|获悉|透露|宣布|记者|電|电|说|說)"
+_CJK_AFTER = r"(?:报道|报导|報道|消息|称|稱|援引|表示|指出|发布|发表|刊文|刊登|获悉|透露|宣布|说|說|\d{1,2}日[电電])"
 
 _FILLER_SEP = r"[\s\"'«»„“”‚‘’‹›:()\-–—]"
 _BEFORE_RE = re.compile(
@@ -206,9 +209,11 @@ _AFTER_RE = re.compile(
     r"^[\s\"'«»„“”‚‘’‹›)\]]*(?:[,:]\s*)?(?:[\w'’\-]+\s+){0,2}?(?P<cue>"
     + "|".join(_AFTER_WORDS)
     + r")(?!\w)"
-    r"|^[\"'»”’)]*[^\s，。！？,.!?；;]{0,8}?(?P<cjk>" + _CJK_AFTER + r")",
+    r"|^[\"'»”’)]*[^\s，。！？,.!?；;]{0,6}?(?P<cjk>" + _CJK_AFTER + r")",
     re.IGNORECASE,
 )
+
+_ASIDE_RE = re.compile(r"^\s*,[^,]{1,80},\s*")
 
 # Where a sentence ends inside a window: the cue must be in the same sentence.
 _SENTENCE_END_RE = re.compile(r"[.!?…;](?=\s)|[。！？；]|\n")
@@ -237,5 +242,12 @@ def cue_after(window: str) -> str | None:
         window = window[: end.start()]
     match = _AFTER_RE.match(window)
     if match is None:
-        return None
+        # "RT, which has been banned in the EU, claimed ...", "Kazinform, the state news
+        # agency, quoted ...": the cue follows a clause set off by commas.
+        aside = _ASIDE_RE.match(window)
+        if aside is None:
+            return None
+        match = _AFTER_RE.match(window[aside.end() :])
+        if match is None:
+            return None
     return (match.group("cue") or match.group("cjk")).strip()

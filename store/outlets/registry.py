@@ -42,6 +42,61 @@ STATE_MEDIA_CATEGORIES = frozenset(
 )
 """Categories whose sourcing earns the state-media-sourcing suggestion."""
 
+SHARED_OUTLET_KEYS = tuple(
+    [
+        "ria-novosti",
+        "rossiya-segodnya",
+        "rt",
+        "sputnik",
+        "tass",
+        "interfax",
+        "interfax-ukraine",
+        "channel-one",
+        "rossiya-1",
+        "ntv",
+        "izvestia",
+        "rossiyskaya-gazeta",
+        "komsomolskaya-pravda",
+        "kommersant",
+        "rbc",
+        "meduza",
+        "novaya-gazeta",
+        "rferl",
+        "current-time",
+        "voa",
+        "bbc",
+        "dw",
+        "ukrinform",
+        "unian",
+        "ukrainska-pravda",
+        "suspilne",
+        "kyiv-independent",
+        "kazinform",
+        "khabar",
+        "tengrinews",
+        "kz-government",
+        "belta",
+        "xinhua",
+        "cctv",
+        "cgtn",
+        "global-times",
+        "peoples-daily",
+        "reuters",
+        "ap",
+        "afp",
+        "dpa",
+        "tagesschau",
+        "spiegel",
+        "bild",
+        "zdf",
+        "cnn",
+        "new-york-times",
+        "guardian",
+    ]
+)
+"""Outlet keys shared by the registry, the labelled benchmark set and the exports:
+the built-in registry must define each of these (other outlets may be added)."""
+
 _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LIST_SEPARATOR = "|"
 USER_FILE_NAME = "outlets.toml"
