@@ -166,9 +166,7 @@ class _FieldTally:
         self.agreed = 0
         self.analysts: set[str] = set()
         self.coincidence = _Coincidence()
-        self.joint: dict[tuple[str, str], Counter[tuple[Hashable, Hashable]]] = defaultdict(
-            Counter
-        )
+        self.joint: dict[tuple[str, str], Counter[tuple[Hashable, Hashable]]] = defaultdict(Counter)
 
     def add(self, ratings: dict[str, Hashable]) -> bool:
         """One article's ratings (analyst -> value); True if they disagree."""
@@ -219,7 +217,10 @@ def agreement(
         flag_names += [f for f in json.loads(flags_json) if f not in flag_names]
     names = [*SCALAR_FIELDS, *(FLAG_PREFIX + f for f in flag_names)]
     if fields:
-        wanted = {f if f in SCALAR_FIELDS or f.startswith(FLAG_PREFIX) else FLAG_PREFIX + f for f in fields}
+        wanted = {
+            f if f in SCALAR_FIELDS or f.startswith(FLAG_PREFIX) else FLAG_PREFIX + f
+            for f in fields
+        }
         names = [n for n in names if n in wanted] + sorted(wanted - set(names))
     tallies = {name: _FieldTally(name) for name in names}
     disagreements: list[Disagreement] = []

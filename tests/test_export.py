@@ -542,11 +542,21 @@ def test_cli_csv_with_bom_for_excel(db, db_path, seeded, tmp_path):
     assert row["id"] == str(seeded["de"])
 
 
-def test_cli_rejects_unknown_format_and_status(db_path):
-    assert _run(db_path, "export", "--format", "xml").exit_code == 2
-    result = _run(db_path, "export", "--status", "maybe")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "xml"], "xml"),
+        (["--status", "maybe"], "unknown status"),
+        (["--grade", "Z9"], "not an Admiralty grade"),
+        (["--from", "March"], "--from 'March'"),
+        (["--to", "2024-3"], "--to '2024-3'"),
+    ],
+)
+def test_cli_rejects_bad_options_in_one_line(db_path, args, message):
+    result = _run(db_path, "export", *args)
     assert result.exit_code == 2
-    assert "unknown status" in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_cli_audit(db, db_path, seeded, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ from store.articles import ArticleFilter, count_articles
 from store.export import FORMATS, export_audit, export_filter, write_export
 from tui.cli import EXIT_USAGE, fail
 
+_GRADE_RE = re.compile(r"[A-Fa-f][1-6]?|[1-6]")
+_DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
@@ -123,6 +126,11 @@ def export(
     fmt = _format_for(fmt, output)
     if status and status not in obj.config.taxonomy.values("statuses"):
         fail(f"unknown status {status!r}", EXIT_USAGE)
+    if grade and not _GRADE_RE.fullmatch(grade.strip()):
+        fail(f"not an Admiralty grade: {grade!r} (e.g. B2, B or 2)", EXIT_USAGE)
+    for option, value in (("--from", date_from), ("--to", date_to)):
+        if value and not _DATE_RE.fullmatch(value):
+            fail(f"{option} {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD", EXIT_USAGE)
     flt = ArticleFilter(
         analyst=analyst,
         status=status,
