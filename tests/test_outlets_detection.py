@@ -193,6 +193,17 @@ def test_named_without_a_cue_is_a_mention(registry, text, key):
     )
 
 
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("Hamburg (dpa/lno) – Trotz eines Gesprächs blieb es dabei.", "dpa"),
+        ("MOSCOW (Reuters) - Talks resumed.", "reuters"),
+    ],
+)
+def test_agency_bylines_are_attributions(registry, text, key):
+    assert (key, "attributed") in {(k, role) for k, role, _ in cites(registry, text)}
+
+
 def test_cue_belongs_to_the_nearer_outlet(registry):
     found = cites(registry, "RT DE wurde in der EU verboten, berichtete die dpa.")
     assert ("rt", "mention", "RT DE") in found
@@ -225,6 +236,11 @@ def test_outlets_joined_by_and_share_the_cue(registry):
         "первый канал связи восстановлен, сообщили инженеры.",
         "Спутник вышел на орбиту, деп хабарлады агенттік.",
         "Спутник связи запущен с Байконура.",
+        "Das akute Lungenversagen (ARDS) ist gefährlich, sagte er.",
+        "Ecuador: TVC, RTS, ESPN, reported the listings.",
+        "Die Demokratische Partei der Albaner (DPA) gewann, meldete die Kommission.",
+        "Senator Randolfe Rodrigues (Rede-AP) said the bill was ready.",
+        "When Bloomberg entered the race, few expected much.",
     ],
 )
 def test_lookalikes_are_not_outlets(registry, text):

@@ -33,6 +33,7 @@ _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 # ("Радио «Свобода»", "RIA-Nowosti", "RFE/RL"), or a bare dot ("tass.ru", "Lenta.ru").
 _GAP_RE = re.compile(r"[\s\-‐‑–/\"'«»„“”‘’‚‹›]{1,4}|\.")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+_BYLINE_RE = re.compile(r"\s*(?:/[\w/ ]{1,20})?\)")
 _OPEN_QUOTES = "\"'«„“‚‹‘"
 _CLOSE_QUOTES = "\"'»“”’›‘"
 
@@ -208,14 +209,19 @@ class Citation:
 
 @dataclass(frozen=True)
 class _WordCheck:
-    mode: str  # 'exact' (acronyms, CamelCase), 'title' (capitalised), 'any'
+    mode: str  # 'acronym', 'exact' (CamelCase), 'title' (capitalised), 'lower', 'any'
     stem: str
 
     def accepts(self, token: str) -> bool:
+        if self.mode == "acronym":
+            token = token.translate(_APOSTROPHES)
+            return token == self.stem or token == self.stem + "'s"
         if self.mode == "exact":
             return token.translate(_APOSTROPHES).startswith(self.stem)
         if self.mode == "title":
             return token[:1].isupper()
+        if self.mode == "lower":
+            return token.islower()
         return True
 
 
@@ -243,12 +249,21 @@ class _Found:
     source: bool
 
 
-def _word_forms(word: str) -> tuple[str, _WordCheck, set[str]]:
+def _word_forms(word: str, first: bool) -> tuple[str, _WordCheck, set[str]]:
     """(trie id of the word, its case check, every surface form as a casefolded key)."""
     letters = [c for c in word if c.isalpha()]
     uppers = sum(c.isupper() for c in letters)
     acronym = bool(letters) and uppers == len(letters) and len(letters) >= 2
-    mode = "exact" if uppers >= 2 else ("title" if word[:1].isupper() else "any")
+    if acronym:
+        mode = "acronym"  # RT is not RTS, ARD is not ARDS
+    elif uppers >= 2:
+        mode = "exact"  # CamelCase: InoSMI, ҚазАқпарат
+    elif word[:1].isupper():
+        mode = "title"
+    elif first and word.isascii() and word.isalpha():
+        mode = "lower"  # dpa, tagesschau, rt.com: the party DPA is not the agency
+    else:
+        mode = "any"
     key = token_key(word)
     if _CYRILLIC_RE.search(word) and not acronym and len(word) >= 4:
         stem = word
@@ -260,7 +275,8 @@ def _word_forms(word: str) -> tuple[str, _WordCheck, set[str]]:
         forms = {key, stem_key} | {stem_key + e for e in CYRILLIC_ENDINGS}
         check = _WordCheck(mode, stem.translate(_APOSTROPHES))
         return stem_key + "~", check, forms
-    forms = {key} | ({key + e for e in LATIN_ENDINGS} if word.isascii() else set())
+    endings = ("'s",) if acronym else LATIN_ENDINGS
+    forms = {key} | ({key + e for e in endings} if word.isascii() else set())
     return key, _WordCheck(mode, word.translate(_APOSTROPHES)), forms
 
 
@@ -291,7 +307,7 @@ class AliasMatcher:
                     continue
                 node, checks = self.root, []
                 for position, word in enumerate(words):
-                    word_id, check, forms = _word_forms(word)
+                    word_id, check, forms = _word_forms(word, position == 0)
                     for form in forms:
                         self.word_ids.setdefault(form, set()).add(word_id)
                     if position == 0:
@@ -392,6 +408,8 @@ class AliasMatcher:
             matched = text[item.start : item.end]
             if item.source:
                 cue = TOKEN_RE.findall(matched)[0]
+            elif _BYLINE_RE.match(text, item.end) and text[item.start - 1 : item.start] == "(":
+                cue = "(byline)"  # "Hamburg (dpa/lno) –", "MOSCOW (Reuters) -"
             else:
                 cue = cue_before(text[max(prev_end, item.start - 100) : item.start]) or cue_after(
                     text[item.end : min(next_start, item.end + 100)]
