@@ -69,10 +69,25 @@ def builtin_outlets() -> dict[str, Outlet]:
 
 def configured_user_path() -> Path:
     """The user registry file named by the config (``[outlets] registry``), else the default."""
+    from store.config import default_config_path
+
+    config_path = default_config_path()
+    try:
+        stat = config_path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = None
+    return _configured_user_path(str(config_path), stamp)
+
+
+@lru_cache(maxsize=4)
+def _configured_user_path(config_path: str, stamp: tuple[int, int] | None) -> Path:
+    # Cached on the config file's stat: import annotates every article, and
+    # re-reading the config for each one would cost more than detection itself.
     from store.config import ConfigError, load_config
 
     try:
-        return user_registry_path(load_config())
+        return user_registry_path(load_config(config_path))
     except ConfigError:  # the CLI reports a broken config itself; detection still runs
         return user_registry_path(None)
 
