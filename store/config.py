@@ -16,6 +16,9 @@ Example::
 
     [taxonomy]
     extra_flags = [{ value = "satire", label = "Satire", key = "x" }]
+
+    [outlets]
+    registry = "~/outlets.toml"  # your outlets (TOML or CSV), over the built-in registry
 """
 
 from __future__ import annotations
