@@ -1,5 +1,9 @@
 """A LibreTranslate-compatible HTTP server on 127.0.0.1 for tests and the benchmark.
 
+It also serves ``GET /m`` like Google's mobile page that deep-translator's
+GoogleTranslator scrapes, so the default provider's path can be tested offline
+(point ``deep_translator.constants.BASE_URLS["GOOGLE_TRANSLATE"]`` at ``url + "m"``).
+
 It answers ``POST /translate`` (fields q, source, target, format, api_key, from the
 query string as deep-translator sends them, or a form or JSON body as the real
 server also accepts) with ``{"translatedText": ...}`` and ``GET /languages``. The
@@ -23,6 +27,7 @@ Other test modules use it through the ``fake_libre`` fixture factory::
 
 from __future__ import annotations
 
+import html
 import json
 import socket
 import threading
@@ -139,6 +144,7 @@ class FakeLibreTranslate:
                 self.in_flight -= 1
 
     def _respond(self, fields: dict[str, str]) -> tuple[int, bytes] | None:
+        """LibreTranslate's answer: JSON."""
         text = fields.get("q", "")
         with self._lock:
             self.requests += 1
@@ -158,7 +164,11 @@ class FakeLibreTranslate:
             return 500, json.dumps({"error": "internal error"}).encode()
         if self._take("malformed"):
             return 200, b'{"translatedText": "unterminated'
-        target = fields.get("target", "en")
+        body = {"translatedText": self.translate(fields.get("q", ""), fields.get("target", "en"))}
+        return 200, json.dumps(body, ensure_ascii=False).encode()
+
+    def translate(self, text: str, target: str) -> str:
+        """The deterministic translation, with the line-merging switches applied."""
         lines = [
             self.glossary.get(line) or fake_translation(line, target) for line in text.split("\n")
         ]
@@ -166,8 +176,26 @@ class FakeLibreTranslate:
             lines = [" ".join(lines[i : i + 2]) for i in range(0, len(lines), 2)]
         if self.drop_last_line and len(lines) > 1:
             lines = lines[:-1]
-        body = {"translatedText": "\n".join(lines)}
-        return 200, json.dumps(body, ensure_ascii=False).encode()
+        return "\n".join(lines)
+
+    def respond_google(self, fields: dict[str, str]) -> tuple[int, bytes] | None:
+        """Google's mobile page (translate.google.com/m), which GoogleTranslator scrapes."""
+        answer = self.respond(
+            {
+                "q": fields.get("q", ""),
+                "target": fields.get("tl", "en"),
+                "source": fields.get("sl", "auto"),
+                "format": "html",
+            }
+        )
+        if answer is None or answer[0] != 200:
+            return answer
+        try:
+            text = json.loads(answer[1])["translatedText"]
+        except ValueError:  # the malformed switch: a page without the result
+            return 200, b"<html><body><div>Nothing here</div></body></html>"
+        page = f'<html><body><div class="result-container">{html.escape(text)}</div></body></html>'
+        return 200, page.encode()
 
 
 def _handler_for(fake: FakeLibreTranslate) -> type[BaseHTTPRequestHandler]:
@@ -185,7 +213,15 @@ def _handler_for(fake: FakeLibreTranslate) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def do_GET(self) -> None:
-            if urlsplit(self.path).path.rstrip("/") == "/languages":
+            parts = urlsplit(self.path)
+            if parts.path.rstrip("/") == "/m":
+                fields = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+                answer = fake.respond_google(fields)
+                if answer is None:
+                    self.close_connection = True
+                    return
+                self._reply(*answer)
+            elif parts.path.rstrip("/") == "/languages":
                 languages = [
                     {"code": c, "name": c, "targets": [t for t in LANGUAGES if t != c]}
                     for c in LANGUAGES

@@ -122,12 +122,18 @@ def test_articles_that_fail_are_listed_with_reasons_and_exit_1(db_path, store, f
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["--provider", "libre"], ["--provider", "deepl"], ["--provider", "babelfish"]],
+    ("args", "message"),
+    [
+        (["--provider", "libre"], "needs the URL"),
+        (["--provider", "deepl"], "TRIAGE_DEEPL_KEY"),
+        (["--provider", "babelfish"], "babelfish"),
+        (["--to", "xx"], "google does not translate 'xx'"),
+    ],
 )
-def test_unusable_settings_are_usage_errors(db_path, store, args):
+def test_unusable_settings_are_usage_errors(db_path, store, args, message):
     result = run(db_path, *args)
     assert result.exit_code == 2
+    assert message in result.stderr
 
 
 def test_sigterm_stops_cleanly_and_a_rerun_finishes_without_resending(db_path, fake_libre):

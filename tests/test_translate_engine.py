@@ -101,7 +101,7 @@ def test_the_cache_spans_runs_and_articles(db, fake_libre):
     translate_articles(db, [first], settings_for(server))
     second = add(db, ["Спільний абзац.", "Друга стаття."])
     report = translate_articles(db, [second], settings_for(server))
-    assert report.cached_paragraphs == 1
+    assert report.lines_from_cache == 1
     assert server.lines_seen["Спільний абзац."] == 1
     assert db["translation_cache"].count == 3
 

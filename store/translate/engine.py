@@ -74,8 +74,8 @@ class TranslateReport:
     """(article id, reason); what did translate of such an article is stored."""
     requests_sent: int = 0
     """HTTP requests, retries included."""
-    cached_paragraphs: int = 0
-    """Lines served from the cache instead of the provider."""
+    lines_from_cache: int = 0
+    """Lines (or pieces of long lines) served from the cache instead of the provider."""
     interrupted: bool = False
     """should_stop asked for a stop before every article was done."""
 
@@ -296,7 +296,7 @@ class _Run:
                             win.texts[key] = (piece, article.client)
         cached = self._cached(list(win.texts))
         win.done.update(cached)
-        self.report.cached_paragraphs += sum(len(win.waiting[key]) for key in cached)
+        self.report.lines_from_cache += sum(len(win.waiting[key]) for key in cached)
         futures = self._submit([k for k in win.texts if k not in cached], win)
         try:
             for article in articles:
@@ -532,7 +532,7 @@ def translate_articles(
     the target language are skipped; hand corrections are never overwritten.
     """
     settings.validate()
-    ids = list(article_ids)
+    ids = list(dict.fromkeys(article_ids))  # each article once, in the order given
     run = _Run(db, settings, len(ids), progress, should_stop)
     try:
         for window in _windows(run, ids):

@@ -58,6 +58,9 @@ class ProviderSettings:
             raise ValueError(f"provider {self.name} needs an API key: set {key_env_var(self.name)}")
         if self.timeout <= 0 or self.concurrency < 1 or self.max_retries < 0:
             raise ValueError("timeout and concurrency must be positive, max_retries not negative")
+        from store.translate.providers import provider_code  # providers imports this module
+
+        provider_code(self.name, self.target)  # UnsupportedLanguage is a ValueError
 
 
 def display_url(url: str) -> str:

@@ -164,7 +164,7 @@ def _print_summary(report: TranslateReport, target: str) -> None:
     click.echo(
         f"into {target}: translated {report.translated}, from cache {report.from_cache}, "
         f"skipped {report.skipped} (already in {target}), failed {len(report.failed)}; "
-        f"{report.requests_sent} requests, {report.cached_paragraphs} lines from the cache",
+        f"{report.requests_sent} requests, {report.lines_from_cache} lines from the cache",
         err=True,
     )
     for article_id, reason in report.failed:
@@ -180,7 +180,7 @@ def _report_json(report: TranslateReport, settings, error: str | None) -> dict:
         "skipped": report.skipped,
         "failed": [{"id": i, "reason": r} for i, r in report.failed],
         "requests_sent": report.requests_sent,
-        "cached_paragraphs": report.cached_paragraphs,
+        "lines_from_cache": report.lines_from_cache,
         "interrupted": report.interrupted,
         "error": error,
     }
