@@ -308,3 +308,17 @@ def test_settings_that_cannot_work_are_refused_before_any_request(db):
         translate_articles(db, [article], ProviderSettings(name="deepl"))
     with pytest.raises(ValueError, match="unknown translation provider"):
         translate_articles(db, [article], ProviderSettings(name="babelfish"))
+
+
+def test_a_deepl_key_in_the_request_url_never_reaches_the_message(db, monkeypatch):
+    from deep_translator.constants import BASE_URLS
+
+    # DeeplTranslator sends the key as auth_key in the query string; requests puts
+    # that URL in its connection errors.
+    monkeypatch.setitem(BASE_URLS, "DEEPL_FREE", closed_url() + "{version}/")
+    article = add(db, UK_PARAGRAPHS)
+    settings = ProviderSettings(name="deepl", api_key="deepl-secret:fx", timeout=1.0, backoff=0.01)
+    with pytest.raises(ProviderUnreachable) as caught:
+        translate_articles(db, [article], settings)
+    assert str(caught.value) == "cannot reach deepl"
+    assert caught.value.__cause__ is None

@@ -117,3 +117,8 @@ def test_deep_translators_403_message_with_the_key_is_not_passed_on():
     assert "k-999" in str(AuthorizationException("k-999"))
     assert "k-999" not in str(error)
     assert error.fatal
+
+
+def test_target_codes_are_normalised():
+    assert settings_from_config(Config({}), target=" EN ").target == "en"
+    assert settings_from_config(Config({}), target="zh-tw").target == "zh-TW"

@@ -39,7 +39,7 @@ from store.translate.providers import (
     UnsupportedLanguage,
     client_factory,
 )
-from store.translate.settings import ProviderSettings
+from store.translate.settings import ProviderSettings, normalise_language
 from store.translations import ANALYST_PROVIDER, save_translation
 
 # A window holds about this many request-fulls of text per concurrent request, so
@@ -177,7 +177,7 @@ class _Run:
         self.db = db
         self.settings = settings
         self.provider = settings.name
-        self.target = settings.target.strip()
+        self.target = normalise_language(settings.target)
         self.target_base = base_language(self.target)
         self.total = total
         self.progress = progress

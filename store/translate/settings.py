@@ -63,6 +63,12 @@ class ProviderSettings:
         provider_code(self.name, self.target)  # UnsupportedLanguage is a ValueError
 
 
+def normalise_language(code: str) -> str:
+    """``EN`` -> ``en``, ``zh-tw`` -> ``zh-TW``: the form translations are stored under."""
+    language, _, region = code.strip().partition("-")
+    return f"{language.lower()}-{region.upper()}" if region else language.lower()
+
+
 def display_url(url: str) -> str:
     """*url* without user info, query or fragment, which may carry credentials."""
     parts = urlsplit(url)
@@ -105,7 +111,7 @@ def settings_from_config(config: Config, **overrides: Any) -> ProviderSettings:
     name = str(values.get("name", "google")).strip().lower()
     values["name"] = name
     if values.get("target"):
-        values["target"] = str(values["target"]).strip()
+        values["target"] = normalise_language(str(values["target"]))
     if not values.get("api_key"):
         # A bare api_key in the table belongs to the table's provider, not to one
         # chosen on the command line.
