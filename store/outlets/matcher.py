@@ -285,8 +285,10 @@ class AliasMatcher:
 
     def __init__(self, registry: Registry):
         self.root = _Node()
-        self.word_ids: dict[str, set[str]] = {}
+        self.word_ids: dict[str, tuple[str, ...]] = {}
         self.first_forms: set[str] = set()
+        registered: set[str] = set()
+        starters: set[str] = set()
         cjk: dict[str, tuple[str, bool, bool]] = {}
         self.exclude_before: dict[str, list[re.Pattern[str]]] = {}
         self.exclude_after: dict[str, list[re.Pattern[str]]] = {}
@@ -308,9 +310,11 @@ class AliasMatcher:
                 node, checks = self.root, []
                 for position, word in enumerate(words):
                     word_id, check, forms = _word_forms(word, position == 0)
-                    for form in forms:
-                        self.word_ids.setdefault(form, set()).add(word_id)
-                    if position == 0:
+                    if word_id not in registered:
+                        registered.add(word_id)
+                        self._add_forms(forms, word_id)
+                    if position == 0 and word_id not in starters:
+                        starters.add(word_id)
                         self.first_forms |= forms
                     node = node.children.setdefault(word_id, _Node())
                     checks.append(check)
@@ -329,6 +333,13 @@ class AliasMatcher:
             if cjk
             else None
         )
+
+    def _add_forms(self, forms: set[str], word_id: str) -> None:
+        # Bulk insert (tens of thousands of forms); only forms two words share need merging.
+        clash = self.word_ids.keys() & forms
+        for form in clash:
+            self.word_ids[form] = (*self.word_ids[form], word_id)
+        self.word_ids.update(dict.fromkeys(forms - clash, (word_id,)))
 
     # --- finding names ---------------------------------------------------------------------
 
