@@ -277,3 +277,10 @@ def m101_ingest_simhash_bands(db: sqlite_utils.Database) -> None:
         " PRIMARY KEY (band, value, article_id)) WITHOUT ROWID"
     )
     db.execute("CREATE INDEX IF NOT EXISTS simhash_bands_article ON simhash_bands(article_id)")
+
+
+@migrations()
+def m102_core_events_group_index(db: sqlite_utils.Database) -> None:
+    # Every action takes max(group_id) + 1 as its group; without an index on
+    # group_id alone that is a scan of the whole log on each keystroke.
+    db.execute("CREATE INDEX IF NOT EXISTS events_group ON events(group_id)")
