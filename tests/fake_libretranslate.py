@@ -1,8 +1,9 @@
 """A LibreTranslate-compatible HTTP server on 127.0.0.1 for tests and the benchmark.
 
 It also serves ``GET /m`` like Google's mobile page that deep-translator's
-GoogleTranslator scrapes, so the default provider's path can be tested offline
-(point ``deep_translator.constants.BASE_URLS["GOOGLE_TRANSLATE"]`` at ``url + "m"``).
+GoogleTranslator scrapes and ``GET /get`` like MyMemory's API, so those providers'
+paths can be tested offline: point ``deep_translator.constants.BASE_URLS``
+``["GOOGLE_TRANSLATE"]`` at ``url + "m"`` or ``["MYMEMORY"]`` at ``url + "get"``.
 
 It answers ``POST /translate`` (fields q, source, target, format, api_key, from the
 query string as deep-translator sends them, or a form or JSON body as the real
@@ -178,6 +179,21 @@ class FakeLibreTranslate:
             lines = lines[:-1]
         return "\n".join(lines)
 
+    def respond_mymemory(self, fields: dict[str, str]) -> tuple[int, bytes] | None:
+        """MyMemory's ``GET /get?q=...&langpair=uk-UA|en-GB``, which MyMemoryTranslator calls."""
+        source, _, target = fields.get("langpair", "").partition("|")
+        answer = self.respond(
+            {"q": fields.get("q", ""), "source": source, "target": target, "format": "text"}
+        )
+        if answer is None or answer[0] != 200:
+            return answer
+        try:
+            text = json.loads(answer[1])["translatedText"]
+        except ValueError:
+            return answer
+        body = {"responseData": {"translatedText": text, "match": 1}, "matches": []}
+        return 200, json.dumps(body, ensure_ascii=False).encode()
+
     def respond_google(self, fields: dict[str, str]) -> tuple[int, bytes] | None:
         """Google's mobile page (translate.google.com/m), which GoogleTranslator scrapes."""
         answer = self.respond(
@@ -214,7 +230,14 @@ def _handler_for(fake: FakeLibreTranslate) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            if parts.path.rstrip("/") == "/m":
+            if parts.path.rstrip("/") == "/get":
+                fields = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+                answer = fake.respond_mymemory(fields)
+                if answer is None:
+                    self.close_connection = True
+                    return
+                self._reply(*answer)
+            elif parts.path.rstrip("/") == "/m":
                 fields = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
                 answer = fake.respond_google(fields)
                 if answer is None:

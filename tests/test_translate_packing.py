@@ -11,6 +11,7 @@ from store.translate.packing import (
     pack,
     split_long,
     unpack,
+    utf8_size,
 )
 
 # Lines as stored: no newline, no leading/trailing space, not empty.
@@ -53,6 +54,24 @@ def test_split_long_keeps_every_character_and_respects_the_limit(text, limit):
     pieces = split_long(text, limit)
     assert "".join(pieces) == text
     assert all(0 < len(p) < limit for p in pieces)
+
+
+@given(st.lists(line, max_size=30), st.integers(min_value=5, max_value=500))
+def test_limits_in_bytes_hold_for_cyrillic_and_cjk(lines, limit):
+    pieces = [p for text in lines for p in split_long(text, limit, utf8_size)]
+    assert "".join(pieces) == "".join(lines)
+    assert all(0 < utf8_size(p) < limit for p in pieces)
+    groups = pack(pieces, limit, utf8_size)
+    assert [i for group in groups for i in group] == list(range(len(pieces)))
+    assert all(utf8_size(join_pack([pieces[i] for i in group])) < limit for group in groups)
+
+
+def test_mymemory_sized_pieces_of_ukrainian_stay_under_500_bytes():
+    paragraph = "Сили протиповітряної оборони збили дві ракети над містом. " * 20
+    pieces = split_long(paragraph.strip(), 500, utf8_size)
+    assert len(pieces) > 1
+    assert all(utf8_size(p) < 500 for p in pieces)
+    assert all(len(p) < 260 for p in pieces)  # two bytes per Cyrillic letter
 
 
 def test_split_long_cuts_after_sentences_when_it_can():

@@ -121,11 +121,11 @@ def untranslated_article_ids(
     return iter_article_ids(db, flt)
 
 
-def _pieces(line: str, limit: int) -> list[str] | None:
+def _pieces(line: str, client: ProviderClient) -> list[str] | None:
     """What to send for one line: itself, or its pieces if it is too long for one request."""
     if not needs_translation(line):
         return None
-    return [p.strip() for p in split_long(line, limit) if p.strip()]
+    return [p.strip() for p in split_long(line, client.limit, client.size) if p.strip()]
 
 
 # --- one article's needs ----------------------------------------------------------------
@@ -261,7 +261,7 @@ class _Run:
             )
         }
         lines = [
-            [(line, _pieces(line, client.limit)) for line in paragraph.split("\n")]
+            [(line, _pieces(line, client)) for line in paragraph.split("\n")]
             for paragraph in paragraphs
         ]
         return _Article(article_id, language, source, lines, keep, client)
@@ -322,7 +322,7 @@ class _Run:
         futures: dict[Future, list[str]] = {}
         for client, client_keys in by_client.values():
             texts = [win.texts[key][0] for key in client_keys]
-            for group in pack(texts, client.limit):
+            for group in pack(texts, client.limit, client.size):
                 future = self.pool.submit(self._send_pack, client, [texts[i] for i in group])
                 futures[future] = [client_keys[i] for i in group]
         return futures

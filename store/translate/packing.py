@@ -11,7 +11,7 @@ translated pieces are joined with a space.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 UNIT_SEPARATOR = "\n"
 
@@ -25,18 +25,37 @@ def needs_translation(unit: str) -> bool:
     return any(ch.isalpha() for ch in unit)
 
 
-def split_long(unit: str, limit: int) -> list[str]:
-    """Cut *unit* into pieces shorter than *limit* characters; ``"".join(pieces) == unit``.
+def utf8_size(text: str) -> int:
+    """Size in UTF-8 bytes, for providers whose limit is in bytes (MyMemory)."""
+    return len(text.encode("utf-8"))
+
+
+def _longest_fitting_prefix(text: str, limit: int, size: Callable[[str], int]) -> int:
+    """The most characters of *text* whose size is under *limit* (at least one)."""
+    low, high = 1, min(len(text), limit)  # sizes are at least one per character
+    while low < high:
+        middle = (low + high + 1) // 2
+        if size(text[:middle]) < limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def split_long(unit: str, limit: int, size: Callable[[str], int] = len) -> list[str]:
+    """Cut *unit* into pieces whose *size* is under *limit*; ``"".join(pieces) == unit``.
 
     Cuts go after a sentence end where one is near enough, else at whitespace,
-    else mid-word (only for a run of *limit* characters without a space).
+    else mid-word (only for a run of *limit* characters without a space). A
+    single character over the limit on its own (impossible for real limits)
+    still makes a piece.
     """
     if limit < 2:
         raise ValueError("limit must be at least 2")
     pieces: list[str] = []
     rest = unit
-    while len(rest) >= limit:
-        window = rest[: limit - 1]
+    while size(rest) >= limit:
+        window = rest[: _longest_fitting_prefix(rest, limit, size)]
         cut = _last_cut(_SENTENCE_END_RE, window, minimum=len(window) // 3)
         if cut is None:
             cut = _last_cut(_SPACE_RE, window, minimum=1)
@@ -58,27 +77,30 @@ def _last_cut(pattern: re.Pattern[str], window: str, minimum: int) -> int | None
     return cut
 
 
-def pack(texts: Sequence[str], limit: int) -> list[list[int]]:
-    """Group indices of *texts* in order so that each group joined by newlines is under *limit*.
+def pack(texts: Sequence[str], limit: int, size: Callable[[str], int] = len) -> list[list[int]]:
+    """Group indices of *texts* in order so that each group joined by newlines has a
+    *size* under *limit*.
 
-    Every text must already be shorter than *limit* (see :func:`split_long`) and
-    contain no newline. Every index appears in exactly one group, in order.
+    Every text must already be under *limit* (see :func:`split_long`) and contain
+    no newline. Every index appears in exactly one group, in order.
     """
+    separator = size(UNIT_SEPARATOR)
     groups: list[list[int]] = []
     current: list[int] = []
-    size = 0
+    total = 0
     for index, text in enumerate(texts):
-        if len(text) >= limit:
-            raise ValueError(f"text {index} is {len(text)} characters, limit is {limit}")
+        text_size = size(text)
+        if text_size >= limit:
+            raise ValueError(f"text {index} has size {text_size}, limit is {limit}")
         if UNIT_SEPARATOR in text:
             raise ValueError(f"text {index} contains a newline")
-        added = len(text) + (len(UNIT_SEPARATOR) if current else 0)
-        if current and size + added >= limit:
+        added = text_size + (separator if current else 0)
+        if current and total + added >= limit:
             groups.append(current)
-            current, size = [], 0
-            added = len(text)
+            current, total = [], 0
+            added = text_size
         current.append(index)
-        size += added
+        total += added
     if current:
         groups.append(current)
     return groups

@@ -23,12 +23,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from store.translate.packing import utf8_size
 from store.translate.settings import ProviderSettings, display_url, key_env_var
 
-# The longest request each provider accepts, in characters of text (strictly under).
-# Google and MyMemory: deep-translator's own checks. LibreTranslator and DeepL put the
-# text in the URL's query string, so stay well below common request-line limits.
+# The longest request each provider accepts (strictly under), in characters of text;
+# for MyMemory in UTF-8 bytes, as its API documents ("max 500 bytes"). Google: the
+# check in deep-translator. LibreTranslator and DeepL put the text in the URL's query
+# string, so stay well below common request-line limits.
 REQUEST_LIMITS = {"google": 5000, "mymemory": 500, "libre": 2000, "deepl": 4000, "microsoft": 5000}
+LIMITS_IN_BYTES = {"mymemory"}
 
 # A placeholder for LibreTranslate servers that need no key: deep-translator refuses
 # to build a LibreTranslator without one, and such servers ignore it.
@@ -261,6 +264,7 @@ class ProviderClient:
         self.source = source
         self.target = target
         self.limit = REQUEST_LIMITS[settings.name]
+        self.size: Callable[[str], int] = utf8_size if settings.name in LIMITS_IN_BYTES else len
         self._local = threading.local()
 
     def _client(self) -> Any:

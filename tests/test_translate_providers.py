@@ -1,5 +1,5 @@
-"""The default provider, Google, through deep-translator's real GoogleTranslator, pointed
-at the fake server's imitation of the page it scrapes (no test reaches the internet)."""
+"""Google (the default) and MyMemory through deep-translator's real clients, pointed
+at the fake server's imitations of their endpoints (no test reaches the internet)."""
 
 from __future__ import annotations
 
@@ -69,3 +69,16 @@ def test_offline_google_says_it_cannot_be_reached_and_stored_work_stays(db, goog
         translate_articles(db, [article, other], settings())
     assert get_translation(db, article, "en")[0].text == "[en] Абзац."
     assert get_translation(db, other, "en") == [None]
+
+
+def test_mymemory_gets_locale_codes_and_requests_under_500_bytes(db, fake_libre, monkeypatch):
+    server = fake_libre()
+    monkeypatch.setitem(BASE_URLS, "MYMEMORY", server.url + "get")
+    paragraphs = [f"Абзац {i}: сили оборони збили ракету над містом." for i in range(12)]
+    article = insert_article(db, paragraphs, language="uk")
+    report = translate_articles(db, [article], settings(name="mymemory"))
+    assert report.translated == 1
+    assert {f["source"] + "|" + f["target"] for f in server.fields} == {"uk-UA|en-GB"}
+    assert len(server.texts) > 1
+    assert all(len(t.encode()) < 500 for t in server.texts)
+    assert get_translation(db, article, "en")[11].text == "[en-GB] " + paragraphs[11]
