@@ -80,7 +80,8 @@ def insert_article(
         raise ValueError("no text")
     digest = text_sha256(clean)
     record = {k: (strip_control(v) if isinstance(v, str) else v) for k, v in metadata.items()}
-    record.setdefault("language", "und")
+    if not record.get("language"):  # None from a detector that was unsure
+        record["language"] = "und"
     record.update(
         text=join_paragraphs(clean),
         paragraph_count=len(clean),

@@ -12,14 +12,16 @@ import unicodedata
 
 # C0 controls except TAB and LF, DEL, and the C1 block. CR is dropped too: line
 # ends are normalised to LF before this runs.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Lone surrogates too: JSON escapes and undecodable file names can carry them, and
+# SQLite cannot store them (UnicodeEncodeError), so they never count as text.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _BLANK_LINES_RE = re.compile(r"\n[ \t]*\n+")
 _SPACES_RE = re.compile(r"[ \t\u00a0]+")
 PARAGRAPH_SEPARATOR = "\n\n"
 
 
 def strip_control(text: str) -> str:
-    """Remove control characters (C0 except tab/newline, DEL, C1); normalise line ends."""
+    """Remove control characters (C0 except tab/newline, DEL, C1) and lone surrogates; normalise line ends."""
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")

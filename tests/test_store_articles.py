@@ -57,6 +57,19 @@ def test_insert_article_language_defaults_to_und(db):
     assert get_capture(db, article_id) is None
 
 
+def test_insert_article_unsure_language_is_und(db):
+    article_id = insert_article(db, ["Detector was unsure."], language=None)
+    assert get_article(db, article_id)["language"] == "und"
+
+
+def test_insert_article_drops_lone_surrogates(db):
+    # json.loads('"\\udcff"') and surrogateescape-decoded names produce these;
+    # SQLite cannot encode them, so they must never reach it.
+    article_id = insert_article(db, ["Broken\udcff byte."], title="T\ud800")
+    article = get_article(db, article_id)
+    assert (article["text"], article["title"]) == ("Broken byte.", "T")
+
+
 def test_insert_article_duplicate_raises_with_the_kept_id(db):
     kept = insert_article(db, ["Same text.", "Twice."], url="https://a.example/1")
     # Same text after normalisation: case, spacing and control characters differ.

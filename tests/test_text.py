@@ -31,6 +31,7 @@ from store.text import (
         ("nul\x00byte", "nulbyte"),
         ("del\x7f c1\x85\x9b\x9f end", "del c1 end"),
         ("\x0bvt\x0cff\x1f", "vtff"),
+        ("lone\udcff surrogate\ud800", "lone surrogate"),
         ("keep \u00a0 nbsp, «quotes», [markup] and \u202e bidi", None),
         ("Кирилиця і 中文", None),
     ],
