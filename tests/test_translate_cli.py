@@ -113,7 +113,8 @@ def test_a_rejected_key_from_the_environment_is_never_printed(db_path, store, fa
 
 
 def test_articles_that_fail_are_listed_with_reasons_and_exit_1(db_path, store, fake_libre):
-    server = fake_libre(malformed=1)
+    # The Ukrainian pack of two lines, then each of its halves: three garbled answers.
+    server = fake_libre(malformed=3)
     result = run(db_path, "--provider", "libre", "--url", server.url, "--concurrency", "1")
     assert result.exit_code == 1
     assert "failed 1" in result.stderr

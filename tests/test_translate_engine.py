@@ -159,15 +159,25 @@ def test_persistent_rate_limiting_stops_the_run(db, fake_libre):
     assert texts(db, article) == [None] * len(UK_PARAGRAPHS)
 
 
-def test_malformed_json_fails_the_article_and_a_rerun_recovers(db, fake_libre):
+def test_a_malformed_answer_to_a_pack_is_recovered_by_halving_it(db, fake_libre):
     server = fake_libre(malformed=1)
     article = add(db, UK_PARAGRAPHS)
+    report = translate_articles(db, [article], settings_for(server))
+    assert report.failed == []
+    assert texts(db, article) == expected(UK_PARAGRAPHS)
+    # The pack of four lines, then its two halves.
+    assert [t.count("\n") + 1 for t in server.texts] == [4, 2, 2]
+
+
+def test_a_malformed_answer_to_one_line_fails_the_article_and_a_rerun_recovers(db, fake_libre):
+    server = fake_libre(malformed=1)
+    article = add(db, ["Один абзац."])
     report = translate_articles(db, [article], settings_for(server))
     [(_, reason)] = report.failed
     assert "not a translation" in reason
     report = translate_articles(db, untranslated_article_ids(db, "en"), settings_for(server))
     assert report.translated == 1
-    assert texts(db, article) == expected(UK_PARAGRAPHS)
+    assert texts(db, article) == ["[en] Один абзац."]
 
 
 def test_a_hang_is_cut_by_the_timeout_and_retried(db, fake_libre):

@@ -449,8 +449,11 @@ class _Run:
     def _send_pack(self, client: ProviderClient, texts: list[str]) -> list[str | ProviderError]:
         """Translate *texts* in one request; re-send singly if the answer's lines do not align.
 
-        Errors that stop the run (and cancellation) propagate; others are returned
-        in place of the translations they prevented.
+        A pack the provider refuses or garbles (HTTP 400/413/414, a malformed answer)
+        is halved and each half sent again, so that one bad text or a request-size
+        limit lower than ours costs a few requests rather than the whole pack. Errors
+        that stop the run (and cancellation) propagate; others are returned in place
+        of the translations they prevented.
         """
         if len(texts) > 1:
             try:
@@ -458,7 +461,10 @@ class _Run:
             except ProviderError as err:
                 if err.fatal:
                     raise
-                return [err] * len(texts)
+                if err.kind != ProviderError.BAD_ANSWER:
+                    return [err] * len(texts)
+                half = len(texts) // 2
+                return self._send_pack(client, texts[:half]) + self._send_pack(client, texts[half:])
             lines = unpack(answer, len(texts))
             if lines is not None:
                 return list(lines)
