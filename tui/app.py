@@ -137,6 +137,7 @@ class TriageApp(App[None]):
             self._bindings._add_binding(binding)
         self.filter = ArticleFilter(analyst=analyst)
         self.view = None
+        self._keys_state: tuple[bool, ...] = ()
         self._threads = threading.local()
         self._exit_after_first = os.environ.get(EXIT_AFTER_FIRST_ARTICLE_ENV) == "1"
         # Migrations run once, here, before any worker opens its own connection.
@@ -214,10 +215,19 @@ class TriageApp(App[None]):
             return False
         if spec.needs_article and self.view is None:
             return None
-        if action == "review_suggestion" and not self.view.pending_suggestions:
-            return False
-        fully_translated = self.view.translated_count == len(self.view.paragraphs)
-        return not (action == "translate_current" and fully_translated)
+        return True
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer only when the set of keys that apply has changed.
+
+        The footer rebuilds all its keys on every refresh, which costs more than
+        the rest of moving to the next article; so per-article keys (y, T) stay
+        listed and say so when there is nothing for them to do.
+        """
+        state = (self.view is None,)
+        if state != self._keys_state:
+            self._keys_state = state
+            self.refresh_bindings()
 
     def palette_allows(self, spec: ActionSpec) -> bool:
         return not (spec.needs_article and self.view is None) and spec.mode != ANY_MODE
@@ -295,7 +305,7 @@ class TriageApp(App[None]):
         self.view = message.view
         self.reader.show(message.view, keep_scroll=same_article)
         self.triage_bar.show(message.view)
-        self.refresh_bindings()
+        self._refresh_keys()
         if self._exit_after_first:
             self._exit_after_first = False
             self.call_after_refresh(self.exit)
@@ -320,7 +330,7 @@ class TriageApp(App[None]):
                 else "The store is empty: import articles with `triage add PATH...`."
             )
             self.triage_bar.show(None)
-            self.refresh_bindings()
+            self._refresh_keys()
 
     # --- decisions ----------------------------------------------------------------------
 
@@ -357,6 +367,7 @@ class TriageApp(App[None]):
         if self.view is not None and self.view.id == decision.article_id:
             self.view = with_decision(self.view, decision)
             self.triage_bar.show(self.view)
+            self._refresh_keys()
         if message.status_changed:
             if decision.status == "new":
                 self.queue.reload(select_id=decision.article_id)
@@ -518,7 +529,6 @@ class TriageApp(App[None]):
         current = COLUMN_CYCLE.index(self.reader.columns)
         columns = COLUMN_CYCLE[(current + 1) % len(COLUMN_CYCLE)]
         self.reader.set_columns(columns)
-        self.notify(f"Columns: {columns}", timeout=1.5)
 
     def action_refresh_store(self) -> None:
         self._after_store_change()
@@ -529,8 +539,12 @@ class TriageApp(App[None]):
     # --- translation --------------------------------------------------------------------
 
     def action_translate_current(self) -> None:
-        if self.view is not None:
-            self._translate([self.view.id])
+        if self.view is None:
+            return
+        if self.view.translated_count == len(self.view.paragraphs):
+            self.notify("This article is translated already.")
+            return
+        self._translate([self.view.id])
 
     def action_translate_untranslated(self) -> None:
         self._translate(None)

@@ -1,0 +1,580 @@
+"""Pilot tests of the app's flows; each asserts what the store holds afterwards."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import fake_libretranslate
+import pytest
+from rich.console import Console
+from textual.worker import WorkerState
+
+from store.articles import insert_article
+from store.config import Config
+from store.db import open_db
+from store.translations import save_translation
+from store.triage import get_decision
+from tui.app import ActionCommands, TriageApp
+from tui.screens.confirm import ConfirmDialog
+from tui.screens.export_dialog import ExportDialog
+from tui.screens.help import HelpScreen
+from tui.screens.notes_editor import NotesEditor
+
+SIZE = (140, 40)
+fake_libre = fake_libretranslate.fake_libre  # the fixture, for the translate test
+
+UK = [
+    "Казахстан призупинив експорт зброї на рік, повідомляє уряд.",
+    "Як нагадує Радіо Свобода, рішення ухвалили в четвер.",
+]
+DE = [
+    'Laut einem Bericht der Nachrichtenagentur "RIA Nowosti" versucht Kiew Rüstungsgüter zu kaufen.',
+    "Das Verteidigungsministerium Kasachstans bestreitet dies.",
+]
+HOSTILE_TITLE = "Breaking [/] news [bold]x"
+HOSTILE = ["Markup [bold]x and [/] stay text.", "Escape here: \x1b[31mred\x1b[0m done."]
+HEBREW = ["שלום עולם, זו פסקה בעברית.", "مرحبا بالعالم، هذه فقرة عربية."]
+
+
+def seed_store(path: Path) -> dict[str, int]:
+    """Four articles: Ukrainian (translated), German RT DE (cites RIA), hostile text, RTL."""
+    db = open_db(path)
+    ids = {
+        "uk": insert_article(
+            db,
+            UK,
+            title="Казахстан призупинив експорт зброї",
+            language="uk",
+            url="https://www.radiosvoboda.org/a/kazakhstan-arms.html",
+            hostname="www.radiosvoboda.org",
+            published="2024-03-14",
+        ),
+        "de": insert_article(
+            db,
+            DE,
+            title="Medienbericht: Ukraine versucht Rüstungsgüter über Kasachstan einzukaufen",
+            language="de",
+            url="https://de.rt.com/international/kasachstan",
+            hostname="de.rt.com",
+            published="2024-03",
+        ),
+        "hostile": insert_article(db, ["placeholder one", "placeholder two"], language="en"),
+        "rtl": insert_article(db, HEBREW, title="שלום", language="he"),
+    }
+    # Written past insert_article's cleaning on purpose: the reader must clean again.
+    db.execute(
+        "UPDATE articles SET title = ?, text = ? WHERE id = ?",
+        [HOSTILE_TITLE + "\x1b[2J", "\n\n".join(HOSTILE), ids["hostile"]],
+    )
+    save_translation(
+        db,
+        ids["uk"],
+        "en",
+        "google",
+        [
+            "Kazakhstan has suspended arms exports for a year, the government says.",
+            "As Radio Svoboda recalls, the decision was taken on Thursday.",
+        ],
+        source_lang="uk",
+    )
+    save_translation(
+        db,
+        ids["de"],
+        "en",
+        "deepl",
+        [
+            'According to a report by the "RIA Novosti" news agency, Kyiv is trying to buy arms.',
+            None,
+        ],
+        source_lang="de",
+    )
+    db["outlets"].insert_all(
+        [
+            {"key": "rt", "name": "RT", "country": "RU", "category": "state-controlled"},
+            {"key": "ria", "name": "RIA Novosti", "country": "RU", "category": "state-controlled"},
+        ]
+    )
+    start = DE[0].index("RIA Nowosti")
+    db["citations"].insert_all(
+        [
+            {"article_id": ids["de"], "outlet_key": "rt", "role": "publisher"},
+            {
+                "article_id": ids["de"],
+                "outlet_key": "ria",
+                "role": "attributed",
+                "paragraph_index": 0,
+                "start": start,
+                "end": start + len("RIA Nowosti"),
+                "matched_text": "RIA Nowosti",
+                "cue": "laut",
+            },
+        ]
+    )
+    db["suggested_flags"].insert(
+        {
+            "article_id": ids["de"],
+            "flag": "state-media-sourcing",
+            "reason": "cites",
+            "outlet_key": "ria",
+        }
+    )
+    db.close()
+    return ids
+
+
+async def settle(app: TriageApp, pilot) -> None:
+    """Let workers finish and the messages they post be handled (a few rounds: one leads to another)."""
+    await pilot.pause()
+    for _ in range(10):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+            return
+
+
+def rendered_text(renderable, width: int = SIZE[0]) -> str:
+    console = Console(record=True, width=width, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def screen_text(app: TriageApp) -> str:
+    """The reader's text as the terminal shows it."""
+    return rendered_text(app.reader.query_one("#reader-body").content)
+
+
+@pytest.fixture
+def seeded(db_path):
+    return db_path, seed_store(db_path)
+
+
+def make_app(db_path: Path, config: Config | None = None) -> TriageApp:
+    return TriageApp(db_path, "tester", config or Config())
+
+
+def decision(db_path: Path, article_id: int):
+    db = open_db(db_path)
+    try:
+        return get_decision(db, article_id, "tester")
+    finally:
+        db.close()
+
+
+def events(db_path: Path) -> list[tuple]:
+    db = open_db(db_path)
+    try:
+        return db.execute(
+            "SELECT group_id, analyst, action, article_id, field, new FROM events ORDER BY id"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+async def test_first_article_shown_and_header_counts(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.view is not None and app.view.id == ids["uk"]
+        assert str(app.query_one("#queue-header").content) == "0 / 4 done"
+        assert "Kazakhstan has suspended arms exports" in screen_text(app)
+        await pilot.press("j")
+        await settle(app, pilot)
+        assert app.view.id == ids["de"]
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert app.view.id == ids["uk"]
+
+
+async def test_stance_key_is_committed_and_logged(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).stance == "critical"
+        assert app.view.decision.stance == "critical"
+        assert events(db_path)[-1][1:] == ("tester", "set", ids["uk"], "stance", '"critical"')
+
+
+async def test_grade_mode_reads_a_letter_then_a_digit(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("g", "d", "4")
+        await settle(app, pilot)
+        saved = decision(db_path, ids["uk"])
+        # "d" inside grade mode is the letter D, not "done".
+        assert (saved.reliability, saved.credibility, saved.status) == ("D", "4", "new")
+        assert app.mode == ""
+        await pilot.press("g", "escape", "d")
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).status == "done"
+
+
+async def test_flag_mode_toggles_a_flag(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f", "s")
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).flags == ("state-media-sourcing",)
+        await pilot.press("f", "o", "f", "s")
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).flags == ("single-source",)
+
+
+async def test_done_moves_to_the_next_untriaged_article(seeded):
+    db_path, ids = seeded
+    db = open_db(db_path)
+    db.execute(
+        "INSERT INTO decisions (article_id, analyst, status) VALUES (?, 'tester', 'done')",
+        [ids["de"]],
+    )
+    db.close()
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).status == "done"
+        assert app.view.id == ids["hostile"]
+        assert str(app.query_one("#queue-header").content) == "2 / 4 done"
+
+
+async def test_notes_editor_types_letters_and_saves_on_escape(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NotesEditor)
+        # Every one of these is an app key outside the editor.
+        await pilot.press(*"dug1jq", "space", "slash")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, NotesEditor)
+        saved = decision(db_path, ids["uk"])
+        assert saved.notes == "dug1jq /"
+        assert (saved.status, saved.stance, saved.reliability) == ("new", None, None)
+        await pilot.press("n", "x", "ctrl+s")
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).notes == "dug1jq /x"
+
+
+async def test_undo_and_redo_work_across_restarts(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+    assert decision(db_path, ids["uk"]).stance == "neutral"
+
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).stance is None
+        assert app.view.decision.stance is None
+        await pilot.press("U")
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).stance == "neutral"
+        assert app.view.decision.stance == "neutral"
+
+
+async def test_bulk_done_asks_first_and_undoes_as_one_step(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert all(decision(db_path, i).status == "new" for i in ids.values())
+
+        await pilot.press("D", "y")
+        await settle(app, pilot)
+        assert all(decision(db_path, i).status == "done" for i in ids.values())
+        assert len({e[0] for e in events(db_path)}) == 1
+        assert str(app.query_one("#queue-header").content) == "4 / 4 done"
+
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert all(decision(db_path, i).status == "new" for i in ids.values())
+
+
+async def search_for(app: TriageApp, pilot, query: str) -> None:
+    await pilot.press("slash")
+    app.query_one("#search").value = query
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+async def test_search_narrows_the_queue_through_translations(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"svob", "enter")
+        await settle(app, pilot)
+        assert app.filter.query == "svob"
+        assert app.queue.total == 0
+        await search_for(app, pilot, "svoboda")
+        assert app.queue.total == 1
+        assert app.view.id == ids["uk"]
+        assert '"svoboda"' in str(app.query_one("#queue-header").content)
+        # English query, German article: found through its stored translation.
+        await search_for(app, pilot, "novosti")
+        assert (app.queue.total, app.view.id) == (1, ids["de"])
+        await search_for(app, pilot, 'C++ "unbalanced')
+        assert app.queue.total == 0
+        assert app.view is None
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert app.queue.total == 4
+
+
+async def test_filter_dialog_filters_by_language(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        app.screen.query_one("#filter-language").value = "de"
+        app.screen.query_one("#filter-language").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.filter.language == "de"
+        assert app.queue.total == 1
+        assert app.view.id == ids["de"]
+        assert "lang=de" in str(app.query_one("#queue-header").content)
+
+
+async def test_markup_and_escape_sequences_are_shown_literally(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j")
+        await settle(app, pilot)
+        assert app.view.id == ids["hostile"]
+        text = screen_text(app)
+        assert HOSTILE_TITLE in text
+        assert "Markup [bold]x and [/] stay text." in text
+        assert "Escape here: [31mred[0m done." in text
+        assert "\x1b" not in text
+        svg = app.export_screenshot()
+        assert "\x1b" not in svg
+        assert "[bold]x" in svg.replace("&#160;", " ")
+
+
+async def test_suggestion_is_shown_with_publisher_and_accepted(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")
+        await settle(app, pilot)
+        bar = app.triage_bar.content.plain
+        assert "publisher RT: state-controlled, RU" in bar
+        assert "cites RIA Novosti: state-controlled, RU" in bar
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert decision(db_path, ids["de"]).flags == ("state-media-sourcing",)
+        assert app.view.pending_suggestions == []
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "No suggestion waiting for review." in [n.message for n in app._notifications]
+
+
+async def test_reject_suggestion_is_recorded(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "x")
+        await settle(app, pilot)
+        saved = decision(db_path, ids["de"])
+        assert saved.rejected_suggestions == ("state-media-sourcing",)
+        assert saved.flags == ()
+
+
+async def test_help_lists_every_action_of_the_table(seeded):
+    db_path, _ = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = rendered_text(app.screen.query_one("#help-body").content, 120)
+        for spec in app.action_table:
+            assert spec.description in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_offers_every_action_and_runs_it(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        provider = ActionCommands(app.screen)
+        titles = [hit.text async for hit in provider.discover()]
+        keyed = {spec.description for spec in app.action_table if spec.mode != "*"}
+        assert {t.split("  (")[0] for t in titles} >= keyed - {
+            "Accept suggestion",
+            "Reject suggestion",
+        }
+        hits = [hit async for hit in provider.search("Reliability C")]
+        best = max(hits, key=lambda hit: hit.score)
+        assert best.text.startswith("Reliability C: Fairly reliable")
+        await best.command()
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).reliability == "C"
+        assert app.mode == ""
+
+
+async def test_columns_key_switches_to_single_column(seeded):
+    db_path, _ = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("v")
+        assert app.reader.columns == "original"
+        assert "Kazakhstan has suspended" not in screen_text(app)
+        await pilot.press("v")
+        assert app.reader.columns == "translation"
+        assert "Казахстан призупинив експорт зброї на рік" not in screen_text(app)
+        await pilot.press("v")
+        assert app.reader.columns == "both"
+
+
+async def test_missing_translation_says_how_to_get_one(seeded):
+    db_path, _ = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "Translation · en · deepl · 1/2 paragraphs" in text
+        assert "no translation — press T to translate" in text
+
+
+async def test_refresh_shows_articles_added_by_another_process(seeded):
+    db_path, _ = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        other = open_db(db_path)
+        insert_article(other, ["Imported meanwhile by another process."], language="en")
+        other.close()
+        await pilot.press("f5")
+        await settle(app, pilot)
+        assert app.queue.total == 5
+
+
+async def test_worker_errors_become_a_notification_not_a_crash(seeded, monkeypatch):
+    db_path, _ = seeded
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr("tui.app.undo", locked)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("u")
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("store is busy" in m for m in messages)
+        assert app.is_running
+
+
+async def test_export_dialog_writes_the_file(seeded, tmp_path):
+    db_path, ids = seeded
+    out = tmp_path / "decisions.jsonl"
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "E")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        app.screen.query_one("#export-format").value = "jsonl"
+        path_input = app.screen.query_one("#export-path")
+        path_input.value = str(out)
+        path_input.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 4
+    first = next(r for r in records if r["id"] == ids["uk"])
+    assert first["stance"] == "critical"
+
+
+async def test_translate_offline_says_so(seeded, tmp_path):
+    db_path, _ = seeded
+    config = Config(
+        {
+            "translation": {
+                "provider": "libre",
+                "url": fake_libretranslate.closed_url(),
+                "max_retries": 0,
+            }
+        },
+        tmp_path / "config.toml",
+    )
+    app = make_app(db_path, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "T")
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("offline") for m in messages), messages
+        assert app.is_running
+
+
+async def test_translate_current_article_updates_the_reader(seeded, tmp_path, fake_libre):
+    db_path, ids = seeded
+    server = fake_libre()
+    config = Config({"translation": {"provider": "libre", "url": server.url}}, tmp_path / "c.toml")
+    app = make_app(db_path, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")
+        await settle(app, pilot)
+        await pilot.press("T")
+        await settle(app, pilot)
+        assert app.view.id == ids["de"]
+        assert app.view.translated_count == 2
+        assert "[en] Das Verteidigungsministerium" in screen_text(app)
+        await pilot.press("T")
+        assert "This article is translated already." in [n.message for n in app._notifications]
+
+
+async def test_configured_flags_get_keys(db_path, tmp_path):
+    seed_store(db_path)
+    config = Config(
+        {"taxonomy": {"extra_flags": [{"value": "satire", "label": "Satire", "key": "x"}]}},
+        tmp_path / "config.toml",
+    )
+    app = make_app(db_path, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f", "x")
+        await settle(app, pilot)
+        assert decision(db_path, 1).flags == ("satire",)

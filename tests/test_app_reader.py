@@ -1,0 +1,153 @@
+"""The reader's read model (store.reader), its rendering, and the action table (no app running)."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.console import Console
+from rich.text import Text
+from test_app_flows import DE, HEBREW, HOSTILE, HOSTILE_TITLE, UK, seed_store
+
+from store.reader import is_rtl, load_article_view, with_decision
+from store.taxonomy import Taxonomy, taxonomy_from_config
+from store.triage import get_decision, review_suggestion, set_field
+from tui.actions import ANY_MODE, FLAG, GRADE, NORMAL, action_name, build_actions, to_bindings
+from tui.app import TriageApp
+from tui.widgets.reader import MISSING_TRANSLATION, _paragraph_text, pane_titles, render_article
+
+
+def plain(renderable, width: int = 120) -> str:
+    console = Console(record=True, width=width, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_view_gathers_translation_outlets_and_suggestions(db, db_path):
+    ids = seed_store(db_path)
+    view = load_article_view(db, ids["de"], "tester", "en")
+    assert view.paragraphs == DE
+    assert view.translation[1] is None
+    assert view.translation[0].provider == "deepl"
+    assert view.providers == ["deepl"]
+    assert view.publisher.describe() == "RT: state-controlled, RU"
+    [citation] = view.citations
+    assert DE[0][citation.start : citation.end] == "RIA Nowosti"
+    assert view.citations_in(0) == [citation] and view.citations_in(1) == []
+    [suggestion] = view.suggestions
+    assert (suggestion.flag, suggestion.state) == ("state-media-sourcing", "pending")
+    assert suggestion.describe() == "cites RIA Novosti: state-controlled, RU"
+
+
+def test_suggestion_state_follows_the_decision(db, db_path):
+    ids = seed_store(db_path)
+    review_suggestion(db, ids["de"], "tester", "state-media-sourcing", accept=False)
+    view = load_article_view(db, ids["de"], "tester")
+    assert view.suggestions[0].state == "rejected"
+    accepted = review_suggestion(db, ids["de"], "tester", "state-media-sourcing", accept=True)
+    assert with_decision(view, accepted).suggestions[0].state == "accepted"
+    assert load_article_view(db, ids["de"], "tester").suggestions[0].state == "accepted"
+    # Another analyst's decision is theirs alone.
+    assert load_article_view(db, ids["de"], "someone-else").suggestions[0].state == "pending"
+
+
+def test_view_of_a_missing_article_is_none(db):
+    assert load_article_view(db, 12345, "tester") is None
+
+
+def test_view_carries_the_analysts_decision(db, db_path):
+    ids = seed_store(db_path)
+    set_field(db, ids["uk"], "tester", "stance", "mixed")
+    assert load_article_view(db, ids["uk"], "tester").decision == get_decision(
+        db, ids["uk"], "tester"
+    )
+
+
+def test_rtl_paragraphs_are_right_justified_and_kept_in_logical_order():
+    assert is_rtl(HEBREW[0]) and is_rtl(HEBREW[1])
+    assert not is_rtl("Kazakhstan") and not is_rtl("Казахстан") and not is_rtl("123 ...")
+    # The first strong character decides, as in dir="auto".
+    assert is_rtl("123 שלום Hello") and not is_rtl("Hello שלום")
+    text = _paragraph_text(HEBREW[0])
+    assert text.justify == "right"
+    assert text.plain == HEBREW[0]
+
+
+def test_rendered_article_shows_markup_and_controls_as_text(db, db_path):
+    ids = seed_store(db_path)
+    view = load_article_view(db, ids["hostile"], "tester")
+    out = plain(render_article(view))
+    assert HOSTILE_TITLE in out
+    assert "\x1b" not in out
+    assert "Escape here: [31mred[0m done." in out
+    assert "Markup [bold]x and [/] stay text." in out
+    assert HOSTILE[0] in out
+    assert out.count(MISSING_TRANSLATION) == 2
+
+
+def test_citation_spans_are_highlighted(db, db_path):
+    ids = seed_store(db_path)
+    view = load_article_view(db, ids["de"], "tester")
+    table = render_article(view).renderables[-1]
+    first_cell = table.columns[0]._cells[0]
+    assert isinstance(first_cell, Text)
+    [span] = first_cell.spans
+    assert first_cell.plain[span.start : span.end] == "RIA Nowosti"
+
+
+def test_single_column_layouts(db, db_path):
+    ids = seed_store(db_path)
+    view = load_article_view(db, ids["uk"], "tester")
+    original, translation = pane_titles(view)
+    assert original == "Original · uk"
+    assert translation == "Translation · en · google"
+    only_original = plain(render_article(view, "original"))
+    assert "Kazakhstan has suspended" not in only_original and "Original · uk" in only_original
+    only_translation = plain(render_article(view, "translation"))
+    assert UK[0] not in only_translation
+    assert "Translation · en · google" in only_translation
+
+
+@given(st.text(max_size=200))
+def test_any_paragraph_renders_without_markup_or_controls(paragraph):
+    text = _paragraph_text(paragraph)
+    assert not any(ord(c) < 32 and c not in "\n\t" for c in text.plain)
+    assert text.spans == []
+
+
+# --- the action table ---------------------------------------------------------------------
+
+
+def test_every_action_in_the_table_exists_on_the_app():
+    for spec in build_actions(Taxonomy()):
+        name = action_name(spec.action)
+        assert name == "quit" or callable(getattr(TriageApp, f"action_{name}", None)), spec.id
+
+
+def test_keys_do_not_collide_within_a_mode():
+    seen: dict[tuple[str, str], str] = {}
+    for spec in build_actions(Taxonomy()):
+        for key in spec.keys.split(","):
+            modes = [NORMAL, GRADE, FLAG] if spec.mode == ANY_MODE else [spec.mode]
+            for mode in modes:
+                assert (mode, key) not in seen, (
+                    f"{key!r} in mode {mode!r}: {seen.get((mode, key))} and {spec.id}"
+                )
+                seen[(mode, key)] = spec.id
+
+
+def test_taxonomy_keys_come_from_the_config():
+    taxonomy = taxonomy_from_config(
+        {
+            "stances": [{"value": "pro", "label": "Pro", "key": "7"}],
+            "extra_flags": [{"value": "satire", "label": "Satire", "key": "x"}],
+        }
+    )
+    actions = {spec.id: spec for spec in build_actions(taxonomy)}
+    assert actions["stance.pro"].keys == "7" and "stance.critical" not in actions
+    assert actions["flag.satire"].mode == FLAG
+    assert actions["grade.reliability.B"].mode == GRADE
+    bindings = {b.id: b for b in to_bindings(actions.values())}
+    assert bindings["flag.satire"].action == "toggle_flag('satire')"
+    assert bindings["stance.pro"].group.description == "stance"

@@ -1,0 +1,57 @@
+"""SVG snapshots of the main screen, the reader, the notes editor and the help screen.
+
+Regenerate (after checking the change is intended) with
+``pytest tests/test_app_snapshots.py --snapshot-update`` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+from test_app_flows import SIZE, seed_store, settle
+
+from store.config import Config
+from tui.app import TriageApp
+
+
+def snapshot_app(db_path) -> TriageApp:
+    seed_store(db_path)
+    return TriageApp(db_path, "tester", Config())
+
+
+def keys_then_settle(*keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot.app, pilot)
+        if keys:
+            await pilot.press(*keys)
+        await settle(pilot.app, pilot)
+
+    return run_before
+
+
+def test_main_screen_with_translated_article(snap_compare, db_path):
+    assert snap_compare(snapshot_app(db_path), terminal_size=SIZE, run_before=keys_then_settle())
+
+
+def test_reader_with_citation_suggestion_and_missing_translation(snap_compare, db_path):
+    assert snap_compare(
+        snapshot_app(db_path), terminal_size=SIZE, run_before=keys_then_settle("j", "2", "g", "c")
+    )
+
+
+def test_notes_editor(snap_compare, db_path):
+    assert snap_compare(
+        snapshot_app(db_path),
+        terminal_size=SIZE,
+        run_before=keys_then_settle("n", *"Cites RIA; check the MoD denial.", "enter", *"d2"),
+    )
+
+
+def test_help_screen(snap_compare, db_path):
+    assert snap_compare(
+        snapshot_app(db_path), terminal_size=SIZE, run_before=keys_then_settle("question_mark")
+    )
+
+
+def test_right_to_left_article(snap_compare, db_path):
+    assert snap_compare(
+        snapshot_app(db_path), terminal_size=(100, 20), run_before=keys_then_settle("end", "v")
+    )
