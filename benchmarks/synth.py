@@ -1,6 +1,6 @@
 """Build a realistic synthetic store for benchmarks and for trying the app at scale.
 
-    python benchmarks/synth.py --db PATH --articles N [--seed S]
+    python benchmarks/synth.py --db PATH --articles N [--seed S] [--baseline M [--repeats R]]
 
 Articles in uk, ru, kk, de, en and zh with multi-paragraph text drawn from word
 lists, hostnames, URLs and published dates (some only a year or a month, a few
@@ -14,7 +14,10 @@ state-media suggestions. The same seed gives the same store.
 Speed: everything is one write transaction; articles go in with executemany, and
 the FTS triggers are dropped for the bulk and the index is rebuilt once at the end
 (store.db.ensure_fts_triggers), so a crash leaves the store as it was. Prints the
-time taken and the row counts.
+time taken and the row counts. With ``--baseline M`` it also builds M articles both
+ways in temporary stores, R times, and prints the median rates and their ratio: the
+baseline writes the same rows one article (insert_article) and one decision
+(apply_changes) per transaction with the FTS triggers live.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +39,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from store.articles import ARTICLE_COLUMNS, insert_article  # noqa: E402
 from store.db import ensure_fts_triggers, open_db, utcnow, write_transaction  # noqa: E402
-from store.text import join_paragraphs, text_sha256, word_count  # noqa: E402
+from store.text import join_paragraphs, split_paragraphs, text_sha256, word_count  # noqa: E402
 from store.translations import save_translation  # noqa: E402
 from store.triage import apply_changes  # noqa: E402
 
@@ -204,6 +211,13 @@ ARTICLE_INSERT = (
     "INSERT INTO articles (id, source, url, title, sitename, hostname, published, language, "
     "text, paragraph_count, word_count, text_sha256, extractor, extractor_version, "
     "content_type, encoding, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+ARTICLE_INSERT_COLUMNS = (
+    ARTICLE_INSERT.split("(", 1)[1].split(")", 1)[0].replace(" ", "").split(",")
+)
+OUTLET_INSERT = (
+    "INSERT OR REPLACE INTO outlets (key, name, country, category, domains, aliases, origin) "
+    "VALUES (?, ?, ?, ?, ?, ?, 'builtin')"
 )
 CITATION_INSERT = (
     "INSERT INTO citations (article_id, outlet_key, role, paragraph_index, start, end, "
@@ -412,8 +426,15 @@ def build_store(
     articles: int,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    *,
+    bulk: bool = True,
 ) -> dict[str, int]:
-    """Write *articles* synthetic articles into a new store; return the row counts."""
+    """Write *articles* synthetic articles into a new store; return the row counts.
+
+    ``bulk=False`` writes the same rows the way an importer and an analyst would,
+    one article and one decision per transaction with the FTS triggers live: the
+    baseline the bulk path is measured against.
+    """
     db = open_db(db_path)
     if db.execute("SELECT count(*) FROM articles").fetchone()[0]:
         db.close()
@@ -422,40 +443,34 @@ def build_store(
     # The whole build is one transaction: a page cache big enough to hold it keeps
     # SQLite from spilling dirty pages into the WAL and reading them back.
     db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    with write_transaction(db):
-        for trigger in FTS_TRIGGERS:
-            db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        db.conn.executemany(
-            "INSERT OR REPLACE INTO outlets (key, name, country, category, domains, aliases, origin) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'builtin')",
-            [
-                (
-                    o["key"],
-                    o["name"],
-                    o["country"],
-                    o["category"],
-                    json.dumps(o["domains"], ensure_ascii=False),
-                    json.dumps(o["aliases"], ensure_ascii=False),
-                )
-                for o in OUTLETS
-            ],
-        )
+    with write_transaction(db) if bulk else nullcontext():
+        if bulk:
+            for trigger in FTS_TRIGGERS:
+                db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        db.conn.executemany(OUTLET_INSERT, [_outlet_row(o) for o in OUTLETS])
         for start in range(1, articles + 1, BATCH):
             batch = Batch()
             for article_id in range(start, min(start + BATCH, articles + 1)):
                 builder.add(batch, article_id)
-            db.conn.executemany(ARTICLE_INSERT, batch.articles)
-            db.conn.executemany(CITATION_INSERT, batch.citations)
-            db.conn.executemany(SUGGESTION_INSERT, batch.suggestions)
+            if bulk:
+                db.conn.executemany(ARTICLE_INSERT, batch.articles)
+            else:
+                for row in batch.articles:
+                    _insert_one(db, row)
+            with write_transaction(db):
+                db.conn.executemany(CITATION_INSERT, batch.citations)
+                db.conn.executemany(SUGGESTION_INSERT, batch.suggestions)
             for article_id, english, source_lang in batch.translations:
                 save_translation(db, article_id, "en", PROVIDER, english, source_lang)
             if progress:
                 progress(min(start + BATCH - 1, articles))
+        group = GROUP_SIZE if bulk else 1
         for (analyst, changes), ids in sorted(builder.decisions.items()):
-            for offset in range(0, len(ids), GROUP_SIZE):
-                apply_changes(db, ids[offset : offset + GROUP_SIZE], analyst, json.loads(changes))
-        # The triggers are gone, so this drops the FTS table and rebuilds it from every row.
-        ensure_fts_triggers(db)
+            for offset in range(0, len(ids), group):
+                apply_changes(db, ids[offset : offset + group], analyst, json.loads(changes))
+        if bulk:
+            # The triggers are gone, so this drops the FTS table and rebuilds it from every row.
+            ensure_fts_triggers(db)
     counts = {
         table: db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
         for table in COUNTED_TABLES
@@ -467,11 +482,51 @@ def build_store(
     return counts
 
 
+def _outlet_row(outlet: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        outlet["key"],
+        outlet["name"],
+        outlet["country"],
+        outlet["category"],
+        json.dumps(outlet["domains"], ensure_ascii=False),
+        json.dumps(outlet["aliases"], ensure_ascii=False),
+    )
+
+
+def _insert_one(db: Any, row: tuple[Any, ...]) -> None:
+    record = dict(zip(ARTICLE_INSERT_COLUMNS, row, strict=True))
+    metadata = {k: v for k, v in record.items() if k in ARTICLE_COLUMNS}
+    article_id = insert_article(db, split_paragraphs(record["text"]), **metadata)
+    if article_id != record["id"]:  # citations and decisions refer to these ids
+        raise RuntimeError(f"baseline store numbered article {record['id']} as {article_id}")
+
+
+def measure(articles: int, seed: int, repeats: int) -> dict[str, float]:
+    """Median articles/s of the bulk path and of the one-by-one baseline, same run."""
+    rates: dict[str, list[float]] = {"bulk": [], "baseline": []}
+    with tempfile.TemporaryDirectory(prefix="synth-") as tmp:
+        for repeat in range(repeats):
+            for name in rates:  # interleaved, so load changes hit both alike
+                path = Path(tmp) / f"{name}-{repeat}.db"
+                started = time.perf_counter()
+                build_store(path, articles, seed, bulk=name == "bulk")
+                rates[name].append(articles / (time.perf_counter() - started))
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, required=True, help="the store to create")
     parser.add_argument("--articles", type=int, required=True, help="how many articles")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--baseline",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time N articles written one by one against the bulk path (medians)",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="repeats for --baseline")
     args = parser.parse_args(argv)
     if args.articles < 1:
         parser.error("--articles must be at least 1")
@@ -494,6 +549,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     for table, n in counts.items():
         print(f"  {table:<20} {n:>10,}")
+    if args.baseline > 0:
+        rates = measure(args.baseline, args.seed, max(1, args.repeats))
+        print(
+            f"{args.baseline:,} articles, median of {args.repeats}: "
+            f"bulk {rates['bulk']:,.0f} articles/s, one by one {rates['baseline']:,.0f} "
+            f"articles/s, ratio {rates['bulk'] / rates['baseline']:.1f}x"
+        )
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 import subprocess
 import sys
@@ -190,12 +191,14 @@ def test_undo_history_is_usable(synth_db, tmp_path):
 
 def test_same_seed_same_store_and_refuses_a_filled_store(tmp_path):
     outputs = []
-    for name in ("a.db", "b.db"):
-        subprocess.run(
-            [sys.executable, str(SYNTH), "--db", str(tmp_path / name), "--articles", "30"],
+    for name, extra in (("a.db", ["--baseline", "10", "--repeats", "1"]), ("b.db", [])):
+        run = subprocess.run(
+            [sys.executable, str(SYNTH), "--db", str(tmp_path / name), "--articles", "30", *extra],
             check=True,
             capture_output=True,
+            text=True,
         )
+        assert ("articles/s, ratio " in run.stdout) == bool(extra)
         db = open_db(tmp_path / name)
         outputs.append(db.execute("SELECT text_sha256, title, published FROM articles").fetchall())
         db.close()
@@ -207,3 +210,34 @@ def test_same_seed_same_store_and_refuses_a_filled_store(tmp_path):
     )
     assert again.returncode == 2
     assert again.stderr.strip().startswith("synth: ") and "Traceback" not in again.stderr
+
+
+def _load_synth():
+    spec = importlib.util.spec_from_file_location("synth", SYNTH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["synth"] = module  # dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bulk_path_writes_what_the_store_api_writes_one_by_one(tmp_path):
+    synth = _load_synth()
+    bulk_counts = synth.build_store(tmp_path / "bulk.db", 60, seed=3)
+    slow_counts = synth.build_store(tmp_path / "slow.db", 60, seed=3, bulk=False)
+    assert bulk_counts == slow_counts
+    queries = [
+        "SELECT id, source, url, title, sitename, hostname, published, language, text, "
+        "paragraph_count, word_count, translation_text, text_sha256 FROM articles ORDER BY id",
+        "SELECT article_id, analyst, status, stance, reliability, credibility, flags, notes "
+        "FROM decisions ORDER BY 1, 2",
+        "SELECT article_id, target_lang, paragraph_index, text, source_lang, provider "
+        "FROM translations ORDER BY 1, 2, 3",
+        "SELECT * FROM citations ORDER BY id",
+        "SELECT * FROM suggested_flags ORDER BY 1, 2, 3",
+        "SELECT article_id, field, old, new FROM events ORDER BY article_id, analyst, field",
+        "SELECT rowid, title, text, translation_text FROM articles_fts ORDER BY rowid",
+    ]
+    bulk, slow = open_db(tmp_path / "bulk.db"), open_db(tmp_path / "slow.db")
+    for sql in queries:
+        assert bulk.execute(sql).fetchall() == slow.execute(sql).fetchall(), sql
+    assert [h.id for h in search(bulk, "government")] == [h.id for h in search(slow, "government")]
