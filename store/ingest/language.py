@@ -57,13 +57,13 @@ def sample_text(paragraphs: list[str]) -> str:
         size += len(paragraph)
         if size >= SAMPLE_CHARS:
             break
-    return " ".join(out)[: SAMPLE_CHARS * 2]
+    return " ".join(out)[:SAMPLE_CHARS]
 
 
 def detect_language(paragraphs: list[str], languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> str:
     """ISO 639-1 code of the text's language, or ``und`` when unsure."""
     text = sample_text(paragraphs)
-    if sum(c.isalpha() for c in text) < MIN_LETTERS:
+    if sum(map(str.isalpha, text)) < MIN_LETTERS:
         return UNDETERMINED
     values = _detector(tuple(languages)).compute_language_confidence_values(text)
     if not values or values[0].value < MIN_CONFIDENCE:

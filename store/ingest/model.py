@@ -27,7 +27,9 @@ class ExtractedArticle:
     # provenance, filled in by the stage that read the bytes
     source: str | None = None
     final_url: str | None = None
-    raw: bytes | None = field(default=None, repr=False)
+    capture: bytes | None = field(default=None, repr=False)
+    """The raw bytes, zlib-compressed by the worker so the writing process only stores them."""
+    capture_size: int = 0
     raw_sha256: str | None = None
     content_type: str | None = None
     encoding: str | None = None

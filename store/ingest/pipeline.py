@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -222,7 +223,8 @@ def _fill(
         from urllib.parse import urlsplit
 
         article.hostname = urlsplit(article.url).hostname
-    article.raw = raw
+    article.capture = zlib.compress(raw, 6)
+    article.capture_size = len(raw)
     article.raw_sha256 = hashlib.sha256(raw).hexdigest()
     article.encoding = encoding
     article.language = detect_language(article.paragraphs, settings.languages)
@@ -384,7 +386,12 @@ def _write(db: sqlite_utils.Database, result: WorkResult) -> ImportOutcome:
                 near = find_near_duplicate(db, article.simhash)
                 if near is not None:
                     columns["near_duplicate_of"], columns["near_duplicate_distance"] = near
-            article_id = insert_article(db, article.paragraphs, article.raw, **columns)
+            article_id = insert_article(db, article.paragraphs, None, **columns)
+            if article.capture is not None:
+                db.execute(
+                    "INSERT INTO captures (article_id, compression, size, raw) VALUES (?, 'zlib', ?, ?)",
+                    [article_id, article.capture_size, article.capture],
+                )
             if article.simhash is not None:
                 index_simhash(db, article_id, article.simhash)
             outcome.article_id = article_id

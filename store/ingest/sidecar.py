@@ -74,15 +74,15 @@ def _load(path: str, _mtime_ns: int, _size: int) -> Sidecar:
 
 def apply_sidecar(db: sqlite_utils.Database, article_id: int) -> str | None:
     """Store the sidecar translation of *article_id*, if its file has one; a note if unusable."""
-    article = get_article(db, article_id)
-    if article is None:
-        return None
-    origin = article.get("feed_url") or article.get("source")
+    row = db.execute("SELECT feed_url, source FROM articles WHERE id = ?", [article_id]).fetchone()
+    origin = row and (row[0] or row[1])
     if not origin or not os.path.isabs(origin):
         return None  # URLs and stdin have no sidecar
     path = sidecar_for(origin)
     if path is None:
         return None
+    article = get_article(db, article_id)
+    assert article is not None
     try:
         sidecar = load_sidecar(path)
     except SidecarError as exc:
