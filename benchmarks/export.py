@@ -54,11 +54,13 @@ WORDS = [
 def build_store(path: Path, articles: int, seed: int = 6) -> str:
     """A store of *articles* articles; returns how it was built."""
     if SYNTH.exists():
-        subprocess.run(
+        built = subprocess.run(
             [sys.executable, str(SYNTH), "--db", str(path), "--articles", str(articles)],
-            check=True,
-            stdout=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
         )
+        if built.returncode != 0:
+            raise SystemExit(f"benchmarks/synth.py failed: {built.stderr.strip()}")
         return "benchmarks/synth.py"
     rng = random.Random(seed)
     db = open_db(path)
