@@ -206,7 +206,8 @@ def main() -> None:
             print(
                 f"{size:>8,} articles ({r['lines'] - 1:,} records, CSV without text): "
                 f"sqlite3 -csv {r['baseline']:.3f} s | triage export {r['export']:.3f} s | "
-                f"ratio {r['export'] / r['baseline']:.2f}x (target <= 2x) | "
+                f"ratio {r['export'] / r['baseline']:.2f}x"
+                f"{' (target <= 2x)' if size >= 100_000 else ' (start-up weighs most here)'} | "
                 f"export peak RSS {r['rss_kib'] / 1024:.1f} MiB"
             )
     finally:
