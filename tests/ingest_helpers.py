@@ -5,7 +5,9 @@ from __future__ import annotations
 from store.ingest import ImportOptions, ImportOutcome, ImportReport, import_sources
 
 
-def run_import(db, sources, **options) -> tuple[ImportReport, list[ImportOutcome]]:
+def run_import(
+    db, sources, progress_totals: list | None = None, **options
+) -> tuple[ImportReport, list[ImportOutcome]]:
     """Import in-process by default (workers=1): fast, and the same code path per input."""
     options.setdefault("workers", 1)
     options.setdefault("fetch_feed_links", False)
@@ -14,7 +16,10 @@ def run_import(db, sources, **options) -> tuple[ImportReport, list[ImportOutcome
         db,
         [str(s) for s in sources],
         ImportOptions(**options),
-        progress=lambda outcome, total: outcomes.append(outcome),
+        progress=lambda outcome, total: (
+            outcomes.append(outcome),
+            progress_totals is not None and progress_totals.append(total),
+        ),
     )
     return report, outcomes
 

@@ -176,3 +176,20 @@ def test_sample_feed_sidecar_pairs_match_across_entries(db, samples):
     assert report.imported >= 2
     translated = [o for o in outcomes if any(get_translation(db, o.article_id, "en"))]
     assert len(translated) == report.imported
+
+
+def test_progress_total_counts_what_the_walk_imports(db, tmp_path):
+    from store.ingest.sources import count_inputs
+
+    for i in range(5):
+        folder = tmp_path / f"d{i % 2}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{i}.txt").write_text(
+            f"Title {i}\n\nBody number {i} of the batch.", encoding="utf-8"
+        )
+    (tmp_path / "d0" / "0.txt.translation.json").write_text("{}")
+    (tmp_path / "README.md").write_text("# About these files")
+    totals = []
+    _, outcomes = run_import(db, [tmp_path, UK_SEED], progress_totals=totals)
+    assert count_inputs([str(tmp_path), str(UK_SEED)]) == len(outcomes) == 6
+    assert set(totals) <= {None, 6}

@@ -17,6 +17,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -328,36 +329,45 @@ def _results(
     # while this process has no other threads (the app calls us from a worker thread).
     method = "fork" if threading.active_count() == 1 else "forkserver"
     context = multiprocessing.get_context(method)
-    window: deque[Future[list[WorkResult]] | list[WorkResult]] = deque()
+    window: deque[tuple[Input, Future[list[WorkResult]] | None]] = deque()
     started = False
+    pool_broken = False
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(settings,)
     ) as pool:
         for inp in inputs:
-            if inp.error:
-                window.append([WorkResult(inp.display, error=inp.error)])
-            else:
-                window.append(pool.submit(_process_in_worker, inp))
-                if not started:
-                    started = True
-                    on_started()  # the processes exist now; threads may start
+            future = None
+            if not inp.error and not pool_broken:
+                try:
+                    future = pool.submit(_process_in_worker, inp)
+                except BrokenProcessPool:
+                    pool_broken = True  # a worker died; finish the run in this process
+            window.append((inp, future))
+            if not started:
+                started = True
+                on_started()  # the processes exist now; threads may start
             while len(window) >= workers * WINDOW_PER_WORKER:
-                yield _result_of(window.popleft(), settings)
+                yield _result_of(*window.popleft(), settings)
         if not started:
             on_started()
         while window:
-            yield _result_of(window.popleft(), settings)
+            yield _result_of(*window.popleft(), settings)
 
 
 def _result_of(
-    item: Future[list[WorkResult]] | list[WorkResult], settings: WorkerSettings
+    inp: Input, future: Future[list[WorkResult]] | None, settings: WorkerSettings
 ) -> list[WorkResult]:
-    if isinstance(item, list):
-        return item
+    if future is None:
+        return process_input(inp, settings)
     try:
-        return item.result()
-    except Exception as exc:  # a worker died (e.g. killed for memory): that input failed
-        return [WorkResult("?", error=f"worker failed: {type(exc).__name__}: {exc}"[:300])]
+        return future.result()
+    except BrokenProcessPool:
+        # The worker died (killed for memory, a crash in a C library) while holding
+        # this input or another: the input itself fails rather than being retried
+        # into the same crash.
+        return [WorkResult(inp.display, error="a worker process died while this input was in flight")]
+    except Exception as exc:  # e.g. a result that cannot be sent back between processes
+        return [WorkResult(inp.display, error=f"worker failed: {type(exc).__name__}: {exc}"[:300])]
 
 
 def _write(db: sqlite_utils.Database, result: WorkResult) -> ImportOutcome:
