@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ MERGED_FIELDS = ("status", "stance", "reliability", "credibility", "flags", "not
 SUPPORTED_MAJOR = "1"
 MERGE_PROVIDER = "merged"
 """Provider recorded for translations that arrive with a merged article."""
+_CHUNK = 1 << 16
+_DECODER = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
 _ARTICLE_FIELDS = ("url", "source", "title", "sitename", "language", "published")
 
 
@@ -98,15 +102,11 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
 
 
 def _records_in(fh: TextIO, path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
-    head = fh.read(4096)
+    head = fh.read(_CHUNK)
+    while head.isspace() and (more := fh.read(_CHUNK)):
+        head += more
     if head.lstrip().startswith("["):
-        # A JSON array is parsed whole (json has no incremental reader); JSONL streams.
-        try:
-            records = json.loads(head + fh.read())
-        except json.JSONDecodeError as exc:
-            raise MergeError(f"{path}: not a valid JSON export ({exc})") from exc
-        for number, record in enumerate(records, 1):
-            yield f"record {number}", record
+        yield from _array_elements(fh, head, path)
         return
     fh.seek(0)
     seen_json = False
@@ -126,6 +126,50 @@ def _records_in(fh: TextIO, path: str | os.PathLike[str]) -> Iterator[tuple[str,
             continue
         seen_json = True
         yield f"line {number}", record
+
+
+def _array_elements(
+    fh: TextIO, buffer: str, path: str | os.PathLike[str]
+) -> Iterator[tuple[str, Any]]:
+    """The elements of a top-level JSON array, decoded one by one as the file is read.
+
+    The json module has no incremental reader, and a whole export with text can be
+    larger than memory; this holds one chunk and the record being decoded.
+    """
+    pos = _WHITESPACE.match(buffer).end() + 1  # past "["
+    number = 0
+    expect_value = True
+    at_end = False
+    while True:
+        pos = _WHITESPACE.match(buffer, pos).end()
+        need_more = pos >= len(buffer)
+        if not need_more and expect_value and buffer[pos] != "]":
+            try:
+                value, pos = _DECODER.raw_decode(buffer, pos)
+            except json.JSONDecodeError as exc:
+                if at_end:
+                    raise MergeError(
+                        f"{path}: not a valid JSON export ({exc.msg} in record {number + 1})"
+                    ) from exc
+                need_more = True
+            else:
+                number += 1
+                expect_value = False
+                yield f"record {number}", value
+                continue
+        if need_more:
+            if at_end:
+                raise MergeError(f"{path}: not a valid JSON export (the array is not closed)")
+            more = fh.read(_CHUNK)
+            at_end = not more
+            buffer, pos = buffer[pos:] + more, 0
+            continue
+        if buffer[pos] == "]" and (number == 0 or not expect_value):
+            return
+        if expect_value or buffer[pos] != ",":
+            raise MergeError(f"{path}: not a valid JSON export (after record {number})")
+        pos += 1
+        expect_value = True
 
 
 def merge_file(

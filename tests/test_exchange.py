@@ -7,10 +7,13 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import store.exchange as exchange
 from store.articles import ArticleFilter, insert_article
 from store.db import open_db
-from store.exchange import MergeError, merge_file
+from store.exchange import MergeError, merge_file, read_records
 from store.export import write_export
 from store.translations import get_translation, save_translation
 from store.triage import apply_changes, get_decision
@@ -228,3 +231,44 @@ def test_export_merge_round_trip_preserves_what_was_exported(db, theirs, tmp_pat
         )
 
     assert comparable(db) == comparable(theirs)
+
+
+# --- reading JSON arrays record by record ------------------------------------------------------
+
+records_strategy = st.lists(
+    st.dictionaries(
+        st.text(max_size=5),
+        st.one_of(st.text(), st.integers(), st.none(), st.lists(st.text())),
+        max_size=4,
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=60)
+@given(records=records_strategy, indent=st.sampled_from([None, 0, 2]), chunk=st.integers(1, 40))
+def test_json_arrays_are_read_record_by_record_across_chunk_boundaries(
+    tmp_path_factory, records, indent, chunk
+):
+    path = tmp_path_factory.mktemp("arrays") / "export.json"
+    path.write_text(json.dumps(records, indent=indent, ensure_ascii=False), encoding="utf-8")
+    original = exchange._CHUNK
+    exchange._CHUNK = chunk
+    try:
+        assert [r for _, r in read_records(path)] == records
+    finally:
+        exchange._CHUNK = original
+
+
+@pytest.mark.parametrize("content", ["[", "[{}", "[{},]", "[{} {}]", "[{]", '[{"a": 1},\n{"b": '])
+def test_broken_json_arrays_are_one_error(tmp_path, content):
+    path = tmp_path / "broken.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(MergeError, match="not a valid JSON export"):
+        list(read_records(path))
+
+
+def test_an_empty_array_has_no_records(tmp_path):
+    path = tmp_path / "empty.json"
+    path.write_text(" [ \n ] \n", encoding="utf-8")
+    assert list(read_records(path)) == []
