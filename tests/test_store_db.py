@@ -143,21 +143,25 @@ def _run_writers(db_path, count, per_writer):
 
 
 _OPENER = """
-import sys, time
+import os, sys, time
 from store.db import open_db
-time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # start together
+barrier, count = sys.argv[2], int(sys.argv[3])
+open(os.path.join(barrier, str(os.getpid())), "w").close()
+while len(os.listdir(barrier)) < count:  # start together, once every process is loaded
+    time.sleep(0.002)
 open_db(sys.argv[1]).close()
 print("ok")
 """
 
 
 def test_processes_creating_a_new_store_at_once_apply_the_schema_once(tmp_path):
-    for attempt in range(3):
+    for attempt in range(2):
         db_path = tmp_path / f"race{attempt}.db"
-        start_at = str(time.time() + 1.0)
+        barrier = tmp_path / f"barrier{attempt}"
+        barrier.mkdir()
         procs = [
             subprocess.Popen(
-                [sys.executable, "-c", _OPENER, str(db_path), start_at],
+                [sys.executable, "-c", _OPENER, str(db_path), str(barrier), "3"],
                 cwd=REPO,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
