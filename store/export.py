@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from importlib import resources
 from typing import Any, TextIO
@@ -404,9 +405,40 @@ def write_export(
         raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
     if bom:
         out.write("\ufeff")
-    if fmt != "csv":
-        records = export_records(db, flt, with_text, with_translation, target_lang)
-        return _write_json(out, records, fmt == "json", progress)
+    with read_snapshot(db):
+        if fmt != "csv":
+            records = export_records(db, flt, with_text, with_translation, target_lang)
+            return _write_json(out, records, fmt == "json", progress)
+        return _write_csv_export(db, out, flt, with_text, with_translation, progress, target_lang)
+
+
+@contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[None]:
+    """Read everything inside from one snapshot of the store.
+
+    The export reads in many batches; in WAL mode one read transaction makes them
+    see the same store, so a decision made during a long export is either wholly in
+    it or not, and the rows add up. Writers are not blocked.
+    """
+    if db.conn.in_transaction:
+        yield
+        return
+    db.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.execute("COMMIT")  # nothing was written: this only ends the snapshot
+
+
+def _write_csv_export(
+    db: sqlite_utils.Database,
+    out: TextIO,
+    flt: ArticleFilter,
+    with_text: bool,
+    with_translation: bool,
+    progress: Callable[[int], None] | None,
+    target_lang: str,
+) -> int:
     writer = csv.writer(out)
     writer.writerow(_csv_columns(with_text, with_translation))
     written = 0
@@ -520,7 +552,11 @@ def export_audit(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown audit format {fmt!r} (use {', '.join(FORMATS)})")
-    events = audit_events(db, analyst, since)
+    with read_snapshot(db):
+        return _write_audit(out, fmt, audit_events(db, analyst, since))
+
+
+def _write_audit(out: TextIO, fmt: str, events: Iterator[dict[str, Any]]) -> int:
     if fmt != "csv":
         return _write_json(out, events, fmt == "json", None)
     rows = (

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import store.export as export_module
 from store.articles import ArticleFilter, insert_article
+from store.db import open_db
 from store.export import (
     FORMULA_PREFIXES,
     SCHEMA_VERSION,
@@ -476,6 +477,28 @@ def test_json_array_is_written_as_records_arrive(db, many):
     assert out.batches_at_first_record == 1
     assert len(queries) > 1
     assert len(json.loads(out.getvalue())) == written == progress[-1]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_an_export_reads_one_snapshot_while_others_write(db, db_path, many, fmt, monkeypatch):
+    ids, _ = many
+    monkeypatch.setattr(export_module, "PROGRESS_EVERY", 5)
+    other = open_db(db_path)
+    seen: list[int] = []
+
+    def meanwhile(written: int) -> None:
+        if not seen:  # after the first batch, another process grades and imports
+            apply_changes(other, [ids[-1]], "zed", {"status": "done"})
+            insert_article(other, ["imported during the export"])
+        seen.append(written)
+
+    before = len(list(export_records(db, ArticleFilter())))
+    out = io.StringIO(newline="")
+    written = write_export(db, out, fmt, ArticleFilter(), progress=meanwhile)
+    other.close()
+    assert len(seen) > 2  # the other writer came in mid-export
+    assert written == before
+    assert len(list(export_records(db, ArticleFilter()))) == before + 2
 
 
 # --- the audit log -------------------------------------------------------------------------------
