@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from store.outlets import find_citations, find_publisher, load_registry  # noqa: E402
 from store.outlets.registry import SHARED_OUTLET_KEYS  # noqa: E402
-from store.text import split_paragraphs  # noqa: E402
+from store.text import normalise_paragraph, split_paragraphs  # noqa: E402
 
 LABELLED = REPO / "benchmarks" / "data" / "citations_labelled.jsonl"
 PAGES = REPO.parent / "shared" / "corpus" / "html" / "trafilatura"
@@ -118,7 +118,10 @@ def speed(registry, repeats: int, limit: int | None) -> None:
 
     pages = _pages(limit)
     texts = [trafilatura.extract(raw) or "" for raw, _ in pages]
-    paragraph_sets = [split_paragraphs(t) for t in texts]
+    # Paragraphs as import stores them: one per line of trafilatura's text.
+    paragraph_sets = [
+        [q for q in (normalise_paragraph(line) for line in t.split("\n")) if q] for t in texts
+    ]
     urls = [url for _, url in pages]
 
     def run_extraction() -> None:

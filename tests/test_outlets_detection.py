@@ -170,6 +170,11 @@ def test_mentions_are_not_attributions(registry, text, key):
         ("人民日报刊文指出，合作前景广阔。", "peoples-daily"),
         ("ТАСС агенттігі жариялаған мәлімет бойынша, келіссөз аяқталды.", "tass"),
         ("Ақорда сайтындағы хабарламада Президенттің жарлығы жарияланды.", "kz-government"),
+        ("Ақорданың баспасөз қызметі мәлімдегендей, кездесу өтті.", "kz-government"),
+        ("Kazinform агенттігі жазғандай, егін жиналды.", "kazinform"),
+        ("Как стало известно «Ведомостям» и РБК, сделка сорвалась.", "rbc"),
+        ("Повідомлення РІА Новини про вибух не підтвердилося.", "ria-novosti"),
+        ("Wie die Deutsche Welle erfuhr, wurde das Büro geschlossen.", "dw"),
     ],
 )
 def test_cues_after_an_aside_and_in_kazakh_and_chinese(registry, text, key):
@@ -182,6 +187,8 @@ def test_cues_after_an_aside_and_in_kazakh_and_chinese(registry, text, key):
     "text, key",
     [
         ("Хабар арнасының журналисі сұхбат алды.", "khabar"),
+        ("Азаттықтың тілшісі жиынға кіргізілмеді.", "rferl"),
+        ("Журналисты телеканала «Дождь» покинули страну.", "tv-rain"),
         ("美联社记者在会场拍照。", "ap"),
         ("环球时报的编辑部搬迁了。", "global-times"),
         ("“今日俄罗斯”电视台在欧盟被禁播。", "rt"),
@@ -241,6 +248,9 @@ def test_outlets_joined_by_and_share_the_cue(registry):
         "Die Demokratische Partei der Albaner (DPA) gewann, meldete die Kommission.",
         "Senator Randolfe Rodrigues (Rede-AP) said the bill was ready.",
         "When Bloomberg entered the race, few expected much.",
+        "She passed her AP Chemistry exam, the school reported.",
+        "今日俄罗斯的天气很冷，专家表示。",
+        "Азаттық — бұл ең қымбат байлық, деді ол.",
     ],
 )
 def test_lookalikes_are_not_outlets(registry, text):

@@ -68,6 +68,8 @@ _BEFORE_WORDS = [
     r"выяснил[аои]?|узнал[аои]?|рассказал[аои]?|напоминает|напоминают)",
     r"(?:в|во) (?:интервью|эфире|материале|публикации|статье|сообщении|беседе с)",
     r"источник(?:и|ов)?(?: в| издания| агентства)?",
+    r"(?:как )?стало известно",
+    r"(?:сообщени[еия]|заявлени[еия]|публикаци[яи]|материал[еа]?)",
     r"опрошенн(?:ые|ых|ый|ая)",
     # Ukrainian
     r"з посиланням на",
@@ -80,6 +82,8 @@ _BEFORE_WORDS = [
     r"наголошу(?:є|ють)|наводить|наводять|опублікува(?:в|ла|ло|ли)|з'ясува(?:в|ла|ло|ли)|дізна(?:вся|лася|лося|лись))",
     r"(?:в|у) (?:інтерв'ю|ефірі|матеріалі|публікації|статті|повідомленні)",
     r"джерел(?:о|а)(?: в| видання| агентства)?",
+    r"(?:як )?стало відомо",
+    r"(?:повідомлення|повідомленні|заява|заяві|публікація|публікації|матеріал[іу]?)",
     r"опитан(?:і|их|ий|а)",
     # Kazakh (verb before the subject at the end of a sentence: "..., деп хабарлайды Kazinform")
     r"(?:деп )?(?:хабарлайды|хабарлады|жазады|жазды|мәлімдеді|хабарлап отыр)",
@@ -127,6 +131,7 @@ _AFTER_WORDS = [
     r"veröffentlicht(?:e|en)?",
     r"sagte",
     r"erklärte",
+    r"erfuhr",
     r"behauptet(?:e|en)?",
     r"informiert(?:e|en)?",
     r"hieß es",
@@ -190,6 +195,12 @@ _AFTER_WORDS = [
     r"мәлімдеді",
     r"жариялады",
     r"жариялаған",
+    r"жариялағандай",
+    r"жазғандай",
+    r"хабарлағандай",
+    r"мәлімдегендей",
+    r"атап өткендей",
+    r"айтқандай",
     r"сілтеме жасап",
     r"сілтеме жасай отырып",
 ]
@@ -214,6 +225,25 @@ _AFTER_RE = re.compile(
 )
 
 _ASIDE_RE = re.compile(r"^\s*,[^,]{1,80},\s*")
+
+# Words that say a name is an outlet ("Азаттықтың тілшісі", "телеканал Дождь"): they let
+# a name that is also an ordinary word count as an outlet even without a cue.
+_DESCRIPTOR_AFTER_RE = re.compile(
+    r"^[\s\"'»“”’)\-]*(?:тілшісі|тілшілері|редакциясы|сайты|сайтында|агенттігі|арнасы|порталы|"
+    r"корреспондент\w*|журналист\w*|редакци\w+|correspondent|reporter|newsroom|Korrespondent\w*|Reporter\w*|"
+    r"Redaktion)(?!\w)",
+    re.IGNORECASE,
+)
+_DESCRIPTOR_BEFORE_RE = re.compile(
+    r"(?<!\w)(?:телеканал\w*|газет\w+|агентств\w+|агенці\w+|радио|радіо|видання|издани\w+|"
+    r"Zeitung|Sender|Nachrichtenagentur|Agentur|newspaper|channel|broadcaster|agency|portal)[\s\"'«„“]*$",
+    re.IGNORECASE,
+)
+
+
+def has_descriptor(before: str, after: str) -> bool:
+    return bool(_DESCRIPTOR_AFTER_RE.match(after) or _DESCRIPTOR_BEFORE_RE.search(before))
+
 
 # Where a sentence ends inside a window: the cue must be in the same sentence.
 _SENTENCE_END_RE = re.compile(r"[.!?…;](?=\s)|[。！？；]|\n")
