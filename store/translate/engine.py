@@ -1,13 +1,15 @@
 """Translating stored articles: cache, packing, bounded concurrency, retries, resumable saves.
 
 Articles are taken a window at a time. For a window, every line that still needs
-a translation is looked up in the cache; what is left is de-duplicated (boilerplate
-shared by many articles is sent once), packed into requests up to the provider's
-limit and sent from a bounded thread pool. HTTP happens only in the pool; the
-database is touched only by the calling thread, which saves each article (its
-translation and the cache rows for what it got from the network, in one
-transaction) as soon as all its lines are in. An interruption therefore loses
-at most the articles still in flight, and a re-run finds the rest stored.
+a translation (a line too long for one request: each of its pieces) is looked up
+in the cache; what is left is de-duplicated (boilerplate shared by many articles
+is sent once), packed into requests up to the provider's limit and sent from a
+bounded thread pool. HTTP happens only in the pool; the database is touched only
+by the calling thread, which saves each article (its translation and the cache
+rows for what it got from the network, in one transaction) as soon as all its
+lines are in. Asked to stop, it sends nothing more, keeps the answers already on
+the wire and stores what the unfinished articles got, so a re-run sends nothing
+twice.
 """
 
 from __future__ import annotations
@@ -42,9 +44,9 @@ from store.translate.providers import (
 from store.translate.settings import ProviderSettings, normalise_language
 from store.translations import ANALYST_PROVIDER, save_translation
 
-# A window holds about this many request-fulls of text per concurrent request, so
-# that the pool stays busy without holding many unsaved articles.
-_WINDOW_REQUESTS_PER_WORKER = 3
+# Characters of article text per concurrent request in one window: a few full
+# requests each, so that the pool stays busy without holding many unsaved articles.
+_WINDOW_CHARS_PER_WORKER = 15_000
 _WINDOW_MAX_ARTICLES = 200
 _BACKOFF_CAP = 30.0
 _POLL_SECONDS = 0.1
@@ -507,7 +509,7 @@ class _Run:
 
 def _windows(run: _Run, ids: list[int]) -> Iterator[list[int]]:
     """Consecutive slices of *ids* holding about a window's worth of text."""
-    budget = run.settings.concurrency * _WINDOW_REQUESTS_PER_WORKER * 5000
+    budget = run.settings.concurrency * _WINDOW_CHARS_PER_WORKER
     window: list[int] = []
     size = 0
     for article_id in ids:
