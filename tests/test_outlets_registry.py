@@ -140,3 +140,27 @@ def test_load_registry_follows_the_config_file(tmp_path, monkeypatch):
     config.write_text(f'[outlets]\nregistry = "{user}"\n', encoding="utf-8")
     monkeypatch.setenv("TRIAGE_CONFIG", str(config))
     assert "from-config" in load_registry()
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".csv"])
+def test_user_file_round_trip_merges_lists(tmp_path, suffix):
+    from store.outlets import Designation
+    from store.outlets.registry import upsert_user_entries
+
+    user = tmp_path / f"outlets{suffix}"
+    entry = {
+        "key": "my-paper",
+        "name": 'My "Paper"',
+        "category": "non-state",
+        "aliases": ("My Paper", "Моя газета"),
+        "designations": (Designation("Test listing", "2024-01"),),
+    }
+    assert upsert_user_entries(user, [entry]) == (1, 0)
+    assert upsert_user_entries(user, [{"key": "my-paper", "aliases": ("My Paper Daily",)}]) == (
+        0,
+        1,
+    )
+    outlet = load_registry(user).get("my-paper")
+    assert outlet.name == 'My "Paper"'
+    assert outlet.aliases == ("My Paper", "Моя газета", "My Paper Daily")
+    assert outlet.designations == (Designation("Test listing", "2024-01"),)
