@@ -61,7 +61,10 @@ class Config:
 
     @property
     def taxonomy(self) -> Taxonomy:
-        return taxonomy_from_config(self.section("taxonomy"))
+        try:
+            return taxonomy_from_config(self.section("taxonomy"))
+        except ValueError as exc:
+            raise ConfigError(f"{self.path}: {exc}") from exc
 
     @property
     def theme(self) -> str | None:
@@ -87,5 +90,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
             return Config(tomllib.load(fh), config_path)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_path}: not valid TOML ({exc})") from exc
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+        raise ConfigError(f"{config_path}: not valid TOML (not UTF-8)") from exc
     except OSError as exc:
         raise ConfigError(f"{config_path}: cannot be read ({exc.strerror})") from exc

@@ -141,17 +141,10 @@ def taxonomy_from_config(section: dict[str, Any] | None) -> Taxonomy:
         rows = section.get(name)
         if not rows:
             return default
-        return tuple(
-            Choice(str(r["value"]), str(r.get("label", r["value"])), str(r.get("key", "")))
-            for r in rows
-        )
+        return _choices_from_config(name, rows)
 
     flags = load("flags", DEFAULT_FLAGS)
-    extra = section.get("extra_flags") or []
-    flags = flags + tuple(
-        Choice(str(r["value"]), str(r.get("label", r["value"])), str(r.get("key", "")))
-        for r in extra
-    )
+    flags = flags + _choices_from_config("extra_flags", section.get("extra_flags") or [])
     return Taxonomy(
         statuses=load("statuses", DEFAULT_STATUSES),
         stances=load("stances", DEFAULT_STANCES),
@@ -161,7 +154,22 @@ def taxonomy_from_config(section: dict[str, Any] | None) -> Taxonomy:
     )
 
 
+def _choices_from_config(name: str, rows: Any) -> tuple[Choice, ...]:
+    """Choices from a list of ``{value, label, key}`` tables; ValueError names what is wrong."""
+    if not isinstance(rows, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("value"), str | int) and str(r["value"])
+        for r in rows
+    ):
+        raise ValueError(f"[taxonomy] {name} must be a list of tables, each with a value")
+    return tuple(
+        Choice(str(r["value"]), str(r.get("label", r["value"])), str(r.get("key", "")))
+        for r in rows
+    )
+
+
 def _relabel(choices: tuple[Choice, ...], labels: dict[str, str] | None) -> tuple[Choice, ...]:
     if not labels:
         return choices
+    if not isinstance(labels, dict):
+        raise ValueError("[taxonomy] reliability_labels and credibility_labels must be tables")
     return tuple(Choice(c.value, labels.get(c.value, c.label), c.key) for c in choices)

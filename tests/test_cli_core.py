@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from store.articles import insert_article
+from store.config import ConfigError, load_config
 from store.db import open_db
 from store.translations import save_translation
 from store.triage import apply_changes
@@ -230,3 +231,49 @@ def test_console_script_runs():
     )
     assert out.returncode == 0, out.stderr
     assert version("article-triage") in out.stdout
+
+
+# --- config ------------------------------------------------------------------------------
+
+
+def test_analyst_precedence(tmp_path, monkeypatch):
+    config_path = tmp_path / "config.toml"
+    config_path.write_text('analyst = "from-config"\n', encoding="utf-8")
+    config = load_config(config_path)
+    assert config.analyst("from-flag") == "from-flag"
+    assert config.analyst() == "tester"  # TRIAGE_ANALYST from conftest
+    monkeypatch.delenv("TRIAGE_ANALYST")
+    assert config.analyst() == "from-config"
+    assert load_config(tmp_path / "missing.toml").analyst()  # the login name, or "analyst"
+
+
+def test_analyst_from_config_reaches_the_commands(db_path, seeded, tmp_path, monkeypatch):
+    monkeypatch.delenv("TRIAGE_ANALYST")
+    config_path = tmp_path / "config.toml"
+    config_path.write_text('analyst = "olena"\n', encoding="utf-8")
+    result = run(db_path, "--config", str(config_path), "stats", "--json")
+    assert json.loads(result.stdout)["status"] == {"new": 2, "skipped": 1}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"analyst = [unterminated", "not valid TOML"),
+        (b"\xff\xfe analyst", "not UTF-8"),
+        (b"taxonomy = 3", "[taxonomy] must be a table"),
+        (b'[taxonomy]\nflags = [{ label = "x" }]', "[taxonomy] flags must be a list of tables"),
+    ],
+)
+def test_config_errors_are_config_errors_with_the_path(tmp_path, content, message):
+    config_path = tmp_path / "config.toml"
+    config_path.write_bytes(content)
+    with pytest.raises(ConfigError) as info:
+        load_config(config_path).taxonomy  # noqa: B018 - reading it is the check
+    assert message in str(info.value)
+    assert str(config_path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_unreadable_config_path(tmp_path):
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_config(tmp_path)  # a directory

@@ -8,7 +8,7 @@ import pytest
 
 from store.articles import ArticleFilter, insert_article
 from store.db import open_db
-from store.taxonomy import Choice, Taxonomy
+from store.taxonomy import Choice, Taxonomy, format_grade, parse_grade, taxonomy_from_config
 from store.triage import (
     apply_changes,
     bulk_apply,
@@ -312,3 +312,56 @@ def test_next_untriaged_skips_decided_and_wraps(db, ids):
 def test_next_untriaged_none_when_all_done(db, ids):
     apply_changes(db, ids, ME, {"status": "skipped"})
     assert next_untriaged(db, ME, ids[0]) is None
+
+
+# --- taxonomy from the config ----------------------------------------------------------------
+
+
+def test_taxonomy_from_config_extends_and_relabels(db, ids):
+    taxonomy = taxonomy_from_config(
+        {
+            "extra_flags": [{"value": "satire", "label": "Satire", "key": "x"}],
+            "stances": [{"value": "pro"}, {"value": "contra", "key": "2"}],
+            "reliability_labels": {"A": "Gold standard"},
+        }
+    )
+    assert taxonomy.values("flags")[-1] == "satire"
+    assert "single-source" in taxonomy.values("flags")
+    assert taxonomy.values("stances") == ["pro", "contra"]
+    assert taxonomy.label("stances", "pro") == "pro"
+    assert taxonomy.label("reliability", "A") == "Gold standard"
+    assert taxonomy.values("reliability") == list("ABCDEF")  # the scale itself is fixed
+    assert set_field(db, ids[0], ME, "stance", "contra", taxonomy).stance == "contra"
+    with pytest.raises(ValueError):
+        set_field(db, ids[0], ME, "stance", "critical", taxonomy)
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"flags": [{"label": "no value"}]},
+        {"extra_flags": "satire"},
+        {"extra_flags": ["satire"]},
+        {"stances": [{"value": ""}]},
+        {"reliability_labels": "A"},
+    ],
+)
+def test_taxonomy_from_config_says_what_is_wrong(section):
+    with pytest.raises(ValueError, match=r"\[taxonomy\]"):
+        taxonomy_from_config(section)
+
+
+@pytest.mark.parametrize(
+    ("grade", "halves"),
+    [
+        ("B2", ("B", "2")),
+        (" b ", ("B", None)),
+        ("6", (None, "6")),
+        ("", (None, None)),
+        ("2B", (None, None)),
+        ("G7", (None, None)),
+    ],
+)
+def test_parse_and_format_grade(grade, halves):
+    assert parse_grade(grade) == halves
+    assert format_grade(*halves) == "".join(h for h in halves if h)
