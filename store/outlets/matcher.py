@@ -300,9 +300,9 @@ class AliasMatcher:
         # Each alias's longest word: a paragraph without any of them names no outlet.
         # ("The Guardian" starts with "the", which every English paragraph has.)
         self.anchor_forms: set[str] = set()
-        registered: set[str] = set()
-        starters: set[str] = set()
-        anchors: set[str] = set()
+        registered: set[tuple[str, str]] = set()
+        starters: set[tuple[str, str]] = set()
+        anchors: set[tuple[str, str]] = set()
         cjk: dict[str, tuple[str, bool, bool]] = {}
         self.exclude_before: dict[str, list[re.Pattern[str]]] = {}
         self.exclude_after: dict[str, list[re.Pattern[str]]] = {}
@@ -325,14 +325,14 @@ class AliasMatcher:
                 anchor = max(range(len(words)), key=lambda n: (len(words[n]), n))
                 for position, word in enumerate(words):
                     word_id, check, forms = _word_forms(word, len(words) == 1)
-                    if word_id not in registered:
-                        registered.add(word_id)
+                    if (word_id, word) not in registered:  # Россия and России share a stem
+                        registered.add((word_id, word))
                         self._add_forms(forms, word_id)
-                    if position == 0 and word_id not in starters:
-                        starters.add(word_id)
+                    if position == 0 and (word_id, word) not in starters:
+                        starters.add((word_id, word))
                         self.first_forms |= forms
-                    if position == anchor and word_id not in anchors:
-                        anchors.add(word_id)
+                    if position == anchor and (word_id, word) not in anchors:
+                        anchors.add((word_id, word))
                         self.anchor_forms |= forms
                     node = node.children.setdefault(word_id, _Node())
                     checks.append(check)
@@ -356,7 +356,8 @@ class AliasMatcher:
         # Bulk insert (tens of thousands of forms); only forms two words share need merging.
         clash = self.word_ids.keys() & forms
         for form in clash:
-            self.word_ids[form] = (*self.word_ids[form], word_id)
+            if word_id not in self.word_ids[form]:
+                self.word_ids[form] = (*self.word_ids[form], word_id)
         self.word_ids.update(dict.fromkeys(forms - clash, (word_id,)))
 
     # --- finding names ---------------------------------------------------------------------
