@@ -365,7 +365,9 @@ def _result_of(
         # The worker died (killed for memory, a crash in a C library) while holding
         # this input or another: the input itself fails rather than being retried
         # into the same crash.
-        return [WorkResult(inp.display, error="a worker process died while this input was in flight")]
+        return [
+            WorkResult(inp.display, error="a worker process died while this input was in flight")
+        ]
     except Exception as exc:  # e.g. a result that cannot be sent back between processes
         return [WorkResult(inp.display, error=f"worker failed: {type(exc).__name__}: {exc}"[:300])]
 
