@@ -69,6 +69,8 @@ class FakeLibreTranslate:
         drop_last_line: bool = False,
         api_key: str | None = None,
         glossary: dict[str, str] | None = None,
+        max_chars: int | None = None,
+        unsupported: tuple[str, ...] = (),
     ):
         self.latency = latency
         self.fail_429 = fail_429
@@ -82,6 +84,10 @@ class FakeLibreTranslate:
         self.drop_last_line = drop_last_line
         self.api_key = api_key
         """When set, requests without this key get 403."""
+        self.max_chars = max_chars
+        """Requests with a longer q get 413, like a server with a lower size limit."""
+        self.unsupported = unsupported
+        """Source languages answered with 400, as LibreTranslate does for ones it lacks."""
         self.glossary = dict(glossary or {})
         """Lines translated as given here instead of by prefixing (for search tests)."""
         self.requests = 0
@@ -163,6 +169,11 @@ class FakeLibreTranslate:
             return 429, json.dumps({"error": "Slowdown: 1 per 1 second"}).encode()
         if self._take("fail_500"):
             return 500, json.dumps({"error": "internal error"}).encode()
+        if self.max_chars is not None and len(text) > self.max_chars:
+            return 413, json.dumps({"error": "Request too large"}).encode()
+        if fields.get("source") in self.unsupported:
+            message = f"{fields['source']} is not supported"
+            return 400, json.dumps({"error": message}).encode()
         if self._take("malformed"):
             return 200, b'{"translatedText": "unterminated'
         body = {"translatedText": self.translate(fields.get("q", ""), fields.get("target", "en"))}

@@ -169,6 +169,27 @@ def test_a_malformed_answer_to_a_pack_is_recovered_by_halving_it(db, fake_libre)
     assert [t.count("\n") + 1 for t in server.texts] == [4, 2, 2]
 
 
+def test_a_server_with_a_lower_size_limit_gets_smaller_requests(db, fake_libre):
+    server = fake_libre(max_chars=150)
+    paragraphs = [f"Абзац {i}: сили оборони збили ракету над містом." for i in range(8)]
+    article = add(db, paragraphs)
+    report = translate_articles(db, [article], settings_for(server))
+    assert report.failed == []
+    assert texts(db, article) == expected(paragraphs)
+    assert any(len(t) > 150 for t in server.texts)  # the first pack was refused (413)
+
+
+def test_a_language_the_server_lacks_fails_once_per_request_not_per_half(db, fake_libre):
+    server = fake_libre(unsupported=("kk",))
+    kk = add(db, [f"Қазақша абзац {i}." for i in range(8)], language="kk")
+    uk = add(db, ["Українською."])
+    report = translate_articles(db, [kk, uk], settings_for(server))
+    [(failed, reason)] = report.failed
+    assert failed == kk and "HTTP 400" in reason
+    assert report.translated == 1
+    assert server.requests == 2
+
+
 def test_a_malformed_answer_to_one_line_fails_the_article_and_a_rerun_recovers(db, fake_libre):
     server = fake_libre(malformed=1)
     article = add(db, ["Один абзац."])

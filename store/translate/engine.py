@@ -451,7 +451,7 @@ class _Run:
     def _send_pack(self, client: ProviderClient, texts: list[str]) -> list[str | ProviderError]:
         """Translate *texts* in one request; re-send singly if the answer's lines do not align.
 
-        A pack the provider refuses or garbles (HTTP 400/413/414, a malformed answer)
+        A pack the provider finds too large (HTTP 413/414) or answers with garbage
         is halved and each half sent again, so that one bad text or a request-size
         limit lower than ours costs a few requests rather than the whole pack. Errors
         that stop the run (and cancellation) propagate; others are returned in place
@@ -463,7 +463,9 @@ class _Run:
             except ProviderError as err:
                 if err.fatal:
                     raise
-                if err.kind != ProviderError.BAD_ANSWER:
+                # Not for other 4xx: a 400 (say, a language the server lacks) would
+                # only be repeated for every half.
+                if err.kind != ProviderError.BAD_ANSWER or err.status not in (None, 413, 414):
                     return [err] * len(texts)
                 half = len(texts) // 2
                 return self._send_pack(client, texts[:half]) + self._send_pack(client, texts[half:])
