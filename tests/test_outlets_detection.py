@@ -316,6 +316,10 @@ _ALIAS_BITS = [
     "ТАСС",
     "'",
     "ʼ",
+    "İ",  # casefolds to two characters, one not a word character
+    "\u0345",  # not a word character, casefolds to one
+    "(dpa/x)",
+    "Sputnik V",
 ]
 
 
