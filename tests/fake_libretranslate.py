@@ -12,8 +12,9 @@ translation is deterministic and reversible: every line becomes ``"[<target>] " 
 
 Switches on :class:`FakeLibreTranslate` make it misbehave: per-request latency,
 the next N requests answered 429 or 500, hanging requests, malformed JSON, merged
-or dropped lines, and a required API key. ``closed_url()`` gives an address where
-nothing listens (connection refused).
+or dropped lines, a required API key, a lower size limit (413) and languages it
+lacks (400). ``closed_url()`` gives an address where nothing listens (connection
+refused).
 
 Other test modules use it through the ``fake_libre`` fixture factory::
 
