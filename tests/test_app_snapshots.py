@@ -38,11 +38,13 @@ def test_reader_with_citation_suggestion_and_missing_translation(snap_compare, d
 
 
 def test_notes_editor(snap_compare, db_path):
-    assert snap_compare(
-        snapshot_app(db_path),
-        terminal_size=SIZE,
-        run_before=keys_then_settle("n", *"Cites RIA; check the MoD denial.", "enter", *"d2"),
-    )
+    async def run_before(pilot) -> None:
+        await settle(pilot.app, pilot)
+        await pilot.press("n", *"d2")
+        pilot.app.screen.query_one("#notes-text").insert("\nCites RIA; check the MoD denial.")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(snapshot_app(db_path), terminal_size=SIZE, run_before=run_before)
 
 
 def test_help_screen(snap_compare, db_path):

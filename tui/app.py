@@ -274,11 +274,13 @@ class TriageApp(App[None]):
 
     @on(UntriagedFound)
     def _on_untriaged_found(self, message: UntriagedFound) -> None:
+        current = self.queue.current
+        anchor = (self.queue.cursor, current.id) if current is not None else None
         if message.article_id is None:
             self.notify("Every article in this filter is triaged.")
-            self.queue.reload(select_id=self.view.id if self.view else None)
+            self.queue.reload(select_id=current.id if current else None, anchor=anchor)
         else:
-            self.queue.reload(select_id=message.article_id)
+            self.queue.reload(select_id=message.article_id, anchor=anchor)
 
     @on(ArticleQueue.Highlighted)
     def _on_highlighted(self, message: ArticleQueue.Highlighted) -> None:

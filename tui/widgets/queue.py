@@ -64,12 +64,20 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
         flt: ArticleFilter
 
     @dataclass
-    class _Reloaded(Message):
+    class _Positioned(Message):
+        """The cursor's place after a reload and its page, read before the (slower) counts."""
+
+        generation: int
+        position: int
+        page: int
+        rows: list[QueueRow]
+        new_filter: bool
+
+    @dataclass
+    class _Recounted(Message):
         generation: int
         total: int
         done: int
-        position: int
-        first_page: tuple[int, list[QueueRow]] | None
 
     @dataclass
     class _PageLoaded(Message):
@@ -97,49 +105,93 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
 
     # --- loading -----------------------------------------------------------------------
 
-    def reload(self, flt: ArticleFilter | None = None, *, select_id: int | None = None) -> None:
-        """Re-count and re-read the list (a new filter, or rows changed in the store).
+    def reload(
+        self,
+        flt: ArticleFilter | None = None,
+        *,
+        select_id: int | None = None,
+        anchor: tuple[int, int] | None = None,
+    ) -> None:
+        """Re-read the list (a new filter, or rows changed in the store) and re-count it.
 
         With *select_id* the cursor moves to that article; otherwise it stays at its
-        index (clamped), so a refresh does not lose the analyst's place.
+        index (clamped), so a refresh does not lose the analyst's place. *anchor*,
+        (index, article id) of a row whose index is still right (only that row's
+        decision changed since), lets the new index be counted from there instead
+        of from the top: at 100,000 articles that is the difference between a few
+        milliseconds and a quarter of a second for "done, next".
         """
+        new_filter = flt is not None
         if flt is not None:
             self.filter = flt
             self._announced = None
         self._generation += 1
-        self._reload_worker(self._generation, self.filter, select_id, self.cursor)
+        self._reload_worker(
+            self._generation, self.filter, select_id, anchor, self.cursor, new_filter
+        )
 
-    @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="queue-reload", exit_on_error=False)
     def _reload_worker(
-        self, generation: int, flt: ArticleFilter, select_id: int | None, cursor: int
+        self,
+        generation: int,
+        flt: ArticleFilter,
+        select_id: int | None,
+        anchor: tuple[int, int] | None,
+        cursor: int,
+        new_filter: bool,
     ) -> None:
         db = self._connect()
+        position = None
+        if select_id is not None:
+            if anchor is not None and select_id >= anchor[1]:
+                index, anchor_id = anchor
+                between = ("a.id >= ? AND a.id < ?", (anchor_id, select_id))
+                position = index + count_articles(
+                    db, replace(flt, extra_where=(*flt.extra_where, between))
+                )
+            else:
+                position = position_of(db, flt, select_id)
+        target = position if position is not None else cursor
+        page = target // PAGE_SIZE
+        rows = page_articles(db, flt, page * PAGE_SIZE, PAGE_SIZE)
+        # The cursor's row first, so the reader need not wait for the counts.
+        self.post_message(self._Positioned(generation, target, page, rows, new_filter))
         total = count_articles(db, flt)
         done = (
             count_articles(db, replace(flt, status="done")) if flt.status in (None, "done") else 0
         )
-        position = position_of(db, flt, select_id) if select_id is not None else None
-        target = position if position is not None else min(cursor, max(total - 1, 0))
-        # Reading the cursor's page here saves a round trip before the first article shows.
-        page = target // PAGE_SIZE
-        first_page = (page, page_articles(db, flt, page * PAGE_SIZE, PAGE_SIZE)) if total else None
-        self.post_message(self._Reloaded(generation, total, done, target, first_page))
+        self.post_message(self._Recounted(generation, total, done))
 
-    @on(_Reloaded)
-    def _on_reloaded(self, message: _Reloaded) -> None:
+    @on(_Positioned)
+    def _on_positioned(self, message: _Positioned) -> None:
         message.stop()
         if message.generation != self._generation:
             return
         self._pages.clear()
         self._pending.clear()
-        if message.first_page is not None:
-            self._store_page(*message.first_page)
+        self._store_page(message.page, message.rows)
+        # Until the count arrives: the old total for the same filter, else what is known.
+        known = message.page * PAGE_SIZE + len(message.rows)
+        self.total = known if message.new_filter else max(self.total, known)
+        self._resize_virtual()
+        self._set_cursor(min(message.position, max(known - 1, 0)), force=True)
+        self.refresh()
+
+    @on(_Recounted)
+    def _on_recounted(self, message: _Recounted) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
         self.total = message.total
         self.done = message.done
-        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
+        self._resize_virtual()
         self.post_message(self.Counted(self.total, self.done, self.filter))
-        self._set_cursor(message.position, force=True)
+        if self.cursor >= self.total > 0:
+            self._set_cursor(self.total - 1)
         self.refresh()
+
+    def _resize_virtual(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
 
     def _request_page(self, page: int) -> None:
         if page in self._pending or page in self._pages:
@@ -229,7 +281,7 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
         self.move_cursor(self.scroll_offset.y + event.y)
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
+        self._resize_virtual()
 
     # --- drawing -------------------------------------------------------------------------
 
