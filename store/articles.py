@@ -52,6 +52,10 @@ ARTICLE_COLUMNS = [
 ]
 
 
+SINGLE_LINE_COLUMNS = frozenset({"title", "author", "sitename", "hostname"})
+"""Shown on one line in lists: runs of whitespace, newlines included, become one space."""
+
+
 class DuplicateArticle(Exception):
     """The same text is already stored; ``article_id`` is the copy that was kept."""
 
@@ -80,6 +84,10 @@ def insert_article(
         raise ValueError("no text")
     digest = text_sha256(clean)
     record = {k: (strip_control(v) if isinstance(v, str) else v) for k, v in metadata.items()}
+    for name in SINGLE_LINE_COLUMNS.intersection(record):
+        # A feed's "<title>\n  Foo\n  Bar</title>" would break every one-line list.
+        if isinstance(record[name], str):
+            record[name] = " ".join(record[name].split()) or None
     if not record.get("language"):  # None from a detector that was unsure
         record["language"] = "und"
     record.update(

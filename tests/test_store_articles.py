@@ -57,6 +57,22 @@ def test_insert_article_language_defaults_to_und(db):
     assert get_capture(db, article_id) is None
 
 
+def test_insert_article_single_line_columns(db):
+    article_id = insert_article(
+        db,
+        ["Body."],
+        title="\n  Grain deal\n  extended\t again  ",
+        author=" A.\nAuthor ",
+        sitename="   ",
+        url="https://x.example/a",
+    )
+    article = get_article(db, article_id)
+    assert article["title"] == "Grain deal extended again"
+    assert article["author"] == "A. Author"
+    assert article["sitename"] is None
+    assert page_articles(db)[0].title == "Grain deal extended again"
+
+
 def test_insert_article_unsure_language_is_und(db):
     article_id = insert_article(db, ["Detector was unsure."], language=None)
     assert get_article(db, article_id)["language"] == "und"
