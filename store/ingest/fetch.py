@@ -45,6 +45,7 @@ def _config(timeout: float, max_bytes: int, allow_private_addresses: bool):
     from trafilatura.settings import use_config
 
     config = use_config()
+    # trafilatura reads DOWNLOAD_TIMEOUT with getint(): whole seconds, rounded up.
     config.set("DEFAULT", "DOWNLOAD_TIMEOUT", str(max(1, math.ceil(timeout))))
     config.set("DEFAULT", "MAX_FILE_SIZE", str(max_bytes))
     config.set("DEFAULT", "SSRF_PROTECTION", "off" if allow_private_addresses else "on")
