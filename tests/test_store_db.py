@@ -258,7 +258,6 @@ def test_second_process_writes_while_a_connection_reads(db_path):
 def test_writer_waits_for_another_writers_lock_instead_of_failing(db_path):
     holder = open_db(db_path)
     holder.execute("BEGIN IMMEDIATE")  # holds the write lock until COMMIT
-    holder["articles"]
     done = threading.Event()
     failure: list[BaseException] = []
 
