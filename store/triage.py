@@ -306,36 +306,70 @@ def bulk_apply(
 # --- undo / redo -------------------------------------------------------------------------
 
 
-def _stacks(db: sqlite_utils.Database, analyst: str) -> tuple[list[int], list[int]]:
-    """Replay the analyst's groups into (undo stack, redo stack) of group ids.
+def _stack_tops(db: sqlite_utils.Database, analyst: str) -> tuple[int | None, int | None]:
+    """(top of the undo stack, top of the redo stack) as group ids, None when empty.
 
-    A new action clears the redo stack, as in every editor.
+    The stacks are those of replaying the analyst's groups in order: a new action
+    pushes onto undo and clears redo (as in every editor), an undo moves undo's top
+    to redo, a redo moves it back. Rather than replaying the whole log on every
+    keystroke, both tops are found by walking back from the newest group, which
+    costs what the recent history costs.
     """
-    undo: list[int] = []
-    redo: list[int] = []
-    rows = db.execute(
-        "SELECT group_id, min(action), min(ref_group) FROM events WHERE analyst = ? "
-        "AND action IN ('set', 'undo', 'redo') GROUP BY group_id ORDER BY group_id",
-        [analyst],
-    )
-    for group_id, action, ref in rows:
+    return _undo_top(db, analyst), _redo_top(db, analyst)
+
+
+def _undo_top(db: sqlite_utils.Database, analyst: str) -> int | None:
+    before: int | None = None
+    while (op := _latest_step(db, analyst, before)) is not None:
+        group_id, action, ref = op
         if action == "set":
-            undo.append(group_id)
-            redo.clear()
-        elif action == "undo" and undo and undo[-1] == ref:
-            redo.append(undo.pop())
-        elif action == "redo" and redo and redo[-1] == ref:
-            undo.append(redo.pop())
-    return undo, redo
+            return group_id
+        if action == "redo":
+            return ref
+        # An undo of ref: the stack is what lay under ref. Undo and redo only move
+        # groups above it, and a new action drops ref from redo for good, so that is
+        # still what lay under ref when its own action pushed it.
+        before = ref
+    return None
+
+
+def _redo_top(db: sqlite_utils.Database, analyst: str) -> int | None:
+    before: int | None = None
+    while (op := _latest_step(db, analyst, before)) is not None:
+        group_id, action, ref = op
+        if action == "set":
+            return None
+        if action == "undo":
+            return ref
+        # A redo of ref: the redo stack is what lay under ref when the latest undo
+        # of ref put it there.
+        row = db.execute(
+            "SELECT max(group_id) FROM events WHERE analyst = ? AND group_id > ? "
+            "AND group_id < ? AND action = 'undo' AND ref_group = ?",
+            [analyst, ref, group_id, ref],
+        ).fetchone()
+        if row[0] is None:  # a log this code did not write; nothing safe to redo
+            return None
+        before = row[0]
+    return None
+
+
+def _latest_step(
+    db: sqlite_utils.Database, analyst: str, before: int | None
+) -> tuple[int, str, int | None] | None:
+    """The analyst's newest set/undo/redo group (below *before*): (group, action, ref)."""
+    return db.execute(
+        "SELECT group_id, action, ref_group FROM events WHERE analyst = ? AND group_id < ? "
+        "AND action IN ('set', 'undo', 'redo') ORDER BY group_id DESC LIMIT 1",
+        [analyst, before if before is not None else 1 << 62],
+    ).fetchone()
 
 
 def _replay(db: sqlite_utils.Database, analyst: str, *, reverse: bool) -> Change | None:
     with write_transaction(db):
-        undo, redo = _stacks(db, analyst)
-        stack = undo if reverse else redo
-        if not stack:
+        target = _undo_top(db, analyst) if reverse else _redo_top(db, analyst)
+        if target is None:
             return None
-        target = stack[-1]
         events = db.execute(
             "SELECT article_id, field, old, new FROM events WHERE group_id = ? AND action = 'set' ORDER BY id",
             [target],
@@ -385,8 +419,8 @@ def redo(db: sqlite_utils.Database, analyst: str) -> Change | None:
 
 
 def can_undo(db: sqlite_utils.Database, analyst: str) -> tuple[bool, bool]:
-    undo_stack, redo_stack = _stacks(db, analyst)
-    return bool(undo_stack), bool(redo_stack)
+    undo_top, redo_top = _stack_tops(db, analyst)
+    return undo_top is not None, redo_top is not None
 
 
 # --- navigation --------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
@@ -365,3 +366,60 @@ def test_taxonomy_from_config_says_what_is_wrong(section):
 def test_parse_and_format_grade(grade, halves):
     assert parse_grade(grade) == halves
     assert format_grade(*halves) == "".join(h for h in halves if h)
+
+
+# --- undo/redo against a model -----------------------------------------------------------------
+
+
+def _state(db, ids) -> tuple:
+    return tuple((d.stance, d.reliability, d.flags) for d in (get_decision(db, i, ME) for i in ids))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_undo_redo_match_an_editor_model_over_random_sessions(db_path, seed):
+    """Random actions, undos, redos and restarts behave like an editor's two stacks of states."""
+    rng = random.Random(seed)
+    db = open_db(db_path)
+    ids = [insert_article(db, [f"Model article {n}."]) for n in range(3)]
+    current = _state(db, ids)
+    undo_states: list[tuple] = []
+    redo_states: list[tuple] = []
+    for _step in range(150):
+        roll = rng.random()
+        if roll < 0.45:
+            targets = rng.sample(ids, k=rng.choice([1, 1, 2, 3]))
+            changes = rng.choice(
+                [
+                    {"stance": rng.choice(["critical", "neutral", None])},
+                    {"reliability": rng.choice(["A", "B", None])},
+                    {"flags": rng.choice([[], ["single-source"], ["denial-issued"]])},
+                ]
+            )
+            apply_changes(db, targets, ME, changes)
+            after = _state(db, ids)
+            if after != current:  # an action that changed nothing leaves no step
+                undo_states.append(current)
+                redo_states.clear()
+                current = after
+        elif roll < 0.75:
+            change = undo(db, ME)
+            assert (change is None) == (not undo_states)
+            if undo_states:
+                redo_states.append(current)
+                current = undo_states.pop()
+        elif roll < 0.95:
+            change = redo(db, ME)
+            assert (change is None) == (not redo_states)
+            if redo_states:
+                undo_states.append(current)
+                current = redo_states.pop()
+        else:
+            db.close()
+            db = open_db(db_path)
+        if roll < 0.3:  # another analyst's steps never touch this one's stacks
+            set_field(db, ids[0], "other", "stance", rng.choice(["mixed", "unclear"]))
+            if rng.random() < 0.5:
+                undo(db, "other")
+        assert _state(db, ids) == current
+        assert can_undo(db, ME) == (bool(undo_states), bool(redo_states))
+    db.close()
