@@ -15,7 +15,7 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
 REQUIRED_LANGUAGES = frozenset({"uk", "ru", "kk", "de", "en", "pl", "fr", "es", "zh"})
 UNDETERMINED = "und"
 # Enough text to be sure and little enough to stay fast: lingua's cost grows with length.
-SAMPLE_CHARS = 600
+SAMPLE_CHARS = 400
 MIN_LETTERS = 20
 # Below this confidence for the best language, "und" is the honest answer.
 MIN_CONFIDENCE = 0.5
