@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
+import threading
 
 import jsonschema
 import pytest
@@ -554,6 +557,29 @@ def test_cli_writes_a_file_in_the_format_its_name_says(db, db_path, seeded, tmp_
     assert all("text" in r for r in records)
     assert "exported 2 records" in result.stderr
     assert not (tmp_path / "out.json.part").exists()
+
+
+def test_cli_writes_through_links_and_pipes_instead_of_replacing_them(
+    db, db_path, seeded, tmp_path
+):
+    real = tmp_path / "real.jsonl"
+    real.write_text("", encoding="utf-8")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    assert _run(db_path, "export", "-o", str(link)).exit_code == 0
+    assert link.is_symlink()
+    assert len(real.read_text(encoding="utf-8").splitlines()) == 4
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = _run(db_path, "export", "--format", "jsonl", "-o", str(fifo))
+    reader.join(timeout=30)
+    assert result.exit_code == 0
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert len(received[0].splitlines()) == 4
 
 
 def test_cli_csv_with_bom_for_excel(db, db_path, seeded, tmp_path):

@@ -32,8 +32,10 @@ def _format_for(fmt: str | None, output: str) -> str:
 def open_output(output: str) -> Iterator[TextIO]:
     """UTF-8 text with untranslated newlines (csv writes its own CRLF).
 
-    A file is written beside its final name and renamed when complete, so an
-    interrupted export never leaves a half file that looks whole.
+    A new or regular file is written beside its final name and renamed when
+    complete, so an interrupted export never leaves a half file that looks whole.
+    Anything else (a device such as /dev/null, a pipe, a symlink) is written in
+    place: renaming over it would replace the device or link with a plain file.
     """
     if output == "-":
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
@@ -44,17 +46,22 @@ def open_output(output: str) -> Iterator[TextIO]:
             stream.detach()
         return
     target = Path(output)
-    partial = target.with_name(target.name + ".part")
+    in_place = target.is_symlink() or (target.exists() and not target.is_file())
+    written = target if in_place else target.with_name(target.name + ".part")
     try:
-        fh = partial.open("w", encoding="utf-8", newline="")
+        fh = written.open("w", encoding="utf-8", newline="")
     except OSError as exc:
         fail(f"{output}: cannot be written ({exc.strerror})", EXIT_USAGE)
+    if in_place:
+        with fh:
+            yield fh
+        return
     try:
         with fh:
             yield fh
-        os.replace(partial, target)
+        os.replace(written, target)
     finally:
-        partial.unlink(missing_ok=True)
+        written.unlink(missing_ok=True)
 
 
 @contextmanager
