@@ -127,3 +127,12 @@ def test_russian_feed_titles_are_cyrillic_in_every_legacy_encoding(corpus):
         titles = [e[0] for e in _entries(corpus / "feeds/chardet" / encoding / "aif.ru.health.xml")]
         assert titles[0] == "Как пережить новогоднюю ночь", encoding
         assert len(titles) == 17
+
+
+@pytest.mark.parametrize("encoding", ["cp1251", "koi8_r", "cp866", "iso8859_5", "mac_cyrillic"])
+@pytest.mark.parametrize("declared", ["", "<meta charset='iso-8859-1'>"])
+def test_legacy_cyrillic_behind_a_long_script_head(encoding, declared):
+    # a <head> of 24 KB of ASCII script tells detection nothing; the body must decide
+    page = f"<html><head>{declared}<script>{'var a=1;' * 3000}</script></head><body><p>{RUSSIAN}</p></body></html>"
+    decoded = decode_bytes(page.encode(encoding))
+    assert RUSSIAN in decoded.text, decoded.encoding

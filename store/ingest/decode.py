@@ -9,7 +9,9 @@ nothing, are both common in the corpus.
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
+import unicodedata
 import zlib
 from dataclasses import dataclass
 
@@ -29,7 +31,9 @@ _HTTP_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I
 # say latin-1 routinely use the 0x80-0x9F range for curly quotes and dashes.
 _WHATWG_ALIASES = {"latin_1": "cp1252", "ascii": "cp1252", "iso8859_1": "cp1252"}
 _SNIFF_BYTES = 4096
-_DETECT_SAMPLE = 20_000
+# Enough text from the <body> (a <head> is often all-ASCII script) to judge a
+# declared charset by the letters it gives.
+_SCORE_SAMPLE = 12_000
 
 
 class DecodeError(ValueError):
@@ -124,41 +128,44 @@ def _mostly_utf8(data: bytes) -> bool:
     return valid > 0 and invalid <= valid
 
 
-# Letters a real text in a single-byte encoding uses; mojibake from decoding with the
-# wrong single-byte table is dominated by symbols, box drawing and rare accented capitals.
+# Mojibake from decoding with the wrong table shows in three ways, each scored 0..1:
+# symbols and box drawing instead of letters (cp1251 read as cp866), words made only
+# of accented Latin letters (Cyrillic read as latin-1), and words whose case flips
+# mid-word (KOI8-R and ISO-8859-5 read as each other, or as cp1251).
+_PLAUSIBLE_CATEGORIES = frozenset({"Pi", "Pf", "Pd", "Ps", "Pe", "Po", "Zs", "Sc"})
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
 def _plausibility(text: str) -> float:
-    """Share of non-ASCII characters that are letters in plausible company (0..1)."""
+    """Share of non-ASCII characters that are letters or ordinary punctuation."""
     high = [c for c in text if ord(c) > 127]
     if not high:
         return 1.0
-    letters = 0
-    for c in high:
-        if c.isalpha() and c.islower():
-            letters += 1
-        elif c.isalpha():
-            letters += 0.5
-        elif c in "«»„“”‘’–—…€\u00a0°§©®№·":
-            letters += 1
-    return letters / len(high)
+    good = sum(
+        1
+        for c in high
+        if c.isalpha() or (unicodedata.category(c) in _PLAUSIBLE_CATEGORIES and c not in "¶¤")
+    )
+    return good / len(high)
 
 
-def _script_consistency(text: str) -> float:
-    """Fraction of words that do not look like Cyrillic read through a Latin table."""
-    words = re.findall(r"[^\W\d_]{3,}", text)
+def _word_consistency(text: str) -> float:
+    """Share of words with non-ASCII letters that read like words of one script and case."""
+    words = [w for w in _WORD_RE.findall(text) if not w.isascii()]
     if not words:
         return 1.0
-    mixed = 0
-    for w in words:
-        has_ascii = any(c.isascii() for c in w)
-        has_high = any(not c.isascii() for c in w)
-        # a word made only of accented Latin letters is how Cyrillic looks through latin-1
-        if has_high and not has_ascii and all("\u00c0" <= c <= "\u024f" for c in w):
-            mixed += 1
-    return 1 - mixed / len(words)
+    bad = 0
+    for word in words:
+        latin_only = not any(c.isascii() for c in word) and all(
+            "\u00c0" <= c <= "\u024f" for c in word
+        )
+        case_flip = any(a.islower() and b.isupper() for a, b in itertools.pairwise(word))
+        bad += latin_only or case_flip
+    return 1 - bad / len(words)
 
 
 def _score(text: str) -> float:
-    return _plausibility(text) * _script_consistency(text)
+    return _plausibility(text) * _word_consistency(text)
 
 
 def decode_bytes(data: bytes, http_content_type: str | None = None) -> Decoded:
@@ -178,7 +185,7 @@ def decode_bytes(data: bytes, http_content_type: str | None = None) -> Decoded:
     if _mostly_utf8(data):
         return Decoded(data.decode("utf-8", errors="triage-cp1252-fallback"), "utf-8+cp1252")
 
-    sample = data[:_DETECT_SAMPLE]
+    sample = _body_sample(data)
     for label in (http_charset(http_content_type), declared_charset(data)):
         codec = _codec(label)
         if codec is None or codec in ("utf_8", "utf_16", "utf_32"):
@@ -187,29 +194,48 @@ def decode_bytes(data: bytes, http_content_type: str | None = None) -> Decoded:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        if _score(sample.decode(codec, errors="replace")) >= 0.8:
+        if _score(sample.decode(codec, errors="replace")) >= PLAUSIBLE:
             return Decoded(text, codec)
-    return _detect(data)
+    return _detect(data, sample)
 
 
-def _detect(data: bytes) -> Decoded:
+def _body_sample(data: bytes) -> bytes:
+    body = max(data.find(b"<body"), data.find(b"<BODY"), 0)
+    return data[body : body + _SCORE_SAMPLE]
+
+
+# Legacy encodings of the languages we triage, tried when detection gives nothing plausible.
+_FALLBACK_CODECS = (
+    "cp1251",
+    "koi8_r",
+    "iso8859_5",
+    "cp866",
+    "mac_cyrillic",
+    "cp1250",
+    "iso8859_2",
+    "cp1252",
+)
+PLAUSIBLE = 0.8
+
+
+def _detect(data: bytes, sample: bytes) -> Decoded:
     from charset_normalizer import from_bytes
 
-    sample = (
-        data
-        if len(data) <= _DETECT_SAMPLE
-        else data[: _DETECT_SAMPLE // 2] + data[-_DETECT_SAMPLE // 2 :]
-    )
-    for match in from_bytes(sample):
-        codec = _codec(match.encoding)
+    # Detection reads the body sample: a long all-ASCII <head> of scripts tells it nothing.
+    candidates = [_codec(m.encoding) for m in from_bytes(sample)]
+    best: tuple[float, str] | None = None
+    for codec in dict.fromkeys([*candidates, *_FALLBACK_CODECS]):
         if codec is None:
             continue
         try:
-            return Decoded(data.decode(codec), codec)
+            score = _score(sample.decode(codec))
+            text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-    # Nothing fits: cp1252 decodes any byte but five; keep what is readable rather than fail.
-    text = data.decode("cp1252", errors="replace")
-    if text.count("\ufffd") > len(text) * 0.01:
-        raise DecodeError("undecodable bytes: no text encoding fits")
-    return Decoded(text, "cp1252")
+        if score >= PLAUSIBLE:
+            return Decoded(text, codec)
+        if best is None or score > best[0]:
+            best = (score, codec)
+    if best is not None:
+        return Decoded(data.decode(best[1]), best[1])
+    raise DecodeError("undecodable bytes: no text encoding fits")
