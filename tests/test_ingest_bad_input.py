@@ -131,3 +131,12 @@ def test_control_characters_are_stripped_from_stored_html(db, tmp_path):
     ).fetchone()[0]
     assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
     assert "[31mNegotiators" in text
+
+
+def test_cli_rejects_a_languages_setting_that_is_not_a_list(tmp_path, db_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('[ingest]\nlanguages = "uk"\n', encoding="utf-8")
+    monkeypatch.setenv("TRIAGE_CONFIG", str(config))
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "add", str(_good(tmp_path))])
+    assert result.exit_code == 2
+    assert "languages must be a list" in result.stderr

@@ -69,6 +69,10 @@ def add(
         languages = obj.config.section("ingest").get("languages")
     except ConfigError as exc:
         fail(str(exc), 2)
+    if languages is not None and not (
+        isinstance(languages, list) and all(isinstance(code, str) for code in languages)
+    ):
+        fail(f"{obj.config.path}: [ingest] languages must be a list of ISO 639-1 codes", 2)
     options = ImportOptions(
         allow_private_addresses=allow_private_addresses,
         timeout=timeout,
