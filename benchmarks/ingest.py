@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,6 +61,13 @@ def plain_loop(files: list[Path]) -> dict[str, str]:
     import trafilatura
 
     return {f.name: trafilatura.extract(f.read_bytes()) or "" for f in files}
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds used so far by this process and by its reaped children (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def ingest_once(workers: int | None) -> tuple[float, dict[str, str]]:
@@ -131,12 +139,19 @@ def bench_corpus(repeats: int, workers: int | None) -> None:
     baseline_times, ours_times = [], []
     baseline_texts: dict[str, str] = {}
     ours_texts: dict[str, str] = {}
+    baseline_cpu, writer_cpu, workers_cpu = [], [], []
     for _ in range(repeats):
+        before = cpu_seconds()
         started = time.perf_counter()
         baseline_texts = plain_loop(files)
         baseline_times.append(time.perf_counter() - started)
+        middle = cpu_seconds()
         elapsed, ours_texts = ingest_once(workers)
         ours_times.append(elapsed)
+        after = cpu_seconds()
+        baseline_cpu.append(middle[0] - before[0])
+        writer_cpu.append(after[0] - middle[0])
+        workers_cpu.append(after[1] - middle[1])
     base, ours = statistics.median(baseline_times), statistics.median(ours_times)
     print(f"\nthroughput (median of {repeats})")
     print(
@@ -146,6 +161,18 @@ def bench_corpus(repeats: int, workers: int | None) -> None:
         f"  triage add (import_sources, all stages):             {ours:6.2f} s  {len(files) / ours:6.1f} pages/s"
     )
     print(f"  ratio (ours / baseline throughput): {base / ours:.2f}x   target >= 1.5x")
+    base_cpu = statistics.median(baseline_cpu)
+    ours_cpu = statistics.median(writer_cpu) + statistics.median(workers_cpu)
+    print(
+        f"  CPU seconds: baseline {base_cpu:.2f}; ours {ours_cpu:.2f} "
+        f"(writer {statistics.median(writer_cpu):.2f} + workers {statistics.median(workers_cpu):.2f}), "
+        f"ratio {ours_cpu / base_cpu:.2f}"
+    )
+    print(
+        f"  (on {os.cpu_count()} otherwise idle cores the import can run at most "
+        f"{(os.cpu_count() or 1) * base_cpu / ours_cpu:.2f}x the baseline; a lower figure above "
+        "means other processes held a core)"
+    )
 
     print("\nextraction quality (ground-truth snippets)")
     base_score, ours_score = snippet_score(baseline_texts), snippet_score(ours_texts)
