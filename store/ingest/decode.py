@@ -31,6 +31,8 @@ _HTTP_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I
 # say latin-1 routinely use the 0x80-0x9F range for curly quotes and dashes.
 _WHATWG_ALIASES = {"latin_1": "cp1252", "ascii": "cp1252", "iso8859_1": "cp1252"}
 _SNIFF_BYTES = 4096
+# Deleting every byte but the C0 controls text never uses leaves the ones that count.
+_NOT_BINARY_CONTROLS = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13, 27))
 # Enough text from the <body> (a <head> is often all-ASCII script) to judge a
 # declared charset by the letters it gives.
 _SCORE_SAMPLE = 12_000
@@ -80,7 +82,7 @@ def looks_binary(data: bytes) -> bool:
         return False  # UTF-16/32 text is full of NULs
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    controls = len(head.translate(None, _NOT_BINARY_CONTROLS))
     return controls > len(head) * 0.05
 
 

@@ -137,7 +137,7 @@ def _process(inp: Input, settings: WorkerSettings) -> list[WorkResult]:
             data = gunzip(data, settings.max_bytes)
         except DecodeError as exc:
             raise IngestError(str(exc)) from None
-    if not data.strip():
+    if not data or data.isspace():
         raise IngestError("empty: no content")
     if looks_binary(data):
         raise IngestError("binary data, not a web page, feed or text")
