@@ -193,3 +193,17 @@ def test_progress_total_counts_what_the_walk_imports(db, tmp_path):
     _, outcomes = run_import(db, [tmp_path, UK_SEED], progress_totals=totals)
     assert count_inputs([str(tmp_path), str(UK_SEED)]) == len(outcomes) == 6
     assert set(totals) <= {None, 6}
+
+
+def test_html_dates_in_footers_and_related_lists_are_not_the_article_date(db, tmp_path):
+    page = tmp_path / "undated.html"
+    undated = PAGE.replace(
+        '<meta property="article:published_time" content="2024-05-17T08:00:00Z">', ""
+    ).replace(
+        "<footer>",
+        "<aside><h3>Fresh posts</h3><ul><li>Other story, Monday March 10th, 2025</li>"
+        "<li>Another one, 2025-03-09</li></ul></aside><footer>",
+    )
+    page.write_text(undated, encoding="utf-8")
+    _, outcomes = run_import(db, [page])
+    assert article(db, outcomes[0].article_id)["published"] is None

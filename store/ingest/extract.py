@@ -1,8 +1,8 @@
 """HTML to an article: main text and metadata through trafilatura.
 
-Dates come only from the page's metadata and markup (htmldate without its
-extensive search), never from dates scattered in the text: a footer or a list of
-"related posts" is not the article's date, and no date beats a wrong one.
+Dates come only from the page's metadata (meta tags, JSON-LD, a date in the URL),
+never from dates scattered in the page: a footer or a list of "related posts" is
+not the article's date, and no date beats a wrong one.
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ def page_metadata(tree, url: str | None = None) -> dict[str, str | None]:
     truth, author from meta tags and JSON-LD alone matched 74 of 147 pages, with the
     body heuristics 62, at eight times the cost.
     """
-    from htmldate import find_date
     from trafilatura import metadata as meta
 
     document = meta.examine_meta(tree)
@@ -75,13 +74,7 @@ def page_metadata(tree, url: str | None = None) -> dict[str, str | None]:
         sitename = sitename.lstrip("@")
         if sitename and "." not in sitename and not sitename[0].isupper():
             sitename = sitename.title()
-    published = find_date(
-        tree,
-        url=canonical,
-        original_date=True,
-        extensive_search=False,
-        max_date=date.today().isoformat(),
-    )
+    published = metadata_date(tree, canonical)
     # The URL's own host name (trafilatura's hostname is the registered domain).
     hostname = urlsplit(canonical).hostname if canonical else None
     return {
@@ -97,3 +90,27 @@ def page_metadata(tree, url: str | None = None) -> dict[str, str | None]:
 def _clean(value: str | None) -> str | None:
     value = normalise_paragraph(value or "").replace("\n", " ")
     return value or None
+
+
+def metadata_date(tree, url: str | None) -> str | None:
+    """The publication date the page states in its metadata: meta tags, JSON-LD, the URL.
+
+    Only htmldate's structured stages: its other stages read dates from elements,
+    headings and free text anywhere in the page, footers and "related posts" lists
+    included. On the corpus's ground truth this gives 57 right and 31 wrong dates
+    where the full non-extensive search gives 72 right and 55 wrong; no date beats
+    a wrong one.
+    """
+    from htmldate.core import examine_header
+    from htmldate.extractors import extract_url_date, json_search
+    from htmldate.utils import Extractor
+    from htmldate.validators import get_max_date, get_min_date
+
+    options = Extractor(
+        False, get_max_date(date.today().isoformat()), get_min_date(None), True, "%Y-%m-%d"
+    )
+    return (
+        examine_header(tree, options)
+        or json_search(tree, options)
+        or (extract_url_date(url, options) if url else None)
+    )
