@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from store.articles import DuplicateArticle, find_duplicate, insert_article
+from store.articles import DuplicateArticle, insert_article
 from store.db import write_transaction
 from store.taxonomy import Taxonomy
 from store.text import split_paragraphs
@@ -251,7 +251,11 @@ def _match_article(db: sqlite_utils.Database, record: dict[str, Any]) -> int | N
             return row[0]
     url = record.get("url")
     if isinstance(url, str) and url:
-        return find_duplicate(db, url=url)
+        # articles.url is indexed; find_duplicate also tries final_url, which is not,
+        # and a scan per record makes a large merge quadratic.
+        row = db.execute("SELECT id FROM articles WHERE url = ? LIMIT 1", [url]).fetchone()
+        if row:
+            return row[0]
     return None
 
 
