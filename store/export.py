@@ -294,8 +294,7 @@ def csv_sql(flt: ArticleFilter, with_text: bool = False) -> tuple[str, list[Any]
     """
     joins, where, params = export_filter(flt).sql()
     return (
-        f"SELECT {_csv_select(with_text)} FROM {joins} WHERE {where} "
-        "ORDER BY a.id, coalesce(d.analyst, '')",
+        f"SELECT {_csv_select(with_text)} FROM {joins} WHERE {where} ORDER BY a.id, d.analyst",
         params,
     )
 
@@ -320,12 +319,14 @@ def _batches(
     """The filter's rows ordered by (article, analyst), read by keyset BATCH_SIZE at a time.
 
     Each row ends with its key (article id, analyst or ''), which callers drop.
+    Ordering on the bare d.analyst lets SQLite walk the decisions index instead of
+    sorting each article's rows (NULL, an undecided article's only row, sorts first).
     """
     joins, where, params = flt.sql()
     sql = (
         f"SELECT {select}, a.id, coalesce(d.analyst, '') FROM {joins} WHERE ({where}) "
         "AND a.id >= ? AND NOT (a.id = ? AND coalesce(d.analyst, '') <= ?) "
-        "ORDER BY a.id, coalesce(d.analyst, '') LIMIT ?"
+        "ORDER BY a.id, d.analyst LIMIT ?"
     )
     last_id, last_analyst = 0, ""
     batch = BATCH_SIZE

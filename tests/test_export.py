@@ -438,7 +438,7 @@ def many(db, monkeypatch):
     queries: list[str] = []
 
     def trace(sql: str) -> None:
-        if "ORDER BY a.id, coalesce(d.analyst" in sql:
+        if "ORDER BY a.id, d.analyst LIMIT" in sql:
             queries.append(sql)
 
     db.conn.set_trace_callback(trace)
