@@ -207,3 +207,21 @@ def test_html_dates_in_footers_and_related_lists_are_not_the_article_date(db, tm
     page.write_text(undated, encoding="utf-8")
     _, outcomes = run_import(db, [page])
     assert article(db, outcomes[0].article_id)["published"] is None
+
+
+def test_two_workers_keep_input_order_over_grouped_small_files(db, tmp_path, corpus):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for i in range(40):
+        (folder / f"{i:02d}.txt").write_text(
+            f"Note {i}\n\nBody {i}: {'word ' * (i + 3)}", encoding="utf-8"
+        )
+    (folder / "20b.txt").write_bytes(b"")  # a bad one among the grouped files
+    page = sorted((corpus / "html/trafilatura").glob("*.html"))[0]
+    sources = [folder, page, UK_SEED]
+    report, outcomes = run_import(db, sources, workers=2)
+    names = [o.source.rsplit("/", 1)[-1] for o in outcomes]
+    expected = [*sorted(p.name for p in folder.iterdir()), page.name, UK_SEED.name]
+    assert names == expected
+    assert (report.imported, report.failed) == (42, 1)
+    assert report.failures[0].source.endswith("20b.txt")

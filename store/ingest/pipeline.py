@@ -29,8 +29,11 @@ Progress = Callable[[ImportOutcome, int | None], None]
 
 BATCH_SIZE = 64
 BATCH_SECONDS = 0.5
-# Inputs in flight per worker: enough to keep every core busy, few enough to keep memory flat.
+# Tasks in flight per worker: enough to keep every core busy, few enough to keep memory flat.
 WINDOW_PER_WORKER = 4
+# Files up to this size travel to the workers in groups of CHUNK_INPUTS.
+SMALL_INPUT_BYTES = 32 * 1024
+CHUNK_INPUTS = 32
 
 
 # --- the post-insert hook ---------------------------------------------------------------
@@ -58,9 +61,44 @@ def _init_worker(settings: WorkerSettings) -> None:
     _worker_settings = settings
 
 
-def _process_in_worker(inp: Input) -> list[WorkResult]:
+def _read_chunk_in_worker(chunk: list[Input]) -> list[list[WorkResult]]:
     assert _worker_settings is not None
-    return read_input(inp, _worker_settings)
+    return [read_input(inp, _worker_settings) for inp in chunk]
+
+
+def _is_small(inp: Input) -> bool:
+    if inp.error:
+        return True
+    if inp.data is not None:
+        return len(inp.data) <= SMALL_INPUT_BYTES
+    if inp.path is None:
+        return False  # a URL: its time is the network's, so it travels alone
+    try:
+        return os.path.getsize(inp.path) <= SMALL_INPUT_BYTES
+    except OSError:
+        return True  # the worker will say why it cannot be read
+
+
+def _chunks(inputs: Iterator[Input]) -> Iterator[list[Input]]:
+    """Inputs grouped for the workers: small files together, anything larger alone.
+
+    One task per small file would cost more in inter-process traffic than reading
+    the file; one task per large page keeps both cores busy to the end of the run.
+    """
+    chunk: list[Input] = []
+    for inp in inputs:
+        if _is_small(inp):
+            chunk.append(inp)
+            if len(chunk) >= CHUNK_INPUTS:
+                yield chunk
+                chunk = []
+        else:
+            if chunk:
+                yield chunk
+                chunk = []
+            yield [inp]
+    if chunk:
+        yield chunk
 
 
 def _results(
@@ -76,47 +114,46 @@ def _results(
     # while this process has no other threads (the app calls us from a worker thread).
     method = "fork" if threading.active_count() == 1 else "forkserver"
     context = multiprocessing.get_context(method)
-    window: deque[tuple[Input, Future[list[WorkResult]] | None]] = deque()
+    window: deque[tuple[list[Input], Future[list[list[WorkResult]]] | None]] = deque()
     started = False
     pool_broken = False
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(settings,)
     ) as pool:
-        for inp in inputs:
+        for chunk in _chunks(inputs):
             future = None
-            if not inp.error and not pool_broken:
+            if not pool_broken:
                 try:
-                    future = pool.submit(_process_in_worker, inp)
+                    future = pool.submit(_read_chunk_in_worker, chunk)
                 except BrokenProcessPool:
                     pool_broken = True  # a worker died; finish the run in this process
-            window.append((inp, future))
+            window.append((chunk, future))
             if not started:
                 started = True
                 on_started()  # the processes exist now; threads may start
             while len(window) >= workers * WINDOW_PER_WORKER:
-                yield _result_of(*window.popleft(), settings)
+                yield from _results_of(*window.popleft(), settings)
         if not started:
             on_started()
         while window:
-            yield _result_of(*window.popleft(), settings)
+            yield from _results_of(*window.popleft(), settings)
 
 
-def _result_of(
-    inp: Input, future: Future[list[WorkResult]] | None, settings: WorkerSettings
-) -> list[WorkResult]:
+def _results_of(
+    chunk: list[Input], future: Future[list[list[WorkResult]]] | None, settings: WorkerSettings
+) -> list[list[WorkResult]]:
     if future is None:
-        return read_input(inp, settings)
+        return [read_input(inp, settings) for inp in chunk]
     try:
         return future.result()
     except BrokenProcessPool:
         # The worker died (killed for memory, a crash in a C library) while holding
-        # this input or another: the input itself fails rather than being retried
-        # into the same crash.
-        return [
-            WorkResult(inp.display, error="a worker process died while this input was in flight")
-        ]
+        # this input or another: the inputs fail rather than being retried into the
+        # same crash.
+        reason = "a worker process died while this input was in flight"
     except Exception as exc:  # e.g. a result that cannot be sent back between processes
-        return [WorkResult(inp.display, error=f"worker failed: {type(exc).__name__}: {exc}"[:300])]
+        reason = f"worker failed: {type(exc).__name__}: {exc}"[:300]
+    return [[WorkResult(inp.display, error=reason)] for inp in chunk]
 
 
 def _write(db: sqlite_utils.Database, result: WorkResult) -> ImportOutcome:
