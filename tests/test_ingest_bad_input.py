@@ -8,11 +8,10 @@ import json
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ingest_helpers import run_import
 from loopback_server import closed_port_url
 
 from store.ingest.plaintext import parse_plaintext
-from tests.test_ingest_files import PAGE
+from tests.test_ingest_files import PAGE, run_import
 from tui.cli import cli
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import random
 
-from ingest_helpers import article, run_import
-
 from store.ingest.simhash import (
     NEAR_DUPLICATE_DISTANCE,
     bands,
@@ -15,7 +13,7 @@ from store.ingest.simhash import (
     to_signed,
     to_unsigned,
 )
-from tests.test_ingest_files import DE_SEED, PAGE, UK_SEED
+from tests.test_ingest_files import DE_SEED, PAGE, UK_SEED, article, run_import
 
 
 def test_the_same_file_twice_is_stored_once(db):

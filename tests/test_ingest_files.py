@@ -9,9 +9,8 @@ import json
 import shutil
 import sys
 
-from ingest_helpers import article, run_import
-
-from store.articles import article_paragraphs, get_capture
+from store.articles import article_paragraphs, get_article, get_capture
+from store.ingest import ImportOptions, ImportOutcome, ImportReport, import_sources
 from store.ingest.plaintext import parse_plaintext
 from store.translations import get_translation
 from tests.conftest import SHARED
@@ -40,6 +39,34 @@ ports again without the risk of being stopped, and insurers are watching the tal
 <footer>Related: Posted on 1 March 2025. Copyright 2025 Example News.</footer>
 </body></html>
 """
+
+
+def run_import(
+    db, sources, progress_totals: list | None = None, **options
+) -> tuple[ImportReport, list[ImportOutcome]]:
+    """Import and keep every outcome (the other ingest test modules use this too).
+
+    In-process by default (workers=1): fast, and the same code path per input.
+    """
+    options.setdefault("workers", 1)
+    options.setdefault("fetch_feed_links", False)
+    outcomes: list[ImportOutcome] = []
+    report = import_sources(
+        db,
+        [str(s) for s in sources],
+        ImportOptions(**options),
+        progress=lambda outcome, total: (
+            outcomes.append(outcome),
+            progress_totals is not None and progress_totals.append(total),
+        ),
+    )
+    return report, outcomes
+
+
+def article(db, article_id: int) -> dict:
+    row = get_article(db, article_id)
+    assert row is not None
+    return row
 
 
 def test_ukrainian_seed_gets_no_date_from_its_related_posts_list(db):

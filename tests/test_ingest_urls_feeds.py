@@ -5,10 +5,9 @@ from __future__ import annotations
 import gzip
 
 import loopback_server
-from ingest_helpers import article, run_import
 
 from store.articles import get_capture
-from tests.test_ingest_files import PAGE
+from tests.test_ingest_files import PAGE, article, run_import
 
 loopback = loopback_server.loopback  # the fixture, served on 127.0.0.1
 
