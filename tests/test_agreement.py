@@ -186,3 +186,23 @@ def test_cli_agreement(db, db_path, graded):
     text = runner.invoke(cli, ["--db", str(db_path), "agreement", "--field", "stance"])
     assert text.exit_code == 0
     assert "stance" in text.stdout and "ivan=supportive, olena=critical" in text.stdout
+
+
+def test_cli_adjudicate(db, db_path, graded):
+    runner = CliRunner()
+    args = ["--db", str(db_path), "--analyst", "lead", "adjudicate", str(graded[2])]
+    result = runner.invoke(cli, [*args, "stance=critical", "flags=state-media-sourcing"])
+    assert result.exit_code == 0, result.output
+    assert "lead ruled done" in result.stdout
+    decision = get_decision(db, graded[2], "lead")
+    assert decision.adjudicated and decision.flags == ("state-media-sourcing",)
+    for bad, message in [
+        (["stance=angry"], "'angry' is not a valid stance"),
+        (["stance"], "use FIELD=VALUE"),
+        (["mood=good"], "unknown decision field"),
+    ]:
+        failed = runner.invoke(cli, [*args, *bad])
+        assert failed.exit_code == 2
+        assert message in failed.stderr and "Traceback" not in failed.stderr
+    missing = runner.invoke(cli, ["--db", str(db_path), "adjudicate", "999", "stance=critical"])
+    assert missing.exit_code == 2 and "no article 999" in missing.stderr

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "merge": "tui.commands.merge:merge",
     "agreement": "tui.commands.agreement:agreement",
     "audit": "tui.commands.export:audit",
+    "adjudicate": "tui.commands.agreement:adjudicate",
 }
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2

@@ -1,4 +1,5 @@
-"""``triage agreement``: how far analysts agree, per field, and where they do not."""
+"""``triage agreement``: how far analysts agree, per field, and where they do not;
+``triage adjudicate``: a lead analyst settles a disagreement."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import json
 import click
 
 from store.agreement import AgreementReport
+from store.agreement import adjudicate as store_adjudicate
 from store.agreement import agreement as store_agreement
+from tui.cli import EXIT_USAGE, fail
 
 
 def _figure(value: float | None) -> str:
@@ -57,3 +60,47 @@ def agreement(obj, as_json: bool, fields: tuple[str, ...]) -> None:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         _print_report(report, show_all_fields=bool(fields))
+
+
+_LIST_FIELDS = {"flags"}
+
+
+def _parse_assignment(text: str) -> tuple[str, object]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"{text!r}: use FIELD=VALUE, e.g. stance=critical")
+    if name in _LIST_FIELDS:
+        return name, [v.strip() for v in value.split(",") if v.strip()]
+    if name == "notes":
+        return name, value
+    return name, value or None
+
+
+@click.command()
+@click.argument("article_id", type=int)
+@click.argument("assignments", nargs=-1, required=True)
+@click.pass_obj
+def adjudicate(obj, article_id: int, assignments: tuple[str, ...]) -> None:
+    """Settle a disagreement as lead analyst: FIELD=VALUE... (stance=critical reliability=B
+    credibility=2 flags=single-source,anonymous-source notes=...; an empty value clears).
+
+    The ruling is your decision on the article, marked adjudicated; the analysts'
+    own decisions are kept, and the event log records it as 'adjudicate'.
+    """
+    try:
+        changes = dict(_parse_assignment(a) for a in assignments)
+    except click.BadParameter as exc:
+        fail(exc.message, EXIT_USAGE)
+    try:
+        decision = store_adjudicate(
+            obj.open_db(), article_id, obj.analyst, changes, obj.config.taxonomy
+        )
+    except KeyError:
+        fail(f"no article {article_id}", EXIT_USAGE)
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
+    click.echo(
+        f"article {article_id}: {decision.analyst} ruled {decision.status}, "
+        f"stance {decision.stance or '-'}, grade {decision.grade or '-'}, "
+        f"flags {', '.join(decision.flags) or '-'}"
+    )
