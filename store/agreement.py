@@ -7,7 +7,8 @@ Krippendorff's alpha (nominal) over all of them, which also copes with analysts 
 graded different subsets. Only triaged decisions (status other than 'new') count,
 and a lead analyst's adjudicated decision is a ruling, not a rating, so it is left
 out. Decisions are read in one ordered pass; memory holds the coincidence counts
-and the list of disagreements, not the decisions.
+and the list of disagreements, not the decisions. A disagreement on an article a
+lead analyst has adjudicated is settled: counted, no longer listed.
 """
 
 from __future__ import annotations
@@ -135,7 +136,10 @@ class Disagreement:
 class AgreementReport:
     fields: list[FieldAgreement]
     disagreements: list[Disagreement]
+    """Those still to settle: articles a lead analyst has adjudicated are left out."""
     analysts: list[str]
+    settled: int = 0
+    """Disagreements on articles already adjudicated (counted, not listed)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -156,6 +160,7 @@ class AgreementReport:
                 for f in self.fields
             ],
             "disagreements": [d.__dict__ for d in self.disagreements],
+            "settled": self.settled,
         }
 
 
@@ -224,18 +229,20 @@ def agreement(
         names = [n for n in names if n in wanted] + sorted(wanted - set(names))
     tallies = {name: _FieldTally(name) for name in names}
     disagreements: list[Disagreement] = []
+    settled = 0
     analysts: set[str] = set()
 
     rows = db.execute(
         "SELECT d.article_id, d.analyst, d.stance, d.reliability, d.credibility, d.flags, "
-        "coalesce(a.title, '') FROM decisions d JOIN articles a ON a.id = d.article_id "
+        "coalesce(a.title, ''), EXISTS (SELECT 1 FROM decisions r WHERE r.article_id = d.article_id "
+        "AND r.adjudicated = 1) FROM decisions d JOIN articles a ON a.id = d.article_id "
         "WHERE d.status != 'new' AND d.adjudicated = 0 ORDER BY d.article_id, d.analyst"
     )
     for article_id, group in itertools.groupby(rows, key=lambda r: r[0]):
         decisions = list(group)
         if len(decisions) < 2:
             continue
-        title = decisions[0][6]
+        title, ruled = decisions[0][6], bool(decisions[0][7])
         analysts.update(r[1] for r in decisions)
         flag_sets = {r[1]: set(json.loads(r[5])) for r in decisions}
         for name, tally in tallies.items():
@@ -245,12 +252,17 @@ def agreement(
             else:
                 column = 2 + SCALAR_FIELDS.index(name)
                 ratings = {r[1]: r[column] for r in decisions if r[column] is not None}
-            if tally.add(ratings):
+            if not tally.add(ratings):
+                continue
+            if ruled:
+                settled += 1
+            else:
                 disagreements.append(Disagreement(article_id, title, name, ratings))
     return AgreementReport(
         fields=[t.result() for t in tallies.values()],
         disagreements=disagreements,
         analysts=sorted(analysts),
+        settled=settled,
     )
 
 

@@ -169,7 +169,11 @@ def test_adjudication_records_the_ruling_and_leaves_the_statistics(db, graded):
     assert {a for a, _ in events} == {"adjudicate"}
     assert {f for _, f in events} >= {"stance", "adjudicated", "status"}
     assert get_decision(db, graded[2], "olena").stance == "critical"  # the raters' are kept
-    assert agreement(db).as_dict()["fields"] == before.as_dict()["fields"]
+    after = agreement(db)
+    assert after.as_dict()["fields"] == before.as_dict()["fields"]
+    # The article's two disagreements are settled: counted, no longer to do.
+    assert after.settled == 2
+    assert {d.article_id for d in after.disagreements} == {graded[1]}
     with pytest.raises(KeyError):
         adjudicate(db, 999, "lead", {"stance": "critical"})
     with pytest.raises(ValueError):

@@ -36,8 +36,10 @@ def _print_report(report: AgreementReport, show_all_fields: bool) -> None:
         if len(f.analysts) > 2:
             for p in f.pairs:
                 click.echo(f"    {' / '.join(p.analysts)}: kappa {_figure(p.kappa)} on {p.items}")
+    if report.settled:
+        click.echo(f"\n{report.settled} disagreements already adjudicated")
     if report.disagreements:
-        click.echo(f"\n{len(report.disagreements)} disagreements:")
+        click.echo(f"\n{len(report.disagreements)} disagreements to adjudicate:")
     for d in report.disagreements:
         values = ", ".join(f"{a}={_rating(v)}" for a, v in d.values.items())
         click.echo(f"  {d.article_id:>6} {d.field:<28} {values}   {d.title[:50]}")
