@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
 import fake_libretranslate
@@ -149,6 +150,10 @@ def screen_text(app: TriageApp) -> str:
 @pytest.fixture
 def seeded(db_path):
     return db_path, seed_store(db_path)
+
+
+def notifications(app: TriageApp) -> list[str]:
+    return [n.message for n in app._notifications]
 
 
 def make_app(db_path: Path, config: Config | None = None) -> TriageApp:
@@ -382,7 +387,7 @@ async def test_suggestion_accept_then_reject(seeded):
         assert app.view.pending_suggestions == []
         await pilot.press("y")
         await settle(app, pilot)
-        assert "No suggestion waiting for review." in [n.message for n in app._notifications]
+        assert "No suggestion waiting for review." in notifications(app)
 
         await pilot.press("u")
         await settle(app, pilot)
@@ -465,7 +470,7 @@ async def test_worker_errors_become_a_notification_not_a_crash(seeded, monkeypat
         await settle(app, pilot)
         await pilot.press("u")
         await settle(app, pilot)
-        messages = [n.message for n in app._notifications]
+        messages = notifications(app)
         assert any("store is busy" in m for m in messages)
         assert app.is_running
 
@@ -508,7 +513,7 @@ async def test_translate_offline_says_so(seeded, tmp_path):
         await settle(app, pilot)
         await pilot.press("j", "T")
         await settle(app, pilot)
-        messages = [n.message for n in app._notifications]
+        messages = notifications(app)
         assert any(m.startswith("offline") for m in messages), messages
         assert app.is_running
 
@@ -528,18 +533,76 @@ async def test_translate_current_article_updates_the_reader(seeded, tmp_path, fa
         assert app.view.translated_count == 2
         assert "[en] Das Verteidigungsministerium" in screen_text(app)
         await pilot.press("T")
-        assert "This article is translated already." in [n.message for n in app._notifications]
+        assert "This article is translated already." in notifications(app)
+
+        # All untranslated in the filter: the Hebrew one (the hostile one is in English).
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        db = open_db(db_path)
+        translated = dict(
+            db.execute(
+                "SELECT article_id, count(*) FROM translations WHERE target_lang = 'en' "
+                "GROUP BY article_id"
+            ).fetchall()
+        )
+        db.close()
+        assert translated == {ids["uk"]: 2, ids["de"]: 2, ids["rtl"]: 2}
+        assert any(m.startswith("Translation: 1 translated") for m in notifications(app))
 
 
 async def test_configured_flags_get_keys(db_path, tmp_path):
     seed_store(db_path)
     config = Config(
-        {"taxonomy": {"extra_flags": [{"value": "satire", "label": "Satire", "key": "x"}]}},
+        {
+            "theme": "textual-light",
+            "taxonomy": {"extra_flags": [{"value": "satire", "label": "Satire", "key": "x"}]},
+        },
         tmp_path / "config.toml",
     )
     app = make_app(db_path, config)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        assert app.theme == "textual-light"
         await pilot.press("f", "x")
         await settle(app, pilot)
         assert decision(db_path, 1).flags == ("satire",)
+
+
+async def test_a_writer_in_another_process_makes_a_keystroke_wait_not_fail(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        other = sqlite3.connect(db_path, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE articles SET title = title WHERE id = ?", [ids["rtl"]])
+        threading.Timer(0.3, other.commit).start()
+        await pilot.press("4")
+        await settle(app, pilot)
+        other.close()
+        assert decision(db_path, ids["uk"]).stance == "mixed"
+        assert not any("not saved" in m for m in notifications(app))
+
+
+async def test_mouse_click_picks_a_row(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.click("#queue", offset=(5, 1))
+        await settle(app, pilot)
+        assert app.view.id == ids["de"]
+
+
+def test_open_imports_sources_then_needs_a_terminal(db_path, samples):
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "open", str(samples)])
+    assert result.exit_code == 1
+    assert "the app needs a terminal" in result.output
+    assert "Traceback" not in result.output
+    db = open_db(db_path)
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] > 0
+    db.close()
