@@ -555,6 +555,7 @@ async def test_configured_flags_get_keys(db_path, tmp_path):
     config = Config(
         {
             "theme": "textual-light",
+            "keys": {"decide.done": "enter"},
             "taxonomy": {"extra_flags": [{"value": "satire", "label": "Satire", "key": "x"}]},
         },
         tmp_path / "config.toml",
@@ -566,6 +567,12 @@ async def test_configured_flags_get_keys(db_path, tmp_path):
         await pilot.press("f", "x")
         await settle(app, pilot)
         assert decision(db_path, 1).flags == ("satire",)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert decision(db_path, 1).status == "new"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert decision(db_path, 1).status == "done"
 
 
 async def test_a_writer_in_another_process_makes_a_keystroke_wait_not_fail(seeded):

@@ -13,8 +13,18 @@ from test_app_flows import DE, HEBREW, HOSTILE, HOSTILE_TITLE, UK, seed_store
 from store.reader import is_rtl, load_article_view, with_decision
 from store.taxonomy import Taxonomy, taxonomy_from_config
 from store.triage import get_decision, review_suggestion, set_field
-from tui.actions import ANY_MODE, FLAG, GRADE, NORMAL, action_name, build_actions, to_bindings
+from tui.actions import (
+    ANY_MODE,
+    FLAG,
+    GRADE,
+    NORMAL,
+    action_name,
+    apply_keymap,
+    build_actions,
+    to_bindings,
+)
 from tui.app import TriageApp
+from tui.screens.help import help_table
 from tui.widgets.reader import MISSING_TRANSLATION, _paragraph_text, pane_titles, render_article
 
 
@@ -151,3 +161,15 @@ def test_taxonomy_keys_come_from_the_config():
     bindings = {b.id: b for b in to_bindings(actions.values())}
     assert bindings["flag.satire"].action == "toggle_flag('satire')"
     assert bindings["stance.pro"].group.description == "stance"
+
+
+def test_config_keymap_rebinds_keys_help_and_bindings_alike():
+    table, unknown = apply_keymap(
+        build_actions(Taxonomy()), {"decide.done": "enter,D", "no.such.action": "z"}
+    )
+    assert unknown == ["no.such.action"]
+    done = next(spec for spec in table if spec.id == "decide.done")
+    assert done.keys == "enter,D"
+    assert "⏎, D" in plain(help_table(table))
+    keys = {b.key for b in to_bindings(table) if b.id == "decide.done"}
+    assert keys == {"enter,D"}

@@ -11,7 +11,7 @@ so the footer shows exactly the keys that apply now.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
@@ -303,6 +303,27 @@ def build_actions(taxonomy: Taxonomy) -> list[ActionSpec]:
     stances = [spec for spec in keyed if spec.mode == NORMAL]
     after = next(i for i, spec in enumerate(fixed) if spec.id == "decide.done") + 1
     return fixed[:after] + stances + fixed[after:] + [s for s in keyed if s.mode != NORMAL]
+
+
+def apply_keymap(
+    actions: list[ActionSpec], keymap: dict[str, object] | None
+) -> tuple[list[ActionSpec], list[str]]:
+    """The table with the config's ``[keys]`` overrides (action id -> "key1,key2").
+
+    Applied to the table itself, not to Textual's bindings, so the help screen and
+    the palette show the keys that really work. Returns the table and the ids in
+    the keymap that name no action (for a warning).
+    """
+    keymap = keymap or {}
+    known = {spec.id for spec in actions}
+    unknown = sorted(str(k) for k in keymap if k not in known)
+    table = [
+        replace(spec, keys=str(keymap[spec.id]).replace(" ", ""))
+        if spec.id in keymap and str(keymap[spec.id]).strip()
+        else spec
+        for spec in actions
+    ]
+    return table, unknown
 
 
 def to_bindings(actions: Iterable[ActionSpec], namespace: str = "") -> list[Binding]:

@@ -52,6 +52,7 @@ from tui.actions import (
     NORMAL,
     ActionSpec,
     action_name,
+    apply_keymap,
     build_actions,
     to_bindings,
 )
@@ -130,7 +131,9 @@ class TriageApp(App[None]):
         self.config = config or Config()
         self.taxonomy = self.config.taxonomy
         self.target_lang = str(self.config.section("translation").get("target") or "en")
-        self.action_table = build_actions(self.taxonomy)
+        self.action_table, self._unknown_keys = apply_keymap(
+            build_actions(self.taxonomy), self.config.section("keys")
+        )
         self._rules = {action_name(spec.action): spec for spec in self.action_table}
         normal = [spec for spec in self.action_table if spec.mode == NORMAL]
         for _key, binding in BindingsMap(to_bindings(normal)):
@@ -195,6 +198,12 @@ class TriageApp(App[None]):
                 self.theme = theme
             else:
                 self.notify(f"unknown theme {theme!r} in the config", severity="warning")
+        if self._unknown_keys:
+            self.notify(
+                f"[keys] in the config names no action: {', '.join(self._unknown_keys)}",
+                severity="warning",
+                markup=False,
+            )
         self.query_one("#search", SearchBar).display = False
         self.queue.focus()
         self.queue.reload()
