@@ -450,12 +450,24 @@ async def test_columns_missing_translation_and_refresh(seeded):
 
         # Another process imports while the app is open; a refresh shows it.
         other = open_db(db_path)
-        insert_article(other, ["Imported meanwhile by another process."], language="en")
+        long_text = [f"Paragraph {i} imported meanwhile by another process." for i in range(80)]
+        insert_article(other, long_text, language="en")
         other.close()
         await pilot.press("f5")
         await settle(app, pilot)
         assert app.queue.total == 5
         assert app.view.id == 2
+
+        # Space and b page through a long article, the queue stays where it is.
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert app.view.id == 5
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.reader.scroll_y > 0
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.reader.scroll_y == 0 and app.queue.cursor == 4
 
 
 async def test_worker_errors_become_a_notification_not_a_crash(seeded, monkeypatch):

@@ -541,6 +541,12 @@ class TriageApp(App[None]):
         columns = COLUMN_CYCLE[(current + 1) % len(COLUMN_CYCLE)]
         self.reader.set_columns(columns)
 
+    def action_read_down(self) -> None:
+        self.reader.scroll_page_down(animate=False)
+
+    def action_read_up(self) -> None:
+        self.reader.scroll_page_up(animate=False)
+
     def action_refresh_store(self) -> None:
         self._after_store_change()
 
