@@ -19,6 +19,7 @@ from store.db import open_db
 from store.translations import save_translation
 from store.triage import get_decision
 from tui.app import ActionCommands, TriageApp
+from tui.messages import TranslationProgress
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.export_dialog import ExportDialog
 from tui.screens.help import HelpScreen
@@ -546,6 +547,10 @@ async def test_translate_current_article_updates_the_reader(seeded, tmp_path, fa
         assert "[en] Das Verteidigungsministerium" in screen_text(app)
         await pilot.press("T")
         assert "This article is translated already." in notifications(app)
+
+        app.post_message(TranslationProgress(1, 3, 2, 0))
+        await pilot.pause()
+        assert "translating 1/3 articles · 2 requests" in app.triage_bar.content.plain
 
         # All untranslated in the filter: the Hebrew one (the hostile one is in English).
         await pilot.press("ctrl+t")
