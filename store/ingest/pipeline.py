@@ -30,7 +30,7 @@ Progress = Callable[[ImportOutcome, int | None], None]
 BATCH_SIZE = 64
 BATCH_SECONDS = 0.5
 # Tasks in flight per worker: enough to keep every core busy, few enough to keep memory flat.
-WINDOW_PER_WORKER = 4
+WINDOW_PER_WORKER = 8
 # Files up to this size travel to the workers in groups of CHUNK_INPUTS.
 SMALL_INPUT_BYTES = 32 * 1024
 CHUNK_INPUTS = 32
