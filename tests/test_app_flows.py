@@ -503,6 +503,20 @@ async def test_export_dialog_writes_the_file(seeded, tmp_path):
         path_input.focus()
         await pilot.press("enter")
         await settle(app, pilot)
+        assert any(m.startswith("Exported 4 records") for m in notifications(app))
+
+        # A target that cannot be written: one error line, no half-written file left.
+        (tmp_path / "a-folder").mkdir()
+        await pilot.press("E")
+        await pilot.pause()
+        path_input = app.screen.query_one("#export-path")
+        path_input.value = str(tmp_path / "a-folder")
+        path_input.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert any(m.startswith("export failed") for m in notifications(app))
+        assert not list(tmp_path.glob("*.part"))
+        assert app.is_running
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 4
     first = next(r for r in records if r["id"] == ids["uk"])

@@ -641,6 +641,7 @@ class TriageApp(App[None]):
     def action_export(self) -> None:
         def chosen(request: ExportRequest | None) -> None:
             if request is not None:
+                self.notify(f"Exporting to {request.path}…", markup=False)
                 self._export(request)
 
         self.push_screen(
@@ -652,19 +653,23 @@ class TriageApp(App[None]):
         from store.export import write_export
 
         flt = self.filter if request.current_filter else ArticleFilter(analyst=self.analyst)
+        # Written aside then renamed: a failed export never leaves half a file.
         partial_path = request.path.with_name(request.path.name + ".part")
-        with partial_path.open("w", encoding="utf-8", newline="") as out:
-            count = write_export(
-                self.thread_db(),
-                out,
-                request.fmt,
-                flt,
-                with_text=request.with_text,
-                with_translation=request.with_translation,
-                target_lang=self.target_lang,
-            )
-        # Written aside then renamed: an interrupted export never leaves half a file.
-        partial_path.replace(request.path)
+        try:
+            with partial_path.open("w", encoding="utf-8", newline="") as out:
+                count = write_export(
+                    self.thread_db(),
+                    out,
+                    request.fmt,
+                    flt,
+                    with_text=request.with_text,
+                    with_translation=request.with_translation,
+                    target_lang=self.target_lang,
+                )
+            partial_path.replace(request.path)
+        except BaseException:
+            partial_path.unlink(missing_ok=True)
+            raise
         self.post_message(
             ExportWritten(request.path, count, f"Exported {count:,} records to {request.path}")
         )
