@@ -42,12 +42,17 @@ CHUNK_INPUTS = 32
 def after_insert(db: sqlite_utils.Database, article_id: int) -> str | None:
     """Everything that follows storing a new article; returns a one-line note, if any.
 
-    The single place for post-insert work (translation sidecars now; outlet
-    detection hooks in here too). Runs inside the article's own savepoint.
+    The single place for post-insert work: the translation sidecar, then outlet
+    detection (publisher, citations, suggested flags), so an imported article is
+    shown with its sources from the first look. Runs inside the article's own
+    savepoint: a failure here leaves no half-annotated article.
     """
     from store.ingest.sidecar import apply_sidecar
+    from store.outlets import annotate_article
 
-    return apply_sidecar(db, article_id)
+    note = apply_sidecar(db, article_id)
+    annotate_article(db, article_id)
+    return note
 
 
 # --- the calling process ------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""Importing an article runs outlet detection: its sources are known from the first look."""
+
+from store.ingest import ImportOptions, import_sources
+from tests.conftest import SAMPLES
+
+
+def test_imported_seed_carries_its_citation_and_suggestion(db):
+    german_seed = SAMPLES / "004_f2541a07a88647a1.txt"
+    report = import_sources(db, [str(german_seed)], ImportOptions(workers=1))
+    assert report.imported == 1
+    article_id = db.execute("SELECT id FROM articles").fetchone()[0]
+    cited = {
+        r[0]
+        for r in db.execute(
+            "SELECT outlet_key FROM citations WHERE article_id = ? AND role = 'attributed'",
+            [article_id],
+        )
+    }
+    assert cited == {"ria-novosti"}
+    reasons = [
+        r[0]
+        for r in db.execute(
+            "SELECT reason FROM suggested_flags WHERE article_id = ? AND flag = 'state-media-sourcing'",
+            [article_id],
+        )
+    ]
+    assert reasons == ["cites RIA Novosti: state-controlled, RU"]
+
+
+def test_publisher_found_from_canonical_url_at_import(db):
+    page = SAMPLES / "104_de_kasachstan_exportstopp_page.html"
+    import_sources(db, [str(page)], ImportOptions(workers=1))
+    row = db.execute(
+        "SELECT o.name, o.category, o.country FROM citations c JOIN outlets o ON o.key = c.outlet_key WHERE c.role = 'publisher'"
+    ).fetchone()
+    assert row == ("RT", "state-controlled", "RU")
