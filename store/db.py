@@ -284,3 +284,11 @@ def m102_core_events_group_index(db: sqlite_utils.Database) -> None:
     # Every action takes max(group_id) + 1 as its group; without an index on
     # group_id alone that is a scan of the whole log on each keystroke.
     db.execute("CREATE INDEX IF NOT EXISTS events_group ON events(group_id)")
+
+
+@migrations()
+def m103_core_final_url_index(db: sqlite_utils.Database) -> None:
+    # find_duplicate matches a URL against url OR final_url; with both indexed
+    # SQLite answers the OR from two index lookups instead of a table scan per
+    # imported URL (quadratic over a large import or merge).
+    db.execute("CREATE INDEX IF NOT EXISTS articles_final_url ON articles(final_url)")
