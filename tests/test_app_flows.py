@@ -644,3 +644,25 @@ def test_open_imports_sources_then_needs_a_terminal(db_path, samples):
     db = open_db(db_path)
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] > 0
     db.close()
+
+
+async def test_import_from_the_app_fills_an_empty_store(db_path, samples):
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.view is None
+        assert "The store is empty" in screen_text(app)
+        await pilot.press("I")
+        await pilot.pause()
+        sources = app.screen.query_one("#import-sources")
+        sources.value = f"'{samples}'"
+        sources.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert any(m.startswith("Imported ") for m in notifications(app)), notifications(app)
+        db = open_db(db_path)
+        stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        db.close()
+        assert stored > 0
+        assert app.queue.total == stored
+        assert app.view is not None

@@ -63,6 +63,8 @@ from tui.messages import (
     DecisionRecorded,
     ExportWritten,
     HistoryReplayed,
+    ImportFinished,
+    ImportProgress,
     TranslationFinished,
     TranslationProgress,
     UntriagedFound,
@@ -71,6 +73,7 @@ from tui.screens.confirm import ConfirmDialog
 from tui.screens.export_dialog import ExportDialog, ExportRequest
 from tui.screens.filter import FilterDialog
 from tui.screens.help import HelpScreen
+from tui.screens.import_dialog import ImportDialog
 from tui.screens.notes_editor import NotesEditor
 from tui.widgets.queue import ArticleQueue
 from tui.widgets.reader import COLUMN_CYCLE, Reader
@@ -338,7 +341,7 @@ class TriageApp(App[None]):
             self.reader.show_note(
                 "No article matches the search and filter (c clears them)."
                 if summary
-                else "The store is empty: import articles with `triage add PATH...`."
+                else "The store is empty: press I to import articles (or run `triage add PATH...`)."
             )
             self.triage_bar.show(None)
             self._refresh_keys()
@@ -634,6 +637,60 @@ class TriageApp(App[None]):
         failed = message.summary.startswith(("offline", "cannot"))
         self.notify(message.summary, severity="error" if failed else "information", markup=False)
         if message.article_ids:
+            self._after_store_change()
+
+    # --- import -------------------------------------------------------------------------
+
+    def action_import_sources(self) -> None:
+        def chosen(sources: list[str] | None) -> None:
+            if sources:
+                self._import(sources)
+
+        self.push_screen(ImportDialog(), chosen)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def _import(self, sources: list[str]) -> None:
+        from store.ingest import (  # trafilatura: only when asked
+            ImportOptions,
+            ImportOutcome,
+            import_sources,
+        )
+
+        done = 0
+
+        def progress(outcome: ImportOutcome, total: int) -> None:
+            nonlocal done
+            if outcome.completes_input:
+                done += 1
+            self.post_message(ImportProgress(done, total))
+
+        self.post_message(ImportProgress(0, 0))
+        # In this process: the app has taken over stdout, and a process pool started
+        # from a threaded TUI cannot pass it on. Big batches: `triage add` elsewhere,
+        # then refresh (f5) here.
+        options = ImportOptions(workers=1)
+        report = import_sources(self.thread_db(), sources, options, progress=progress)
+        summary = (
+            f"Imported {report.imported:,}, duplicates "
+            f"{report.duplicates + report.near_duplicates:,}, failed {report.failed:,}"
+        )
+        if report.failures:
+            first = report.failures[0]
+            summary += f" ({first.source}: {first.reason})"
+        self.post_message(ImportFinished(report.imported, report.failed, summary))
+
+    @on(ImportProgress)
+    def _on_import_progress(self, message: ImportProgress) -> None:
+        total = f"{message.total:,}" if message.total else "?"
+        self.triage_bar.show(self.view, activity=f"importing {message.done:,}/{total} inputs…")
+
+    @on(ImportFinished)
+    def _on_import_finished(self, message: ImportFinished) -> None:
+        self.triage_bar.show(self.view, activity="")
+        self.notify(
+            message.summary, severity="warning" if message.failed else "information", markup=False
+        )
+        if message.imported:
             self._after_store_change()
 
     # --- export -------------------------------------------------------------------------

@@ -86,3 +86,21 @@ class ExportWritten(Message):
     path: Path | None
     records: int
     summary: str
+
+
+@dataclass
+class ImportProgress(Message):
+    """Inputs imported so far; later progress replaces earlier progress in the queue."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ImportProgress)
+
+
+@dataclass
+class ImportFinished(Message):
+    imported: int
+    failed: int
+    summary: str
