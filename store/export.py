@@ -25,6 +25,7 @@ import sqlite_utils
 
 from store.articles import ArticleFilter
 from store.translations import get_translation
+from store.triage import EVENT_COLUMNS
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_RESOURCE = "schemas/export-record.schema.json"
@@ -175,18 +176,8 @@ _CSV_EXPRESSIONS = {
     "text": _safe("a.text"),
 }
 
-AUDIT_COLUMNS = [
-    "id",
-    "group_id",
-    "at",
-    "analyst",
-    "action",
-    "article_id",
-    "field",
-    "old",
-    "new",
-    "ref_group",
-]
+# The audit export is the event log as it stands.
+AUDIT_COLUMNS = list(EVENT_COLUMNS)
 
 
 def load_schema() -> dict[str, Any]:

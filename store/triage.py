@@ -31,6 +31,18 @@ DECISION_FIELDS = (
     "notes",
     "adjudicated",
 )
+EVENT_COLUMNS = (
+    "id",
+    "group_id",
+    "at",
+    "analyst",
+    "action",
+    "article_id",
+    "field",
+    "old",
+    "new",
+    "ref_group",
+)
 _JSON_FIELDS = {"flags", "rejected_suggestions"}
 
 
@@ -446,7 +458,7 @@ def history(
     db: sqlite_utils.Database, article_id: int | None = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Events, newest first, as dicts (for the audit view and export)."""
-    sql = "SELECT id, group_id, at, analyst, action, article_id, field, old, new, ref_group FROM events"
+    sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
     params: list[Any] = []
     if article_id is not None:
         sql += " WHERE article_id = ?"
@@ -455,16 +467,4 @@ def history(
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
-    cols = [
-        "id",
-        "group_id",
-        "at",
-        "analyst",
-        "action",
-        "article_id",
-        "field",
-        "old",
-        "new",
-        "ref_group",
-    ]
-    return [dict(zip(cols, r, strict=True)) for r in db.execute(sql, params)]
+    return [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in db.execute(sql, params)]
