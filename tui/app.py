@@ -296,8 +296,8 @@ class TriageApp(App[None]):
 
     @on(ArticleQueue.Highlighted)
     def _on_highlighted(self, message: ArticleQueue.Highlighted) -> None:
-        if self.mode != NORMAL:
-            self.mode = NORMAL
+        if self.mode != NORMAL and (self.view is None or self.view.id != message.row.id):
+            self.mode = NORMAL  # a half-typed grade belongs to the article it was begun on
         self._load_article(message.row.id)
 
     @work(thread=True, exclusive=True, group="article", exit_on_error=False)
@@ -361,7 +361,7 @@ class TriageApp(App[None]):
         except ValueError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:  # busy past the timeout, disk full, read-only file
             self.notify(f"not saved: {exc}", severity="error", markup=False)
             return
         self.post_message(DecisionRecorded(decision, "status" in changes))
