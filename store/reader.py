@@ -55,10 +55,10 @@ class Suggestion:
     """'pending', 'accepted' (the flag is in the decision) or 'rejected'."""
 
     def describe(self) -> str:
-        if self.outlet is not None and self.reason in ("cites", "publisher", "attributed"):
-            return f"{self.reason} {self.outlet.describe()}"
-        if self.outlet is not None:
-            return f"{self.reason} ({self.outlet.describe()})"
+        """The detector's reason ("cites RIA Novosti: state-controlled, RU"); a bare
+        keyword reason ("cites") is completed with the outlet."""
+        if self.outlet is not None and " " not in self.reason.strip():
+            return f"{self.reason} {self.outlet.describe()}".strip()
         return self.reason
 
 

@@ -119,7 +119,7 @@ def seed_store(path: Path) -> dict[str, int]:
         {
             "article_id": ids["de"],
             "flag": "state-media-sourcing",
-            "reason": "cites",
+            "reason": "cites RIA Novosti: state-controlled, RU",
             "outlet_key": "ria",
         }
     )
@@ -666,3 +666,13 @@ async def test_import_from_the_app_fills_an_empty_store(db_path, samples):
         assert stored > 0
         assert app.queue.total == stored
         assert app.view is not None
+
+        # The seed article that cites RIA Novosti, side by side with its sample
+        # translation, with the detectors' suggestion in the triage bar.
+        await search_for(app, pilot, "Nowosti Ukrspezexport")
+        assert app.queue.total == 1
+        assert app.view.translated_count == len(app.view.paragraphs)
+        assert "cites RIA Novosti" in app.triage_bar.content.plain
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "state-media-sourcing" in decision(db_path, app.view.id).flags

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -48,6 +49,8 @@ def test_view_gathers_translation_outlets_and_suggestions(db, db_path):
     [suggestion] = view.suggestions
     assert (suggestion.flag, suggestion.state) == ("state-media-sourcing", "pending")
     assert suggestion.describe() == "cites RIA Novosti: state-controlled, RU"
+    # A detector that stores a bare keyword gets the outlet added.
+    assert replace(suggestion, reason="cites").describe() == suggestion.describe()
 
 
 def test_suggestion_state_follows_the_decision(db, db_path):
