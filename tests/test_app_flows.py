@@ -454,10 +454,13 @@ async def test_columns_missing_translation_and_refresh(seeded):
         long_text = [f"Paragraph {i} imported meanwhile by another process." for i in range(80)]
         insert_article(other, long_text, language="en")
         other.close()
+        app._check_store_changed()
+        assert "store changed: f5 refreshes" in str(app.query_one("#queue-header").content)
         await pilot.press("f5")
         await settle(app, pilot)
         assert app.queue.total == 5
         assert app.view.id == 2
+        assert "store changed" not in str(app.query_one("#queue-header").content)
 
         # Space and b page through a long article, the queue stays where it is.
         await pilot.press("end")

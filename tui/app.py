@@ -81,6 +81,7 @@ from tui.widgets.search_bar import SearchBar
 from tui.widgets.triage_bar import TriageBar
 
 STARTED_AT = time.perf_counter()
+STORE_CHECK_SECONDS = 2.0
 EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
 """Set to 1 and the app exits once the first article is on screen (start-up benchmark)."""
 
@@ -144,6 +145,8 @@ class TriageApp(App[None]):
         self.filter = ArticleFilter(analyst=analyst)
         self.view = None
         self._keys_state: tuple[bool, ...] = ()
+        self._seen_version = 0
+        self._store_changed = False
         self._threads = threading.local()
         self._exit_after_first = os.environ.get(EXIT_AFTER_FIRST_ARTICLE_ENV) == "1"
         # Migrations run once, here, before any worker opens its own connection.
@@ -211,6 +214,8 @@ class TriageApp(App[None]):
         self.queue.focus()
         self.queue.reload()
         self.triage_bar.show(None)
+        self._seen_version = self._store_version()
+        self.set_interval(STORE_CHECK_SECONDS, self._check_store_changed)
 
     def on_ready(self) -> None:
         self.log(f"start-up: {(time.perf_counter() - STARTED_AT) * 1000:.0f} ms to first paint")
@@ -329,8 +334,29 @@ class TriageApp(App[None]):
         self.notify(f"Article {message.article_id} is no longer in the store.", severity="warning")
         self.queue.reload()
 
+    def _store_version(self) -> int:
+        # Changes whenever another connection (process or worker) commits; a cheap read.
+        return self.ui_db.execute("PRAGMA data_version").fetchone()[0]
+
+    def _check_store_changed(self) -> None:
+        """Say so when another process changed the store; the analyst refreshes when ready.
+
+        Not an automatic reload: rows shifting under the cursor while someone reads
+        would be worse than a stale count.
+        """
+        try:
+            changed = self._store_version() != self._seen_version
+        except sqlite3.Error:
+            return
+        if changed and not self._store_changed:
+            self._store_changed = True
+            header = self.query_one("#queue-header", Static)
+            header.update(f"{header.content}\nstore changed: f5 refreshes")
+
     @on(ArticleQueue.Counted)
     def _on_counted(self, message: ArticleQueue.Counted) -> None:
+        self._seen_version = self._store_version()
+        self._store_changed = False
         header = f"{message.done:,} / {message.total:,} done"
         summary = filter_summary(message.flt)
         self.query_one("#queue-header", Static).update(
