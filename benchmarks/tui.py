@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where the stores are built and kept")
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measured
 
     if args.memory_child:
         asyncio.run(memory_workout(args.memory_child, args.moves))
