@@ -442,6 +442,13 @@ async def test_columns_missing_translation_and_refresh(seeded):
         assert "Казахстан призупинив експорт зброї на рік" not in screen_text(app)
         await pilot.press("v")
         assert app.reader.columns == "both"
+        # Narrow terminals: the queue can go; the keys still work without it.
+        await pilot.press("z", "j")
+        await settle(app, pilot)
+        assert not app.query_one("#queue-pane").display and app.view.id == 2
+        await pilot.press("z", "k")
+        await settle(app, pilot)
+        assert app.query_one("#queue-pane").display and app.view.id == 1
 
         await pilot.press("j")
         await settle(app, pilot)

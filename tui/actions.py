@@ -186,6 +186,14 @@ def _static_actions() -> list[ActionSpec]:
         A("find.search", "slash", "search", "Search", "Find", short="search"),
         A("find.filter", "F", "filter", "Filter…", "Find", footer=False),
         A("find.clear", "c", "clear_filter", "Clear search and filter", "Find", footer=False),
+        A(
+            "view.queue",
+            "z",
+            "toggle_queue",
+            "Show/hide the queue (narrow terminals)",
+            "View",
+            footer=False,
+        ),
         A("read.down", "space", "read_down", "Scroll the article down", "View", footer=False),
         A("read.up", "b", "read_up", "Scroll the article up", "View", footer=False),
         A(

@@ -570,6 +570,12 @@ class TriageApp(App[None]):
         columns = COLUMN_CYCLE[(current + 1) % len(COLUMN_CYCLE)]
         self.reader.set_columns(columns)
 
+    def action_toggle_queue(self) -> None:
+        pane = self.query_one("#queue-pane")
+        pane.display = not pane.display
+        if pane.display:
+            self.queue.focus()
+
     def action_read_down(self) -> None:
         self.reader.scroll_page_down(animate=False)
 
