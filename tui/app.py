@@ -371,6 +371,9 @@ class TriageApp(App[None]):
             )
             self.triage_bar.show(None)
             self._refresh_keys()
+            if self._exit_after_first:  # nothing to show: the start-up is over all the same
+                self._exit_after_first = False
+                self.call_after_refresh(self.exit)
 
     # --- decisions ----------------------------------------------------------------------
 
