@@ -6,6 +6,7 @@ import io
 import json
 import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import fake_libretranslate
@@ -370,6 +371,34 @@ async def test_filter_dialog_filters_by_language(seeded):
         assert app.queue.total == 1
         assert app.view.id == ids["de"]
         assert "lang=de" in str(app.query_one("#queue-header").content)
+
+        # Status, flag, grade and outlet together; a bad grade is refused in the dialog.
+        await pilot.press("2", "g", "b", "2", "f", "s")
+        await settle(app, pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#filter-language").value = ""
+        dialog.query_one("#filter-status").value = "new"
+        dialog.query_one("#filter-flag").value = "state-media-sourcing"
+        dialog.query_one("#filter-outlet").value = "RIA Novosti"
+        dialog.query_one("#filter-grade").value = "Z9"
+        dialog.query_one("#filter-grade").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        dialog.query_one("#filter-grade").value = "b2"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert (app.filter.status, app.filter.flag, app.filter.grade) == (
+            "new",
+            "state-media-sourcing",
+            "B2",
+        )
+        assert (app.queue.total, app.view.id) == (1, ids["de"])
+        app.apply_filter(replace(app.filter, grade="A"))
+        await settle(app, pilot)
+        assert app.queue.total == 0
 
 
 async def test_suggestion_accept_then_reject(seeded):
