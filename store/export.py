@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from importlib import resources
+from pathlib import Path
 from typing import Any, TextIO
 
 import sqlite_utils
@@ -563,3 +565,29 @@ def _write_audit(out: TextIO, fmt: str, events: Iterator[dict[str, Any]]) -> int
         for e in events
     )
     return _write_csv(out, AUDIT_COLUMNS, rows)
+
+
+@contextmanager
+def open_export_file(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """A UTF-8 text file for an export (untranslated newlines: csv writes its own CRLF).
+
+    A new or regular file is written beside its final name and renamed when
+    complete, so an interrupted export never leaves a half file that looks whole.
+    Anything else (a device such as /dev/null, a pipe, a symlink) is written in
+    place: renaming over it would replace the device or link with a plain file.
+    Raises OSError when the file cannot be written.
+    """
+    target = Path(path)
+    in_place = target.is_symlink() or (target.exists() and not target.is_file())
+    written = target if in_place else target.with_name(target.name + ".part")
+    fh = written.open("w", encoding="utf-8", newline="")
+    if in_place:
+        with fh:
+            yield fh
+        return
+    try:
+        with fh:
+            yield fh
+        os.replace(written, target)
+    finally:
+        written.unlink(missing_ok=True)

@@ -742,26 +742,21 @@ class TriageApp(App[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _export(self, request: ExportRequest) -> None:
-        from store.export import write_export
+        from store.export import open_export_file, write_export
 
         flt = self.filter if request.current_filter else ArticleFilter(analyst=self.analyst)
-        # Written aside then renamed: a failed export never leaves half a file.
-        partial_path = request.path.with_name(request.path.name + ".part")
-        try:
-            with partial_path.open("w", encoding="utf-8", newline="") as out:
-                count = write_export(
-                    self.thread_db(),
-                    out,
-                    request.fmt,
-                    flt,
-                    with_text=request.with_text,
-                    with_translation=request.with_translation,
-                    target_lang=self.target_lang,
-                )
-            partial_path.replace(request.path)
-        except BaseException:
-            partial_path.unlink(missing_ok=True)
-            raise
+        # Written aside then renamed (devices and pipes in place): a failed export
+        # never leaves half a file, and /dev/null stays a device.
+        with open_export_file(request.path) as out:
+            count = write_export(
+                self.thread_db(),
+                out,
+                request.fmt,
+                flt,
+                with_text=request.with_text,
+                with_translation=request.with_translation,
+                target_lang=self.target_lang,
+            )
         self.post_message(
             ExportWritten(request.path, count, f"Exported {count:,} records to {request.path}")
         )

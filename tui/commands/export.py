@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -14,7 +13,7 @@ from typing import TextIO
 import click
 
 from store.articles import ArticleFilter, count_articles
-from store.export import FORMATS, export_audit, export_filter, write_export
+from store.export import FORMATS, export_audit, export_filter, open_export_file, write_export
 from tui.cli import EXIT_USAGE, fail
 
 _GRADE_RE = re.compile(r"[A-Fa-f][1-6]?|[1-6]")
@@ -30,13 +29,7 @@ def _format_for(fmt: str | None, output: str) -> str:
 
 @contextmanager
 def open_output(output: str) -> Iterator[TextIO]:
-    """UTF-8 text with untranslated newlines (csv writes its own CRLF).
-
-    A new or regular file is written beside its final name and renamed when
-    complete, so an interrupted export never leaves a half file that looks whole.
-    Anything else (a device such as /dev/null, a pipe, a symlink) is written in
-    place: renaming over it would replace the device or link with a plain file.
-    """
+    """Stdout for "-", else the file through store.export.open_export_file; one-line failure."""
     if output == "-":
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
         try:
@@ -45,23 +38,11 @@ def open_output(output: str) -> Iterator[TextIO]:
         finally:
             stream.detach()
         return
-    target = Path(output)
-    in_place = target.is_symlink() or (target.exists() and not target.is_file())
-    written = target if in_place else target.with_name(target.name + ".part")
     try:
-        fh = written.open("w", encoding="utf-8", newline="")
+        with open_export_file(output) as fh:
+            yield fh
     except OSError as exc:
         fail(f"{output}: cannot be written ({exc.strerror})", EXIT_USAGE)
-    if in_place:
-        with fh:
-            yield fh
-        return
-    try:
-        with fh:
-            yield fh
-        os.replace(written, target)
-    finally:
-        written.unlink(missing_ok=True)
 
 
 @contextmanager
