@@ -8,12 +8,14 @@ and the analyst's decision. The UI renders this; it never queries tables itself.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 
 from store.articles import article_paragraphs, get_article
+from store.outlets.registry import CATEGORIES
 from store.text import strip_control
 from store.translations import TranslatedParagraph, get_translation
 from store.triage import Decision, get_decision
@@ -25,11 +27,20 @@ class Outlet:
     name: str
     category: str | None = None
     country: str | None = None
+    designations: tuple[str, ...] = ()
+    """e.g. "EU broadcast ban 2022", oldest first."""
 
     def describe(self) -> str:
         """'RT: state-controlled, RU' (the hint the triage bar shows)."""
-        details = ", ".join(part for part in (self.category, self.country) if part)
+        category = CATEGORIES.get(self.category or "", self.category)
+        details = ", ".join(part for part in (category, self.country) if part)
         return f"{self.name}: {details}" if details else self.name
+
+    def describe_with_designations(self) -> str:
+        """'RT: state-controlled, RU (EU broadcast ban 2022; US foreign mission 2024)'."""
+        if not self.designations:
+            return self.describe()
+        return f"{self.describe()} ({'; '.join(self.designations)})"
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,22 @@ class ArticleView:
     def citations_in(self, paragraph_index: int) -> list[Citation]:
         return [c for c in self.citations if c.paragraph_index == paragraph_index]
 
+    @property
+    def sources(self) -> list[str]:
+        """What the text rests on, one phrase per outlet: 'published by RT: ...',
+        'cites Radio Free Europe/Radio Liberty: ...', 'mentions RT: ...'."""
+        phrases = []
+        if self.publisher is not None:
+            phrases.append(f"published by {self.publisher.describe_with_designations()}")
+        # The publisher named in its own text is no news: list each outlet once.
+        seen: set[str] = {self.publisher.key} if self.publisher is not None else set()
+        for role, verb in (("attributed", "cites"), ("mention", "mentions")):
+            for citation in self.citations:
+                if citation.role == role and citation.outlet.key not in seen:
+                    seen.add(citation.outlet.key)
+                    phrases.append(f"{verb} {citation.outlet.describe()}")
+        return phrases
+
 
 def load_article_view(
     db: sqlite_utils.Database, article_id: int, analyst: str, target_lang: str = "en"
@@ -134,22 +161,45 @@ def load_article_view(
     )
 
 
-def _outlet(key: str, name: str | None, category: str | None, country: str | None) -> Outlet:
-    return Outlet(key, strip_control(name or key), category, country)
+def _outlet(
+    key: str,
+    name: str | None,
+    category: str | None,
+    country: str | None,
+    designations: str | None = None,
+) -> Outlet:
+    return Outlet(key, strip_control(name or key), category, country, _designations(designations))
+
+
+def _designations(raw: str | None) -> tuple[str, ...]:
+    """The outlets table's JSON list of {name, date, source} as "EU broadcast ban 2022"."""
+    try:
+        items = json.loads(raw or "[]")
+    except ValueError:
+        return ()
+    if not isinstance(items, list):
+        return ()
+    items = sorted(
+        (i for i in items if isinstance(i, dict) and i.get("name")),
+        key=lambda i: str(i.get("date") or ""),
+    )
+    return tuple(
+        strip_control(f"{i['name']} {str(i.get('date') or '')[:4]}".strip()) for i in items
+    )
 
 
 def _citations(db: sqlite_utils.Database, article_id: int) -> tuple[Outlet | None, list[Citation]]:
     publisher: Outlet | None = None
     citations: list[Citation] = []
     rows = db.execute(
-        "SELECT c.outlet_key, o.name, o.category, o.country, c.role, c.paragraph_index, "
+        "SELECT c.outlet_key, o.name, o.category, o.country, o.designations, c.role, c.paragraph_index, "
         "c.start, c.end, coalesce(c.matched_text, ''), coalesce(c.cue, '') "
         "FROM citations c LEFT JOIN outlets o ON o.key = c.outlet_key "
         "WHERE c.article_id = ? ORDER BY c.paragraph_index, c.start, c.id",
         [article_id],
     ).fetchall()
-    for key, name, category, country, role, index, start, end, matched, cue in rows:
-        outlet = _outlet(key, name, category, country)
+    for key, name, category, country, designations, role, index, start, end, matched, cue in rows:
+        outlet = _outlet(key, name, category, country, designations)
         if role == "publisher":
             publisher = publisher or outlet
             continue

@@ -427,7 +427,7 @@ async def test_suggestion_accept_then_reject(seeded):
         saved = decision(db_path, ids["de"])
         assert saved.rejected_suggestions == ("state-media-sourcing",)
         assert saved.flags == ()
-        assert "Suggestions reviewed: state-media-sourcing rejected" in app.triage_bar.content.plain
+        assert "Suggestions reviewed: State-media sourcing rejected" in app.triage_bar.content.plain
 
 
 async def test_help_and_palette_come_from_the_action_table(seeded):

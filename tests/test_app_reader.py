@@ -176,3 +176,73 @@ def test_config_keymap_rebinds_keys_help_and_bindings_alike():
     assert "⏎, D" in plain(help_table(table))
     keys = {b.key for b in to_bindings(table) if b.id == "decide.done"}
     assert keys == {"enter,D"}
+
+
+def test_view_lists_sources_with_publisher_designations(db):
+    """The triage bar's Sources line: publisher with designations, then cited and mentioned outlets."""
+    from store.articles import insert_article
+    from store.reader import load_article_view
+
+    article_id = insert_article(
+        db, ["Laut RIA Nowosti ist das so.", "RT DE wurde verboten."], url="https://de.rt.com/x"
+    )
+    db["outlets"].insert_all(
+        [
+            {
+                "key": "rt",
+                "name": "RT",
+                "category": "state-controlled",
+                "country": "RU",
+                "designations": '[{"name": "US foreign mission", "date": "2024-09-13"}, {"name": "EU broadcast ban", "date": "2022-03-02"}]',
+            },
+            {
+                "key": "ria-novosti",
+                "name": "RIA Novosti",
+                "category": "state-controlled",
+                "country": "RU",
+                "designations": "[]",
+            },
+            {
+                "key": "rferl",
+                "name": "RFE/RL",
+                "category": "state-funded-independent",
+                "country": "US",
+                "designations": "[]",
+            },
+        ]
+    )
+    db["citations"].insert_all(
+        [
+            {"article_id": article_id, "outlet_key": "rt", "role": "publisher"},
+            {
+                "article_id": article_id,
+                "outlet_key": "ria-novosti",
+                "role": "attributed",
+                "paragraph_index": 0,
+                "start": 5,
+                "end": 16,
+            },
+            {
+                "article_id": article_id,
+                "outlet_key": "rferl",
+                "role": "attributed",
+                "paragraph_index": 1,
+                "start": 0,
+                "end": 2,
+            },
+            {
+                "article_id": article_id,
+                "outlet_key": "rt",
+                "role": "mention",
+                "paragraph_index": 1,
+                "start": 0,
+                "end": 5,
+            },
+        ]
+    )
+    view = load_article_view(db, article_id, "tester")
+    assert view.sources == [
+        "published by RT: state-controlled, RU (EU broadcast ban 2022; US foreign mission 2024)",
+        "cites RIA Novosti: state-controlled, RU",
+        "cites RFE/RL: state-funded but editorially independent, US",
+    ]

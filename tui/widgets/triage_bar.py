@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from store.reader import ArticleView
+from store.reader import ArticleView, Suggestion
 from store.taxonomy import Taxonomy
 from store.text import strip_control
 
@@ -60,25 +60,41 @@ def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activi
                 ("yes" if d.notes else "--", "bold"),
             )
         )
-        pending = view.pending_suggestions
+        if view.sources:
+            lines.append(
+                Text.assemble(("Sources ", "dim"), strip_control(" · ".join(view.sources)))
+            )
+        # A flag may be suggested for several reasons (two state outlets cited);
+        # the analyst decides per flag, so the bar lists flags, not reasons.
+        pending = _by_flag(view.pending_suggestions)
         if pending:
-            first = pending[0]
+            flag, reasons = next(iter(pending.items()))
             more = f"  (+{len(pending) - 1} more)" if len(pending) > 1 else ""
             lines.append(
                 Text.assemble(
                     ("Suggests ", "dim"),
-                    (taxonomy.label("flags", first.flag), "bold"),
+                    (taxonomy.label("flags", flag), "bold"),
                     ": ",
-                    strip_control(first.describe()),
+                    strip_control("; ".join(reasons)),
                     ("  y accept · x reject", "dim"),
                     more,
                 )
             )
         elif view.suggestions:
-            reviewed = ", ".join(f"{s.flag} {s.state}" for s in view.suggestions)
+            states = {s.flag: s.state for s in view.suggestions}
+            reviewed = ", ".join(
+                f"{taxonomy.label('flags', f)} {state}" for f, state in states.items()
+            )
             lines.append(Text.assemble(("Suggestions reviewed: ", "dim"), reviewed))
     if prompt:
         lines.append(Text(prompt, style="bold reverse"))
     if activity:
         lines.append(Text(activity, style="italic"))
     return Text("\n").join(lines)
+
+
+def _by_flag(suggestions: list[Suggestion]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for suggestion in suggestions:
+        grouped.setdefault(suggestion.flag, []).append(suggestion.describe())
+    return grouped
