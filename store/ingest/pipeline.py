@@ -8,6 +8,7 @@ so the first copy of a duplicate is always the one kept.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -56,6 +57,23 @@ def after_insert(db: sqlite_utils.Database, article_id: int) -> str | None:
 
 
 # --- the calling process ------------------------------------------------------------
+
+
+def _preload_for_workers(settings: WorkerSettings) -> None:
+    """Import the extractor and load the language models once, before forking.
+
+    The import is CPU-bound on both cores; every worker loading trafilatura and
+    lingua's models itself costs that load once per worker, where forked workers
+    share the parent's copy.
+    """
+    import trafilatura  # noqa: F401
+
+    from store.ingest.language import detect_language
+
+    detect_language(["Це речення для завантаження моделей мови."] * 3, settings.languages)
+    # Keep the collector away from what the workers inherit: its passes would write
+    # to (and so copy) every shared page of those modules in every worker.
+    gc.freeze()
 
 
 _worker_settings: WorkerSettings | None = None
@@ -119,6 +137,21 @@ def _results(
     # while this process has no other threads (the app calls us from a worker thread).
     method = "fork" if threading.active_count() == 1 else "forkserver"
     context = multiprocessing.get_context(method)
+    if method == "fork":
+        _preload_for_workers(settings)
+    try:
+        yield from _pooled_results(inputs, settings, workers, on_started, context)
+    finally:
+        gc.unfreeze()
+
+
+def _pooled_results(
+    inputs: Iterator[Input],
+    settings: WorkerSettings,
+    workers: int,
+    on_started: Callable[[], None],
+    context: multiprocessing.context.BaseContext,
+) -> Iterator[list[WorkResult]]:
     window: deque[tuple[list[Input], Future[list[list[WorkResult]]] | None]] = deque()
     started = False
     pool_broken = False
