@@ -224,7 +224,7 @@ class ArticleFilter:
     published_to: str | None = None
     ids: tuple[int, ...] | None = None
     disagreement: bool = False
-    """Only articles on which two or more analysts' decisions differ."""
+    """Only articles on which two or more analysts' decisions differ, not yet adjudicated."""
     all_analysts: bool = False
     """One row per (article, decision) of every analyst, plus one row with no decision for
     articles nobody has decided; decision fields then filter each decision (export).
@@ -294,6 +294,10 @@ class ArticleFilter:
                 "AND (x.stance IS NOT y.stance OR x.reliability IS NOT y.reliability "
                 "OR x.credibility IS NOT y.credibility OR "
                 f"{_SORTED_FLAGS.format(side='x')} IS NOT {_SORTED_FLAGS.format(side='y')}))"
+            )
+            # Settled disagreements leave the list, as in `triage agreement`.
+            where.append(
+                "NOT EXISTS (SELECT 1 FROM decisions z WHERE z.article_id = a.id AND z.adjudicated = 1)"
             )
         for clause, clause_params in self.extra_where:
             where.append(clause)

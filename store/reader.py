@@ -18,7 +18,7 @@ from store.articles import article_paragraphs, get_article
 from store.outlets.registry import CATEGORIES
 from store.text import strip_control
 from store.translations import TranslatedParagraph, get_translation
-from store.triage import Decision, get_decision
+from store.triage import Decision, decisions_for_article, get_decision
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,8 @@ class ArticleView:
     publisher: Outlet | None = None
     citations: list[Citation] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
+    others: tuple[Decision, ...] = ()
+    """Other analysts' decisions on this article (triaged ones), for adjudication."""
 
     @property
     def providers(self) -> list[str]:
@@ -158,6 +160,11 @@ def load_article_view(
         publisher=publisher,
         citations=citations,
         suggestions=_suggestions(db, article_id, decision),
+        others=tuple(
+            d
+            for d in decisions_for_article(db, article_id)
+            if d.analyst != analyst and d.status != "new"
+        ),
     )
 
 

@@ -715,3 +715,57 @@ async def test_import_from_the_app_fills_an_empty_store(db_path, samples):
         await pilot.press("y")
         await settle(app, pilot)
         assert "state-media-sourcing" in decision(db_path, app.view.id).flags
+
+
+async def test_lead_filters_to_disagreements_and_adjudicates(seeded):
+    """Two analysts graded the German article differently; the lead sees both and settles it."""
+    db_path, ids = seeded
+    db = open_db(db_path)
+    from store.triage import apply_changes
+
+    apply_changes(
+        db, [ids["de"]], "olena", {"status": "done", "stance": "critical", "reliability": "B"}
+    )
+    apply_changes(
+        db, [ids["de"]], "taras", {"status": "done", "stance": "neutral", "reliability": "C"}
+    )
+    apply_changes(db, [ids["uk"]], "olena", {"status": "done", "stance": "neutral"})
+    apply_changes(db, [ids["uk"]], "taras", {"status": "done", "stance": "neutral"})
+    db.close()
+    app = make_app(db_path)  # the lead analyst ("tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        app.screen.query_one("#filter-disagreement").value = True
+        app.screen.query_one("#filter-language").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.filter.disagreement
+        assert (app.queue.total, app.view.id) == (1, ids["de"])
+        assert "disagreements" in str(app.query_one("#queue-header").content)
+        bar = app.triage_bar.content.plain
+        assert "olena: Critical B" in bar and "taras: Neutral C" in bar
+
+        await pilot.press("2", "g", "b", "2", "A")
+        await settle(app, pilot)
+
+    db = open_db(db_path)
+    ruling = get_decision(db, ids["de"], "tester")
+    assert (ruling.stance, ruling.grade, ruling.status, ruling.adjudicated) == (
+        "critical",
+        "B2",
+        "done",
+        True,
+    )
+    actions = {
+        r[0]
+        for r in db.execute(
+            "SELECT action FROM events WHERE analyst = 'tester' AND article_id = ?", [ids["de"]]
+        )
+    }
+    assert actions == {"set", "adjudicate"}
+    # Settled: the disagreement list is empty now.
+    from store.articles import ArticleFilter, count_articles
+
+    assert count_articles(db, ArticleFilter(analyst="tester", disagreement=True)) == 0

@@ -147,6 +147,15 @@ def _static_actions() -> list[ActionSpec]:
             short="flag",
         ),
         A(
+            "decide.adjudicate",
+            "A",
+            "adjudicate",
+            "Adjudicate: my decision settles the analysts' disagreement",
+            "Decide",
+            needs_article=True,
+            footer=False,
+        ),
+        A(
             "decide.accept",
             "y",
             "review_suggestion(True)",

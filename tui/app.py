@@ -461,6 +461,27 @@ class TriageApp(App[None]):
             {"flags", "rejected_suggestions"},
         )
 
+    def action_adjudicate(self) -> None:
+        """Record the lead's current decision as the one that settles the disagreement."""
+        from store.agreement import adjudicate
+
+        if self.view is None:
+            return
+        if not self.view.others:
+            self.notify("No other analyst has graded this article: nothing to adjudicate.")
+            return
+        d = self.view.decision
+        ruling = {
+            "stance": d.stance,
+            "reliability": d.reliability,
+            "credibility": d.credibility,
+            "flags": list(d.flags),
+        }
+        self._commit(
+            lambda db, article_id: adjudicate(db, article_id, self.analyst, ruling, self.taxonomy),
+            {"adjudicated"} | ({"status"} if d.status == "new" else set()),
+        )
+
     def action_edit_notes(self) -> None:
         if self.view is None:
             return
@@ -793,6 +814,8 @@ def filter_summary(flt: ArticleFilter) -> str:
         value = getattr(flt, name)
         if value:
             parts.append(f"{label}={value}")
+    if flt.disagreement:
+        parts.append("disagreements")
     if flt.query:
         parts.append(f'"{flt.query}"')
     return " ".join(parts)

@@ -1,4 +1,4 @@
-"""The filter dialog: status, language, outlet, flag and grade over the queue."""
+"""The filter dialog: status, language, outlet, flag, grade and disagreements over the queue."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from store.articles import ArticleFilter
 from store.taxonomy import Taxonomy, parse_grade
@@ -52,6 +52,11 @@ class FilterDialog(ModalScreen[ArticleFilter | None]):
             )
             yield Label("Grade (B2, B or 2)")
             yield Input(flt.grade or "", id="filter-grade")
+            yield Checkbox(
+                "Only articles on which analysts disagree",
+                flt.disagreement,
+                id="filter-disagreement",
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply", variant="primary", id="filter-apply")
                 yield Button("Clear", id="filter-clear")
@@ -78,13 +83,22 @@ class FilterDialog(ModalScreen[ArticleFilter | None]):
                 outlet=self._value("#filter-outlet"),
                 flag=self._value("#filter-flag"),
                 grade=grade.upper() if grade else None,
+                disagreement=self.query_one("#filter-disagreement", Checkbox).value,
             )
         )
 
     @on(Button.Pressed, "#filter-clear")
     def clear(self) -> None:
         self.dismiss(
-            replace(self.flt, status=None, language=None, outlet=None, flag=None, grade=None)
+            replace(
+                self.flt,
+                status=None,
+                language=None,
+                outlet=None,
+                flag=None,
+                grade=None,
+                disagreement=False,
+            )
         )
 
     @on(Button.Pressed, "#filter-cancel")

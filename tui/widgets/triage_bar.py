@@ -11,6 +11,7 @@ from textual.widgets import Static
 from store.reader import ArticleView, Suggestion
 from store.taxonomy import Taxonomy
 from store.text import strip_control
+from store.triage import Decision
 
 
 class TriageBar(Static):
@@ -60,6 +61,16 @@ def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activi
                 ("yes" if d.notes else "--", "bold"),
             )
         )
+        if view.others:
+            lines.append(
+                Text.assemble(
+                    ("Others ", "dim"),
+                    strip_control(" · ".join(_describe(o, taxonomy) for o in view.others)),
+                    ("  (A adjudicates with your decision)", "dim")
+                    if not d.adjudicated
+                    else ("  adjudicated", "bold"),
+                )
+            )
         if view.sources:
             lines.append(
                 Text.assemble(("Sources ", "dim"), strip_control(" · ".join(view.sources)))
@@ -98,3 +109,14 @@ def _by_flag(suggestions: list[Suggestion]) -> dict[str, list[str]]:
     for suggestion in suggestions:
         grouped.setdefault(suggestion.flag, []).append(suggestion.describe())
     return grouped
+
+
+def _describe(decision: Decision, taxonomy: Taxonomy) -> str:
+    """'taras: Critical B2 [Single source]' — another analyst's decision in brief."""
+    parts = [
+        taxonomy.label("stances", decision.stance) or "no stance",
+        decision.grade or "ungraded",
+    ]
+    if decision.flags:
+        parts.append("[" + ", ".join(taxonomy.label("flags", f) for f in decision.flags) + "]")
+    return f"{decision.analyst}: {' '.join(parts)}"
