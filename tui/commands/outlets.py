@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -279,9 +280,7 @@ def detect(obj, as_json: bool) -> None:
 
     registry = _registry(obj)
     db = obj.open_db()
-    with click.progressbar(
-        length=1, label="detecting", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=1, label="detecting", file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
