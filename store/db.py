@@ -258,11 +258,12 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        # A failed COMMIT (disk full, I/O error) must not leave the connection inside
+        # the transaction: every later write would nest in it and never reach the file.
+        db.conn.execute("COMMIT")
     except BaseException:
         db.rollback()
         raise
-    else:
-        db.conn.execute("COMMIT")
 
 
 @migrations()

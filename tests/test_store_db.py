@@ -307,3 +307,25 @@ def test_fts_indexes_the_agreed_columns(db):
     assert db["articles"].detect_fts() == "articles_fts"
     columns = [c.name for c in db["articles_fts"].columns]
     assert columns == FTS_COLUMNS
+
+
+def test_a_failed_commit_leaves_no_open_transaction(db_path):
+    """After COMMIT fails (disk full, I/O error) the next write must reach the file."""
+    import sqlite3
+
+    from store.db import open_db, write_transaction
+
+    db = open_db(db_path)
+    db.execute("CREATE TABLE t (x INTEGER)")
+    # A deferred foreign key violated at COMMIT makes COMMIT itself fail.
+    db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    db.execute(
+        "CREATE TABLE child (pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    with pytest.raises(sqlite3.IntegrityError), write_transaction(db):
+        db.execute("INSERT INTO child VALUES (42)")
+    assert not db.conn.in_transaction
+    with write_transaction(db):
+        db.execute("INSERT INTO t VALUES (1)")
+    other = open_db(db_path)
+    assert other.execute("SELECT count(*) FROM t").fetchone()[0] == 1

@@ -378,12 +378,17 @@ class TriageApp(App[None]):
     # --- decisions ----------------------------------------------------------------------
 
     def _commit(
-        self, write: Callable[[sqlite_utils.Database, int], Any], changes: set[str]
+        self,
+        write: Callable[[sqlite_utils.Database, int], Any],
+        changes: set[str],
+        article_id: int | None = None,
     ) -> None:
-        """Run one decision write for the current article, then show what the store holds."""
-        if self.view is None:
-            return
-        article_id = self.view.id
+        """Run one decision write (on the current article unless *article_id* is given),
+        then show what the store holds."""
+        if article_id is None:
+            if self.view is None:
+                return
+            article_id = self.view.id
         try:
             write(self.ui_db, article_id)
             decision = get_decision(self.ui_db, article_id, self.analyst)
@@ -482,6 +487,14 @@ class TriageApp(App[None]):
             {"adjudicated"} | ({"status"} if d.status == "new" else set()),
         )
 
+    async def action_quit(self) -> None:
+        # Textual's own ctrl+q binding outranks every screen's: inside the notes
+        # editor it must discard the edit, as the editor says, not end the session.
+        if isinstance(self.screen, NotesEditor):
+            self.screen.action_discard()
+            return
+        await super().action_quit()
+
     def action_edit_notes(self) -> None:
         if self.view is None:
             return
@@ -489,10 +502,17 @@ class TriageApp(App[None]):
         title = f"Notes on #{article_id}: {self.view.title}"
 
         def save(text: str | None) -> None:
-            if text is None or self.view is None or self.view.id != article_id:
+            # The note belongs to the article it was opened on, even if the reader
+            # moved on meanwhile (a "done" keystroke's worker finishing late).
+            if text is None or text == get_decision(self.ui_db, article_id, self.analyst).notes:
                 return
-            if text != self.view.decision.notes:
-                self._set({"notes": text})
+            self._commit(
+                lambda db, aid: apply_changes(
+                    db, [aid], self.analyst, {"notes": text}, self.taxonomy
+                ),
+                {"notes"},
+                article_id=article_id,
+            )
 
         self.push_screen(NotesEditor(self.view.decision.notes, title), save)
 

@@ -42,7 +42,15 @@ class ImportDialog(ModalScreen[list[str] | None]):
         if not sources:
             self.notify("give at least one file, folder, URL or feed", severity="error")
             return
-        self.dismiss([s if "://" in s or s == "-" else str(Path(s).expanduser()) for s in sources])
+        if "-" in sources:
+            # The app owns the terminal: a worker reading stdin would fight it for keystrokes.
+            self.notify(
+                "standard input is not available inside the app: use `triage add -` in a shell",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.dismiss([s if "://" in s else str(Path(s).expanduser()) for s in sources])
 
     @on(Button.Pressed, "#import-cancel")
     def action_cancel(self) -> None:

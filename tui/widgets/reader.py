@@ -100,10 +100,12 @@ def render_article(view: ArticleView, columns: Columns = "both") -> RenderableTy
         header_style="bold",
     )
     original_title, translation_title = pane_titles(view)
+    # Text, not str: Rich parses a str heading as markup, and the language and
+    # provider in these titles come from imported data.
     if columns in ("both", "original"):
-        table.add_column(original_title, ratio=1, overflow="fold")
+        table.add_column(Text(original_title), ratio=1, overflow="fold")
     if columns in ("both", "translation"):
-        table.add_column(translation_title, ratio=1, overflow="fold")
+        table.add_column(Text(translation_title), ratio=1, overflow="fold")
     for index, paragraph in enumerate(view.paragraphs):
         cells: list[Text] = []
         if columns in ("both", "original"):
