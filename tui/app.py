@@ -744,7 +744,7 @@ class TriageApp(App[None]):
         # In this process: the app has taken over stdout, and a process pool started
         # from a threaded TUI cannot pass it on. Big batches: `triage add` elsewhere,
         # then refresh (f5) here.
-        options = ImportOptions(workers=1)
+        options = ImportOptions.from_config(self.config, workers=1)
         report = import_sources(self.thread_db(), sources, options, progress=progress)
         summary = (
             f"Imported {report.imported:,}, duplicates "

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from store.config import Config
 
 
 class IngestError(Exception):
@@ -77,6 +81,30 @@ class ImportOptions:
     """ISO 639-1 codes for language detection; None = config ``[ingest] languages`` or the default."""
     fetch_feed_links: bool = True
     """Fetch the page each feed entry links to; off: build entries from the feed alone."""
+    registry_path: str | None = None
+    """The user's outlet registry that detection at import applies; None = the one the
+    default config file names."""
+
+    @classmethod
+    def from_config(cls, config: Config, **overrides: Any) -> ImportOptions:
+        """Options as *config* sets them (``[ingest] languages``, ``[outlets] registry``),
+        then *overrides*. Raises ConfigError, one line, when the config's values are unusable."""
+        from store.config import ConfigError
+        from store.outlets.registry import user_registry_path
+
+        languages = config.section("ingest").get("languages")
+        if languages is not None and not (
+            isinstance(languages, list) and all(isinstance(code, str) for code in languages)
+        ):
+            raise ConfigError(
+                f"{config.path}: [ingest] languages must be a list of ISO 639-1 codes"
+            )
+        values: dict[str, Any] = {
+            "languages": tuple(languages) if languages else None,
+            "registry_path": str(user_registry_path(config)),
+        }
+        values.update(overrides)
+        return cls(**values)
 
 
 @dataclass

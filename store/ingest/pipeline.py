@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
@@ -25,6 +26,9 @@ from store.db import write_transaction
 from store.ingest.model import ImportOptions, ImportOutcome, ImportReport
 from store.ingest.read import WorkerSettings, WorkResult, read_input
 from store.ingest.sources import Input, count_inputs, iter_inputs
+
+if TYPE_CHECKING:
+    from store.outlets.registry import Registry
 
 Progress = Callable[[ImportOutcome, int | None], None]
 
@@ -40,7 +44,9 @@ CHUNK_INPUTS = 32
 # --- the post-insert hook ---------------------------------------------------------------
 
 
-def after_insert(db: sqlite_utils.Database, article_id: int) -> str | None:
+def after_insert(
+    db: sqlite_utils.Database, article_id: int, registry: Registry | None = None
+) -> str | None:
     """Everything that follows storing a new article; returns a one-line note, if any.
 
     The single place for post-insert work: the translation sidecar, then outlet
@@ -52,7 +58,7 @@ def after_insert(db: sqlite_utils.Database, article_id: int) -> str | None:
     from store.outlets import annotate_article
 
     note = apply_sidecar(db, article_id)
-    annotate_article(db, article_id)
+    annotate_article(db, article_id, registry)
     return note
 
 
@@ -194,7 +200,9 @@ def _results_of(
     return [[WorkResult(inp.display, error=reason)] for inp in chunk]
 
 
-def _write(db: sqlite_utils.Database, result: WorkResult) -> ImportOutcome:
+def _write(
+    db: sqlite_utils.Database, result: WorkResult, registry: Registry | None
+) -> ImportOutcome:
     if result.error is not None or result.article is None:
         return ImportOutcome(
             result.source, "failed", reason=result.error, completes_input=result.completes_input
@@ -233,7 +241,7 @@ def _write(db: sqlite_utils.Database, result: WorkResult) -> ImportOutcome:
                 outcome.status = "near-duplicate"
                 outcome.duplicate_of = near[0]
                 outcome.reason = f"near-duplicate of article {near[0]} (simhash distance {near[1]})"
-            note = after_insert(db, article_id)
+            note = after_insert(db, article_id, registry)
             if note:
                 outcome.reason = f"{outcome.reason}; {note}" if outcome.reason else note
     except DuplicateArticle as exc:
@@ -260,9 +268,12 @@ def import_sources(
     feed); *total* is the number of inputs once the folder walk has counted them.
     """
     from store.ingest.language import configured_languages
+    from store.outlets import load_registry
 
     options = options or ImportOptions()
     sources = list(sources)
+    # Once per run: the registry the config names (RegistryError, one line, if broken).
+    registry = load_registry(options.registry_path)
     settings = WorkerSettings(
         timeout=options.timeout,
         max_bytes=options.max_bytes,
@@ -288,7 +299,7 @@ def import_sources(
         if not pending:
             return
         with write_transaction(db):
-            outcomes = [_write(db, result) for result in pending]
+            outcomes = [_write(db, result, registry) for result in pending]
         pending.clear()
         last_flush = time.monotonic()
         for outcome in outcomes:

@@ -64,23 +64,19 @@ def add(
     """
     from store.config import ConfigError
     from store.ingest import ImportOptions, import_sources
+    from store.outlets import RegistryError
 
     try:
-        languages = obj.config.section("ingest").get("languages")
+        options = ImportOptions.from_config(
+            obj.config,
+            allow_private_addresses=allow_private_addresses,
+            timeout=timeout,
+            max_bytes=int(max_size_mb * 1024 * 1024),
+            workers=workers,
+            fetch_feed_links=not no_fetch_links,
+        )
     except ConfigError as exc:
         fail(str(exc), 2)
-    if languages is not None and not (
-        isinstance(languages, list) and all(isinstance(code, str) for code in languages)
-    ):
-        fail(f"{obj.config.path}: [ingest] languages must be a list of ISO 639-1 codes", 2)
-    options = ImportOptions(
-        allow_private_addresses=allow_private_addresses,
-        timeout=timeout,
-        max_bytes=int(max_size_mb * 1024 * 1024),
-        workers=workers,
-        languages=tuple(str(code) for code in languages) if languages else None,
-        fetch_feed_links=not no_fetch_links,
-    )
     try:
         db = obj.open_db()
     except Exception as exc:
@@ -89,6 +85,8 @@ def add(
     reporter = _JsonReporter() if as_json else _BarReporter(sys.stderr.isatty())
     try:
         report = import_sources(db, sources, options, progress=reporter.progress)
+    except RegistryError as exc:  # the user's outlet registry file is broken
+        fail(str(exc), 2)
     finally:
         reporter.close()
     if as_json:

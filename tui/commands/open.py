@@ -31,7 +31,14 @@ def open_command(obj, sources: tuple[str, ...]) -> None:
 
 def _import(obj, sources: tuple[str, ...]) -> int:
     """Import with a one-line progress on stderr; return how many inputs failed."""
-    from store.ingest import ImportOutcome, import_sources
+    from store.config import ConfigError
+    from store.ingest import ImportOptions, ImportOutcome, import_sources
+    from store.outlets import RegistryError
+
+    try:
+        options = ImportOptions.from_config(obj.config)
+    except ConfigError as exc:
+        fail(str(exc), 2)
 
     done = 0
 
@@ -41,7 +48,10 @@ def _import(obj, sources: tuple[str, ...]) -> int:
             done += 1
         click.echo(f"\rimporting {done}/{total or '?'}…", err=True, nl=False)
 
-    report = import_sources(obj.open_db(), sources, progress=progress)
+    try:
+        report = import_sources(obj.open_db(), sources, options, progress)
+    except RegistryError as exc:  # the user's outlet registry file is broken
+        fail(str(exc), 2)
     click.echo(
         f"\rimported {report.imported}, duplicates {report.duplicates + report.near_duplicates}, "
         f"failed {report.failed}",
