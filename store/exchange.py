@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from store.articles import DuplicateArticle, insert_article
+from store.articles import DuplicateArticle, find_duplicate, insert_article
 from store.db import write_transaction
 from store.taxonomy import Taxonomy
 from store.text import split_paragraphs
@@ -229,8 +229,10 @@ def _merge_record(
     if version.split(".")[0] != SUPPORTED_MAJOR:
         raise _BadRecord(f"schema_version {version or '(missing)'} is not 1.x")
     article_id = _match_article(db, record)
+    added = False
     if article_id is None:
-        article_id = _add_article(db, record)
+        article_id, added = _add_article(db, record)
+    if added:
         report.added_articles += 1
     else:
         report.matched += 1
@@ -251,15 +253,12 @@ def _match_article(db: sqlite_utils.Database, record: dict[str, Any]) -> int | N
             return row[0]
     url = record.get("url")
     if isinstance(url, str) and url:
-        # articles.url is indexed; find_duplicate also tries final_url, which is not,
-        # and a scan per record makes a large merge quadratic.
-        row = db.execute("SELECT id FROM articles WHERE url = ? LIMIT 1", [url]).fetchone()
-        if row:
-            return row[0]
+        return find_duplicate(db, url=url)
     return None
 
 
-def _add_article(db: sqlite_utils.Database, record: dict[str, Any]) -> int:
+def _add_article(db: sqlite_utils.Database, record: dict[str, Any]) -> tuple[int, bool]:
+    """(article id, True if stored now); the same text already here is (its id, False)."""
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise _BadRecord(
@@ -270,7 +269,7 @@ def _add_article(db: sqlite_utils.Database, record: dict[str, Any]) -> int:
     try:
         article_id = insert_article(db, paragraphs, **metadata)
     except DuplicateArticle as exc:  # same text under another hash spelling: already here
-        return exc.article_id
+        return exc.article_id, False
     except ValueError as exc:
         raise _BadRecord(str(exc)) from exc
     translation, lang = record.get("translation"), record.get("translation_lang")
@@ -284,7 +283,7 @@ def _add_article(db: sqlite_utils.Database, record: dict[str, Any]) -> int:
                 MERGE_PROVIDER,
                 [p if isinstance(p, str) else None for p in translation],
             )
-    return article_id
+    return article_id, True
 
 
 def _incoming_decision(record: dict[str, Any], taxonomy: Taxonomy) -> dict[str, Any]:

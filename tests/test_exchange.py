@@ -272,3 +272,25 @@ def test_an_empty_array_has_no_records(tmp_path):
     path = tmp_path / "empty.json"
     path.write_text(" [ \n ] \n", encoding="utf-8")
     assert list(read_records(path)) == []
+
+
+def test_merging_twice_a_record_without_hash_or_url_changes_nothing(db, tmp_path):
+    """Matched by its text on the second merge: no article 'added', no second merge event."""
+    record = {
+        "schema_version": "1.0",
+        "title": "Hand-made",
+        "text": "A paragraph merged from a colleague's file.\n\nAnd a second one.",
+        "analyst": "taras",
+        "status": "done",
+        "stance": "neutral",
+        "flags": [],
+        "notes": "",
+    }
+    path = tmp_path / "colleague.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    first = merge_file(db, path, "olena")
+    events = db.execute("SELECT count(*) FROM events").fetchone()[0]
+    second = merge_file(db, path, "olena")
+    assert (first.added_articles, second.added_articles, second.matched) == (1, 0, 1)
+    assert db.execute("SELECT count(*) FROM events").fetchone()[0] == events
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
