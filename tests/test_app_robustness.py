@@ -79,3 +79,38 @@ async def test_stdin_is_refused_in_the_import_dialog(db_path):
         await pilot.pause()
         assert app.screen is dialog
         assert any("standard input is not available" in m for m in notifications(app))
+
+
+async def test_analyst_corrects_a_translated_paragraph_in_the_app(db_path):
+    first, _ = _two_articles(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("C")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#correct-index").value = "2"
+        await pilot.pause()
+        area = dialog.query_one("#correct-text")
+        assert area.text == "Second paragraph."
+        area.text = "The second paragraph, as it should read."
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.view.translation[1].provider == "analyst"
+    db = open_db(db_path)
+    rows = db.execute(
+        "SELECT paragraph_index, text, provider FROM translations WHERE article_id = ? ORDER BY 1",
+        [first],
+    ).fetchall()
+    assert rows == [
+        (0, "First paragraph.", "google"),
+        (1, "The second paragraph, as it should read.", "analyst"),
+    ]
+    # A later machine run keeps the correction.
+    save_translation(db, first, "en", "google", ["First, again.", "Second, again."])
+    assert (
+        db.execute(
+            "SELECT text FROM translations WHERE article_id = ? AND paragraph_index = 1", [first]
+        ).fetchone()[0]
+        == "The second paragraph, as it should read."
+    )

@@ -277,3 +277,28 @@ def test_config_errors_are_config_errors_with_the_path(tmp_path, content, messag
 def test_unreadable_config_path(tmp_path):
     with pytest.raises(ConfigError, match="cannot be read"):
         load_config(tmp_path)  # a directory
+
+
+def test_correct_command_stores_an_analyst_translation(db_path):
+    from click.testing import CliRunner
+
+    from store.articles import insert_article
+    from store.db import open_db
+    from store.translations import get_translation, save_translation
+    from tui.cli import cli
+
+    db = open_db(db_path)
+    article_id = insert_article(db, ["Перший.", "Другий."], language="uk")
+    save_translation(db, article_id, "en", "google", ["First.", "Secnod."])
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(db_path), "correct", str(article_id), "2", "Second."])
+    assert result.exit_code == 0, result.output
+    second = get_translation(db, article_id, "en")[1]
+    assert (second.text, second.provider) == ("Second.", "analyst")
+    bad = runner.invoke(cli, ["--db", str(db_path), "correct", str(article_id), "3", "x"])
+    assert bad.exit_code == 2 and "has 2 paragraphs" in bad.output
+    from_stdin = runner.invoke(
+        cli, ["--db", str(db_path), "correct", str(article_id), "1"], input="First!\n"
+    )
+    assert from_stdin.exit_code == 0
+    assert get_translation(db, article_id, "en")[0].text == "First!"

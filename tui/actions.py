@@ -231,6 +231,15 @@ def _static_actions() -> list[ActionSpec]:
             short="translate",
         ),
         A(
+            "translate.correct",
+            "C",
+            "correct_translation",
+            "Correct a translated paragraph by hand",
+            "Translate",
+            needs_article=True,
+            footer=False,
+        ),
+        A(
             "translate.all",
             "ctrl+t",
             "translate_untranslated",

@@ -34,6 +34,7 @@ from store.articles import ArticleFilter
 from store.config import Config
 from store.db import open_db
 from store.reader import load_article_view, with_decision
+from store.translations import correct_paragraph
 from store.triage import (
     apply_changes,
     bulk_apply,
@@ -70,6 +71,7 @@ from tui.messages import (
     UntriagedFound,
 )
 from tui.screens.confirm import ConfirmDialog
+from tui.screens.correct_translation import CorrectTranslation
 from tui.screens.export_dialog import ExportDialog, ExportRequest
 from tui.screens.filter import FilterDialog
 from tui.screens.help import HelpScreen
@@ -714,6 +716,25 @@ class TriageApp(App[None]):
         self.notify(message.summary, severity="error" if failed else "information", markup=False)
         if message.article_ids:
             self._after_store_change()
+
+    def action_correct_translation(self) -> None:
+        if self.view is None:
+            return
+        article_id = self.view.id
+
+        def save(correction: tuple[int, str] | None) -> None:
+            if correction is None:
+                return
+            index, text = correction
+            try:
+                correct_paragraph(self.ui_db, article_id, self.target_lang, index, text)
+            except (IndexError, sqlite3.Error) as exc:
+                self.notify(f"not saved: {exc}", severity="error", markup=False)
+                return
+            self.notify(f"Paragraph {index + 1} corrected; later machine runs keep it.")
+            self._load_article(article_id)
+
+        self.push_screen(CorrectTranslation(self.view), save)
 
     # --- import -------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "open": "tui.commands.open:open_command",
     "add": "tui.commands.add:add",
     "translate": "tui.commands.translate:translate",
+    "correct": "tui.commands.correct:correct",
     "search": "tui.commands.search:search",
     "stats": "tui.commands.stats:stats",
     "export": "tui.commands.export:export",
