@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import sqlite_utils
 
 from store.articles import article_paragraphs, get_article
-from store.outlets.registry import CATEGORIES
+from store.outlets.registry import describe_outlet
 from store.text import strip_control
 from store.translations import TranslatedParagraph, get_translation
 from store.triage import Decision, decisions_for_article, get_decision
@@ -32,9 +32,7 @@ class Outlet:
 
     def describe(self) -> str:
         """'RT: state-controlled, RU' (the hint the triage bar shows)."""
-        category = CATEGORIES.get(self.category or "", self.category)
-        details = ", ".join(part for part in (category, self.country) if part)
-        return f"{self.name}: {details}" if details else self.name
+        return describe_outlet(self.name, self.category, self.country)
 
     def describe_with_designations(self) -> str:
         """'RT: state-controlled, RU (EU broadcast ban 2022; US foreign mission 2024)'."""

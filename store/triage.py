@@ -244,17 +244,11 @@ def record_event(
 ) -> None:
     """An event that changes no decision but says who did what to the group (e.g. who
     merged which file). Caller holds write_transaction."""
-    db["events"].insert(
-        {
-            "group_id": group_id,
-            "at": utcnow(),
-            "analyst": analyst,
-            "action": action,
-            "article_id": article_id,
-            "field": field_name,
-            "new": json.dumps(value, ensure_ascii=False),
-        }
-    )
+    db.execute(
+        _INSERT_EVENT,
+        [group_id, utcnow(), analyst, action, article_id, field_name, None,
+         json.dumps(value, ensure_ascii=False), None],
+    )  # fmt: skip
 
 
 def set_field(
@@ -409,14 +403,19 @@ def _replay(db: sqlite_utils.Database, analyst: str, *, reverse: bool) -> Change
                 touched.append(article_id)
         if not touched:
             # Nothing differed (already at that state): still record the step so the stacks move on.
-            db["events"].insert(
-                {
-                    "group_id": group_id,
-                    "at": at,
-                    "analyst": analyst,
-                    "action": "undo" if reverse else "redo",
-                    "ref_group": target,
-                }
+            db.execute(
+                _INSERT_EVENT,
+                [
+                    group_id,
+                    at,
+                    analyst,
+                    "undo" if reverse else "redo",
+                    None,
+                    None,
+                    None,
+                    None,
+                    target,
+                ],
             )
     return Change(group_id, tuple(touched))
 

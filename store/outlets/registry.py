@@ -37,6 +37,18 @@ CATEGORIES: dict[str, str] = {
 }
 """Category slug -> how the app words it. State Media Monitor typology plus proxy and government."""
 
+
+def category_label(category: str | None) -> str:
+    """How the app words a category slug ("state-funded but editorially independent")."""
+    return CATEGORIES.get(category or "", category or "category unknown")
+
+
+def describe_outlet(name: str, category: str | None, country: str | None) -> str:
+    """'RIA Novosti: state-controlled, RU': the one wording of an outlet, wherever it is shown."""
+    details = ", ".join(x for x in (category_label(category), country) if x)
+    return f"{name}: {details}"
+
+
 STATE_MEDIA_CATEGORIES = frozenset(
     {"state-controlled", "captured-public", "captured-private", "proxy"}
 )
@@ -139,12 +151,11 @@ class Outlet:
 
     @property
     def category_label(self) -> str:
-        return CATEGORIES.get(self.category or "", self.category or "category unknown")
+        return category_label(self.category)
 
     def describe(self) -> str:
         """'RIA Novosti: state-controlled, RU' — how suggestions and the reader name it."""
-        details = ", ".join(x for x in (self.category_label, self.country) if x)
-        return f"{self.name}: {details}" if details else self.name
+        return describe_outlet(self.name, self.category, self.country)
 
     @property
     def is_state_media(self) -> bool:
