@@ -20,7 +20,6 @@ import argparse
 import csv
 import itertools
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -32,93 +31,22 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from store.articles import ArticleFilter, insert_article  # noqa: E402
-from store.db import open_db, utcnow, write_transaction  # noqa: E402
+from store.articles import ArticleFilter  # noqa: E402
 from store.export import csv_sql  # noqa: E402
 
 SYNTH = REPO / "benchmarks" / "synth.py"
-LANGUAGES = ["uk", "ru", "kk", "de", "en", "zh"]
-WORDS = [
-    "мораторій",
-    "експорт",
-    "зброї",
-    "Казахстан",
-    "laut",
-    "Agentur",
-    "meldet",
-    "export",
-    "moratorium",
-]
 
 
-def build_store(path: Path, articles: int, seed: int = 6) -> str:
-    """A store of *articles* articles; returns how it was built."""
-    if SYNTH.exists():
-        built = subprocess.run(
-            [sys.executable, str(SYNTH), "--db", str(path), "--articles", str(articles)],
-            capture_output=True,
-            text=True,
-        )
-        if built.returncode != 0:
-            raise SystemExit(f"benchmarks/synth.py failed: {built.stderr.strip()}")
-        return "benchmarks/synth.py"
-    rng = random.Random(seed)
-    db = open_db(path)
-    db["outlets"].insert_all(
-        [
-            {"key": "ria", "name": "RIA Novosti", "country": "RU", "category": "state-controlled"},
-            {"key": "rt", "name": "RT DE", "country": "RU", "category": "state-controlled"},
-            {"key": "svoboda", "name": "Radio Svoboda", "country": "US", "category": "public"},
-        ]
+def build_store(path: Path, articles: int) -> str:
+    """A store of *articles* articles, built by benchmarks/synth.py; returns how it was built."""
+    built = subprocess.run(
+        [sys.executable, str(SYNTH), "--db", str(path), "--articles", str(articles)],
+        capture_output=True,
+        text=True,
     )
-    keys = ["ria", "rt", "svoboda"]
-    now = utcnow()
-    with write_transaction(db):
-        for i in range(articles):
-            paragraphs = [
-                " ".join(rng.choices(WORDS, k=12)) + f" {i}-{p}" for p in range(rng.randint(2, 6))
-            ]
-            article_id = insert_article(
-                db,
-                paragraphs,
-                url=f"https://example.org/{i}",
-                title=f"Article {i}: " + " ".join(rng.choices(WORDS, k=5)),
-                language=rng.choice(LANGUAGES),
-                published=f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-            )
-            if rng.random() < 0.6:
-                db["citations"].insert(
-                    {"article_id": article_id, "outlet_key": rng.choice(keys), "role": "publisher"}
-                )
-            if rng.random() < 0.4:
-                cited = rng.choice(keys)
-                db["citations"].insert(
-                    {"article_id": article_id, "outlet_key": cited, "role": "attributed"}
-                )
-                db["suggested_flags"].insert(
-                    {
-                        "article_id": article_id,
-                        "flag": "state-media-sourcing",
-                        "reason": f"cites {cited}",
-                        "outlet_key": cited,
-                    }
-                )
-            for analyst in ("olena", "ivan")[: rng.choice((0, 1, 1, 2))]:
-                db["decisions"].insert(
-                    {
-                        "article_id": article_id,
-                        "analyst": analyst,
-                        "status": "done",
-                        "stance": rng.choice(["critical", "neutral", "supportive"]),
-                        "reliability": rng.choice("ABCDEF"),
-                        "credibility": rng.choice("123456"),
-                        "flags": '["single-source"]' if rng.random() < 0.3 else "[]",
-                        "notes": "=checked" if rng.random() < 0.1 else "",
-                        "triaged_at": now,
-                    }
-                )
-    db.close()
-    return "generated in benchmarks/export.py"
+    if built.returncode != 0:
+        raise SystemExit(f"benchmarks/synth.py failed: {built.stderr.strip()}")
+    return "benchmarks/synth.py"
 
 
 def run(command: list[str], out_path: Path) -> tuple[float, int]:

@@ -1,7 +1,9 @@
 """Text hygiene shared by every path that stores or shows article text.
 
-Article text is data: it may contain ESC sequences, NULs, bidi tricks or Rich
-markup. Control characters are removed at import and again before display.
+Article text is data: it may contain ESC sequences, NULs or Rich markup. C0/C1
+control characters are removed at import and again before display. Bidi marks
+(U+200E, U+202A-E, U+2066-9) are Unicode format characters, not controls: they
+are kept, because right-to-left articles need them to read correctly.
 """
 
 from __future__ import annotations
