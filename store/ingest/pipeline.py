@@ -66,17 +66,15 @@ def after_insert(
 
 
 def _preload_for_workers(settings: WorkerSettings) -> None:
-    """Import the extractor and load the language models once, before forking.
+    """Import the extractor once, before forking.
 
-    The import is CPU-bound on both cores; every worker loading trafilatura and
-    lingua's models itself costs that load once per worker, where forked workers
-    share the parent's copy.
+    The import is CPU-bound on both cores; every worker importing trafilatura
+    itself costs that import once per worker, where forked workers share the
+    parent's copy. (lingua's models load in this process, which detects the
+    language while the workers extract: see _write.)
     """
     import trafilatura  # noqa: F401
 
-    from store.ingest.language import detect_language
-
-    detect_language(["Це речення для завантаження моделей мови."] * 3, settings.languages)
     # Keep the collector away from what the workers inherit: its passes would write
     # to (and so copy) every shared page of those modules in every worker.
     gc.freeze()
@@ -267,7 +265,7 @@ def import_sources(
     ``progress(outcome, total)`` is called after each input (after each entry of a
     feed); *total* is the number of inputs once the folder walk has counted them.
     """
-    from store.ingest.language import configured_languages
+    from store.ingest.language import configured_languages, detect_language
     from store.outlets import load_registry
 
     options = options or ImportOptions()
@@ -298,6 +296,14 @@ def import_sources(
         nonlocal last_flush
         if not pending:
             return
+        # The language is detected here rather than in the workers: lingua's models
+        # load once, in this process, while the workers are already extracting; and
+        # before the transaction, so the write lock is held only for writing.
+        for result in pending:
+            if result.article is not None:
+                result.article.language = detect_language(
+                    result.article.paragraphs, settings.languages
+                )
         with write_transaction(db):
             outcomes = [_write(db, result, registry) for result in pending]
         pending.clear()

@@ -1,5 +1,6 @@
 """Reading one input into articles: bytes from a file, stdin or URL, then decode, extract,
-detect the language, fingerprint. Runs in the worker processes; touches no database.
+fingerprint. Runs in the worker processes; touches no database. (The language is
+detected by the writing process: see store.ingest.pipeline.)
 """
 
 from __future__ import annotations
@@ -173,7 +174,6 @@ def _fill(
     encoding: str | None,
     settings: WorkerSettings,
 ) -> None:
-    from store.ingest.language import detect_language
     from store.ingest.simhash import simhash64
 
     for key, value in provenance.items():
@@ -189,7 +189,6 @@ def _fill(
     article.capture_size = len(raw)
     article.raw_sha256 = hashlib.sha256(raw).hexdigest()
     article.encoding = encoding
-    article.language = detect_language(article.paragraphs, settings.languages)
     if word_count(article.paragraphs) >= MIN_WORDS_FOR_SIMHASH:
         article.simhash = simhash64(article.paragraphs)
 
