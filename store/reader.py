@@ -18,7 +18,7 @@ from store.articles import article_paragraphs, get_article
 from store.outlets.registry import describe_outlet
 from store.text import strip_control
 from store.translations import TranslatedParagraph, get_translation
-from store.triage import Decision, decisions_for_article, get_decision
+from store.triage import Decision, decisions_for_article
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,10 @@ def load_article_view(
     if article is None:
         return None
     paragraphs = article_paragraphs(article)
-    decision = get_decision(db, article_id, analyst)
+    decisions = decisions_for_article(db, article_id)
+    decision = next((d for d in decisions if d.analyst == analyst), None) or Decision(
+        article_id, analyst
+    )
     translation = get_translation(db, article_id, target_lang)
     if len(translation) != len(paragraphs):
         # paragraph_count and the text disagree only if the row was edited by hand.
@@ -158,11 +161,7 @@ def load_article_view(
         publisher=publisher,
         citations=citations,
         suggestions=_suggestions(db, article_id, decision),
-        others=tuple(
-            d
-            for d in decisions_for_article(db, article_id)
-            if d.analyst != analyst and d.status != "new"
-        ),
+        others=tuple(d for d in decisions if d.analyst != analyst and d.status != "new"),
     )
 
 

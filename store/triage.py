@@ -77,38 +77,44 @@ class Change:
     article_ids: tuple[int, ...] = field(default=())
 
 
-def get_decision(db: sqlite_utils.Database, article_id: int, analyst: str) -> Decision:
-    """The analyst's current decision on the article (an empty 'new' one if none yet)."""
-    row = db.execute(
-        "SELECT status, stance, reliability, credibility, flags, rejected_suggestions, notes, adjudicated, triaged_at "
-        "FROM decisions WHERE article_id = ? AND analyst = ?",
-        [article_id, analyst],
-    ).fetchone()
-    if row is None:
-        return Decision(article_id, analyst)
+_DECISION_COLUMNS = (
+    "analyst, status, stance, reliability, credibility, flags, rejected_suggestions, notes, "
+    "adjudicated, triaged_at"
+)
+
+
+def _decision(article_id: int, row: tuple[Any, ...]) -> Decision:
     return Decision(
         article_id,
-        analyst,
-        status=row[0],
-        stance=row[1],
-        reliability=row[2],
-        credibility=row[3],
-        flags=tuple(json.loads(row[4])),
-        rejected_suggestions=tuple(json.loads(row[5])),
-        notes=row[6],
-        adjudicated=bool(row[7]),
-        triaged_at=row[8],
+        row[0],
+        status=row[1],
+        stance=row[2],
+        reliability=row[3],
+        credibility=row[4],
+        flags=tuple(json.loads(row[5])),
+        rejected_suggestions=tuple(json.loads(row[6])),
+        notes=row[7],
+        adjudicated=bool(row[8]),
+        triaged_at=row[9],
     )
 
 
+def get_decision(db: sqlite_utils.Database, article_id: int, analyst: str) -> Decision:
+    """The analyst's current decision on the article (an empty 'new' one if none yet)."""
+    row = db.execute(
+        f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE article_id = ? AND analyst = ?",
+        [article_id, analyst],
+    ).fetchone()
+    return Decision(article_id, analyst) if row is None else _decision(article_id, row)
+
+
 def decisions_for_article(db: sqlite_utils.Database, article_id: int) -> list[Decision]:
-    analysts = [
-        r[0]
-        for r in db.execute(
-            "SELECT analyst FROM decisions WHERE article_id = ? ORDER BY analyst", [article_id]
-        )
-    ]
-    return [get_decision(db, article_id, a) for a in analysts]
+    """Every analyst's decision on the article, by analyst name, in one query."""
+    rows = db.execute(
+        f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE article_id = ? ORDER BY analyst",
+        [article_id],
+    )
+    return [_decision(article_id, row) for row in rows]
 
 
 def _next_group(db: sqlite_utils.Database) -> int:
