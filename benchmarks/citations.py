@@ -26,9 +26,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from store.outlets import find_citations, find_publisher, load_registry  # noqa: E402
-from store.outlets.registry import SHARED_OUTLET_KEYS  # noqa: E402
-from store.text import normalise_paragraph, split_paragraphs  # noqa: E402
+from article_triage.store.outlets import find_citations, find_publisher, load_registry  # noqa: E402
+from article_triage.store.outlets.registry import SHARED_OUTLET_KEYS  # noqa: E402
+from article_triage.store.text import normalise_paragraph, split_paragraphs  # noqa: E402
 
 LABELLED = REPO / "benchmarks" / "data" / "citations_labelled.jsonl"
 PAGES = REPO.parent / "shared" / "corpus" / "html" / "trafilatura"
@@ -112,9 +112,9 @@ def speed(registry, repeats: int, limit: int | None) -> None:
         return
     import trafilatura
 
-    from store.articles import insert_article
-    from store.db import open_db
-    from store.outlets import annotate_article
+    from article_triage.store.articles import insert_article
+    from article_triage.store.db import open_db
+    from article_triage.store.outlets import annotate_article
 
     pages = _pages(limit)
     texts = [trafilatura.extract(raw) or "" for raw, _ in pages]

@@ -31,8 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from store.articles import ArticleFilter  # noqa: E402
-from store.export import csv_sql  # noqa: E402
+from article_triage.store.articles import ArticleFilter  # noqa: E402
+from article_triage.store.export import csv_sql  # noqa: E402
 
 SYNTH = REPO / "benchmarks" / "synth.py"
 
@@ -70,7 +70,7 @@ def measure(db_path: Path, work: Path, repeats: int, sqlite3: str) -> dict[str, 
     export_cmd = [
         sys.executable,
         "-m",
-        "tui.cli",
+        "article_triage.tui.cli",
         "--db",
         str(db_path),
         "export",

@@ -71,8 +71,8 @@ def cpu_seconds() -> tuple[float, float]:
 
 
 def ingest_once(workers: int | None) -> tuple[float, dict[str, str]]:
-    from store.db import open_db
-    from store.ingest import ImportOptions, import_sources
+    from article_triage.store.db import open_db
+    from article_triage.store.ingest import ImportOptions, import_sources
 
     with tempfile.TemporaryDirectory() as tmp:
         db = open_db(Path(tmp) / "bench.db")
@@ -194,7 +194,7 @@ def bench_corpus(repeats: int, workers: int | None) -> None:
             "    trafilatura.extract(p.read_bytes())\n"
         )
         _, base_peak, _, _ = run_sampled([sys.executable, "-c", loop, str(PAGES)], env)
-        cmd = [sys.executable, "-m", "tui.cli", "add", "--json", str(PAGES)]
+        cmd = [sys.executable, "-m", "article_triage.tui.cli", "add", "--json", str(PAGES)]
         if workers:
             cmd[4:4] = ["--workers", str(workers)]
         cli_seconds, ours_peak, _, code = run_sampled(cmd, {**env, "PYTHONPATH": str(REPO)})
@@ -259,7 +259,7 @@ def bench_many(count: int, workers: int | None) -> None:
                 "TRIAGE_CONFIG": str(Path(tmp) / "none.toml"),
                 "PYTHONPATH": str(REPO),
             }
-            cmd = [sys.executable, "-m", "tui.cli", "add", "--json", str(root)]
+            cmd = [sys.executable, "-m", "article_triage.tui.cli", "add", "--json", str(root)]
             if workers:
                 cmd[4:4] = ["--workers", str(workers)]
             seconds, peak, _, code = run_sampled(cmd, env)

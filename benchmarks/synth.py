@@ -39,11 +39,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from store.articles import ARTICLE_COLUMNS, insert_article  # noqa: E402
-from store.db import ensure_fts_triggers, open_db, utcnow, write_transaction  # noqa: E402
-from store.text import join_paragraphs, split_paragraphs, text_sha256, word_count  # noqa: E402
-from store.translations import save_translation  # noqa: E402
-from store.triage import apply_changes  # noqa: E402
+from article_triage.store.articles import ARTICLE_COLUMNS, insert_article  # noqa: E402
+from article_triage.store.db import ensure_fts_triggers, open_db, utcnow, write_transaction  # noqa: E402
+from article_triage.store.text import join_paragraphs, split_paragraphs, text_sha256, word_count  # noqa: E402
+from article_triage.store.translations import save_translation  # noqa: E402
+from article_triage.store.triage import apply_changes  # noqa: E402
 
 PROVIDER = "synthetic"
 ANALYSTS = ("olena", "taras")

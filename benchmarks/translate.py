@@ -31,9 +31,9 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from fake_libretranslate import FakeLibreTranslate  # noqa: E402
 
-from store.articles import insert_article  # noqa: E402
-from store.db import open_db  # noqa: E402
-from store.translate import ProviderSettings, translate_articles  # noqa: E402
+from article_triage.store.articles import insert_article  # noqa: E402
+from article_triage.store.db import open_db  # noqa: E402
+from article_triage.store.translate import ProviderSettings, translate_articles  # noqa: E402
 
 ARTICLES, PARAGRAPHS = 50, 10
 SENTENCES = [

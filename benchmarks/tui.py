@@ -82,7 +82,7 @@ def launch_once(db: Path, workdir: Path) -> float:
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "open"],
+        [sys.executable, "-m", "article_triage.tui.cli", "open"],
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -120,8 +120,8 @@ def launch_once(db: Path, workdir: Path) -> float:
 
 async def measure_moves(db: Path, moves: int) -> tuple[list[float], list[float]]:
     """(UI-thread handler ms per move, key-to-article-shown ms per move)."""
-    from store.config import Config
-    from tui.app import TriageApp
+    from article_triage.store.config import Config
+    from article_triage.tui.app import TriageApp
 
     app = TriageApp(db, ANALYST, Config())
     spent: list[float] = []
@@ -164,8 +164,8 @@ async def measure_moves(db: Path, moves: int) -> tuple[list[float], list[float]]
 
 
 async def memory_workout(db: Path, moves: int) -> None:
-    from store.config import Config
-    from tui.app import TriageApp
+    from article_triage.store.config import Config
+    from article_triage.tui.app import TriageApp
 
     app = TriageApp(db, ANALYST, Config())
     async with app.run_test(size=TERMINAL) as pilot:

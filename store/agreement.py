@@ -22,9 +22,9 @@ from typing import Any
 
 import sqlite_utils
 
-from store.db import write_transaction
-from store.taxonomy import Taxonomy
-from store.triage import Decision, apply_changes, get_decision
+from article_triage.store.db import write_transaction
+from article_triage.store.taxonomy import Taxonomy
+from article_triage.store.triage import Decision, apply_changes, get_decision
 
 SCALAR_FIELDS = ("stance", "reliability", "credibility")
 FLAG_PREFIX = "flag:"

@@ -16,9 +16,9 @@ from typing import Any
 
 import sqlite_utils
 
-from store.db import utcnow, write_transaction
-from store.taxonomy import parse_grade
-from store.text import (
+from article_triage.store.db import utcnow, write_transaction
+from article_triage.store.taxonomy import parse_grade
+from article_triage.store.text import (
     join_paragraphs,
     normalise_paragraph,
     split_paragraphs,

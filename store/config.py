@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store.taxonomy import Taxonomy, taxonomy_from_config
+from article_triage.store.taxonomy import Taxonomy, taxonomy_from_config
 
 CONFIG_ENV = "TRIAGE_CONFIG"
 ANALYST_ENV = "TRIAGE_ANALYST"

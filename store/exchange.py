@@ -23,12 +23,12 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from store.articles import DuplicateArticle, find_duplicate, insert_article
-from store.db import write_transaction
-from store.taxonomy import Taxonomy
-from store.text import split_paragraphs
-from store.translations import AlignmentError, save_translation
-from store.triage import get_decision, new_group_id, record_changes, record_event
+from article_triage.store.articles import DuplicateArticle, find_duplicate, insert_article
+from article_triage.store.db import write_transaction
+from article_triage.store.taxonomy import Taxonomy
+from article_triage.store.text import split_paragraphs
+from article_triage.store.translations import AlignmentError, save_translation
+from article_triage.store.triage import get_decision, new_group_id, record_changes, record_event
 
 MERGED_FIELDS = ("status", "stance", "reliability", "credibility", "flags", "notes", "adjudicated")
 SUPPORTED_MAJOR = "1"

@@ -25,9 +25,9 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from store.articles import ArticleFilter
-from store.translations import get_translation
-from store.triage import EVENT_COLUMNS
+from article_triage.store.articles import ArticleFilter
+from article_triage.store.translations import get_translation
+from article_triage.store.triage import EVENT_COLUMNS
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_RESOURCE = "schemas/export-record.schema.json"
@@ -184,7 +184,11 @@ AUDIT_COLUMNS = list(EVENT_COLUMNS)
 
 def load_schema() -> dict[str, Any]:
     """The export record's JSON Schema, as shipped with the package."""
-    text = resources.files("store").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    text = (
+        resources.files("article_triage.store")
+        .joinpath(SCHEMA_RESOURCE)
+        .read_text(encoding="utf-8")
+    )
     return json.loads(text)
 
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 
-from store.articles import article_paragraphs, get_article
-from store.outlets.registry import describe_outlet
-from store.text import strip_control
-from store.translations import TranslatedParagraph, get_translation
-from store.triage import Decision, decisions_for_article
+from article_triage.store.articles import article_paragraphs, get_article
+from article_triage.store.outlets.registry import describe_outlet
+from article_triage.store.text import strip_control
+from article_triage.store.translations import TranslatedParagraph, get_translation
+from article_triage.store.triage import Decision, decisions_for_article
 
 
 @dataclass(frozen=True)

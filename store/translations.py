@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from store.db import utcnow, write_transaction
-from store.text import normalise_paragraph
+from article_triage.store.db import utcnow, write_transaction
+from article_triage.store.text import normalise_paragraph
 
 ANALYST_PROVIDER = "analyst"
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import sqlite_utils
 
-from store.articles import ArticleFilter, iter_article_ids
-from store.db import utcnow, write_transaction
-from store.taxonomy import Taxonomy, format_grade
+from article_triage.store.articles import ArticleFilter, iter_article_ids
+from article_triage.store.db import utcnow, write_transaction
+from article_triage.store.taxonomy import Taxonomy, format_grade
 
 DECISION_FIELDS = (
     "status",

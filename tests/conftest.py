@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store.db import open_db
+from article_triage.store.db import open_db
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

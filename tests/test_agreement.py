@@ -7,10 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from store.agreement import adjudicate, agreement, cohen_kappa, krippendorff_alpha
-from store.articles import ArticleFilter, count_articles, insert_article
-from store.triage import apply_changes, get_decision
-from tui.cli import cli
+from article_triage.store.agreement import adjudicate, agreement, cohen_kappa, krippendorff_alpha
+from article_triage.store.articles import ArticleFilter, count_articles, insert_article
+from article_triage.store.triage import apply_changes, get_decision
+from article_triage.tui.cli import cli
 
 # --- textbook values --------------------------------------------------------------------------
 

@@ -14,17 +14,17 @@ import pytest
 from rich.console import Console
 from textual.worker import WorkerState
 
-from store.articles import insert_article
-from store.config import Config
-from store.db import open_db
-from store.translations import save_translation
-from store.triage import get_decision
-from tui.app import ActionCommands, TriageApp
-from tui.messages import TranslationProgress
-from tui.screens.confirm import ConfirmDialog
-from tui.screens.export_dialog import ExportDialog
-from tui.screens.help import HelpScreen
-from tui.screens.notes_editor import NotesEditor
+from article_triage.store.articles import insert_article
+from article_triage.store.config import Config
+from article_triage.store.db import open_db
+from article_triage.store.translations import save_translation
+from article_triage.store.triage import get_decision
+from article_triage.tui.app import ActionCommands, TriageApp
+from article_triage.tui.messages import TranslationProgress
+from article_triage.tui.screens.confirm import ConfirmDialog
+from article_triage.tui.screens.export_dialog import ExportDialog
+from article_triage.tui.screens.help import HelpScreen
+from article_triage.tui.screens.notes_editor import NotesEditor
 
 SIZE = (140, 40)
 fake_libre = fake_libretranslate.fake_libre  # the fixture, for the translate test
@@ -516,7 +516,7 @@ async def test_worker_errors_become_a_notification_not_a_crash(seeded, monkeypat
     def locked(*args, **kwargs):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr("tui.app.undo", locked)
+    monkeypatch.setattr("article_triage.tui.app.undo", locked)
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -674,7 +674,7 @@ async def test_mouse_click_picks_a_row(seeded):
 def test_open_imports_sources_then_needs_a_terminal(db_path, samples):
     from click.testing import CliRunner
 
-    from tui.cli import cli
+    from article_triage.tui.cli import cli
 
     result = CliRunner().invoke(cli, ["--db", str(db_path), "open", str(samples)])
     assert result.exit_code == 1
@@ -721,7 +721,7 @@ async def test_lead_filters_to_disagreements_and_adjudicates(seeded):
     """Two analysts graded the German article differently; the lead sees both and settles it."""
     db_path, ids = seeded
     db = open_db(db_path)
-    from store.triage import apply_changes
+    from article_triage.store.triage import apply_changes
 
     apply_changes(
         db, [ids["de"]], "olena", {"status": "done", "stance": "critical", "reliability": "B"}
@@ -766,6 +766,6 @@ async def test_lead_filters_to_disagreements_and_adjudicates(seeded):
     }
     assert actions == {"set", "adjudicate"}
     # Settled: the disagreement list is empty now.
-    from store.articles import ArticleFilter, count_articles
+    from article_triage.store.articles import ArticleFilter, count_articles
 
     assert count_articles(db, ArticleFilter(analyst="tester", disagreement=True)) == 0

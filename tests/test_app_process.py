@@ -15,8 +15,8 @@ from pathlib import Path
 
 from test_app_flows import seed_store
 
-from store.db import open_db
-from store.triage import get_decision
+from article_triage.store.db import open_db
+from article_triage.store.triage import get_decision
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def test_a_decision_shown_as_saved_survives_kill_9(db_path, tmp_path):
         "PYTHONPATH": str(REPO),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "open"],
+        [sys.executable, "-m", "article_triage.tui.cli", "open"],
         stdin=slave,
         stdout=slave,
         stderr=slave,

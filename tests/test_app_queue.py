@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from test_app_flows import settle
 
-import tui.widgets.queue as queue_module
-from store.articles import ArticleFilter, insert_article
-from store.config import Config
-from store.db import open_db
-from tui.app import TriageApp
+import article_triage.tui.widgets.queue as queue_module
+from article_triage.store.articles import ArticleFilter, insert_article
+from article_triage.store.config import Config
+from article_triage.store.db import open_db
+from article_triage.tui.app import TriageApp
 
 
 async def test_only_visible_pages_are_read(db_path, monkeypatch):

@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.text import Text
 from test_app_flows import DE, HEBREW, HOSTILE, HOSTILE_TITLE, UK, seed_store
 
-from store.reader import is_rtl, load_article_view, with_decision
-from store.taxonomy import Taxonomy, taxonomy_from_config
-from store.triage import get_decision, review_suggestion, set_field
-from tui.actions import (
+from article_triage.store.reader import is_rtl, load_article_view, with_decision
+from article_triage.store.taxonomy import Taxonomy, taxonomy_from_config
+from article_triage.store.triage import get_decision, review_suggestion, set_field
+from article_triage.tui.actions import (
     ANY_MODE,
     FLAG,
     GRADE,
@@ -24,9 +24,14 @@ from tui.actions import (
     build_actions,
     to_bindings,
 )
-from tui.app import TriageApp
-from tui.screens.help import help_table
-from tui.widgets.reader import MISSING_TRANSLATION, _paragraph_text, pane_titles, render_article
+from article_triage.tui.app import TriageApp
+from article_triage.tui.screens.help import help_table
+from article_triage.tui.widgets.reader import (
+    MISSING_TRANSLATION,
+    _paragraph_text,
+    pane_titles,
+    render_article,
+)
 
 
 def plain(renderable, width: int = 120) -> str:
@@ -180,8 +185,8 @@ def test_config_keymap_rebinds_keys_help_and_bindings_alike():
 
 def test_view_lists_sources_with_publisher_designations(db):
     """The triage bar's Sources line: publisher with designations, then cited and mentioned outlets."""
-    from store.articles import insert_article
-    from store.reader import load_article_view
+    from article_triage.store.articles import insert_article
+    from article_triage.store.reader import load_article_view
 
     article_id = insert_article(
         db, ["Laut RIA Nowosti ist das so.", "RT DE wurde verboten."], url="https://de.rt.com/x"

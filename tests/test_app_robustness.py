@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from test_app_flows import SIZE, make_app, notifications, settle
 
-from store.articles import insert_article
-from store.db import open_db
-from store.translations import save_translation
-from store.triage import get_decision
-from tui.screens.notes_editor import NotesEditor
+from article_triage.store.articles import insert_article
+from article_triage.store.db import open_db
+from article_triage.store.translations import save_translation
+from article_triage.store.triage import get_decision
+from article_triage.tui.screens.notes_editor import NotesEditor
 
 
 def _two_articles(db_path, *, language="uk", provider="google"):

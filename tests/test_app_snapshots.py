@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from test_app_flows import SIZE, seed_store, settle
 
-from store.config import Config
-from tui.app import TriageApp
+from article_triage.store.config import Config
+from article_triage.tui.app import TriageApp
 
 
 def snapshot_app(db_path) -> TriageApp:

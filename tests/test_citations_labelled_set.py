@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from store.outlets.registry import SHARED_OUTLET_KEYS
-from store.text import strip_control
+from article_triage.store.outlets.registry import SHARED_OUTLET_KEYS
+from article_triage.store.text import strip_control
 
 LABELLED = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "citations_labelled.jsonl"
 LANGUAGES = {"uk", "ru", "de", "en", "kk", "zh"}

@@ -10,13 +10,13 @@ from importlib.metadata import version
 import pytest
 from click.testing import CliRunner
 
-from store.articles import insert_article
-from store.config import ConfigError, load_config
-from store.db import open_db
-from store.translations import save_translation
-from store.triage import apply_changes
+from article_triage.store.articles import insert_article
+from article_triage.store.config import ConfigError, load_config
+from article_triage.store.db import open_db
+from article_triage.store.translations import save_translation
+from article_triage.store.triage import apply_changes
+from article_triage.tui.cli import COMMANDS, EXIT_USAGE, cli
 from tests.conftest import REPO
-from tui.cli import COMMANDS, EXIT_USAGE, cli
 
 HEAVY_MODULES = ("trafilatura", "lingua", "deep_translator", "textual")
 
@@ -171,15 +171,15 @@ def test_broken_config_is_one_line_usage_error(db_path, tmp_path):
 
 
 def test_core_commands_are_registered_lazily():
-    assert COMMANDS["search"] == "tui.commands.search:search"
-    assert COMMANDS["stats"] == "tui.commands.stats:stats"
+    assert COMMANDS["search"] == "article_triage.tui.commands.search:search"
+    assert COMMANDS["stats"] == "article_triage.tui.commands.stats:stats"
     assert cli.get_command(None, "search").name == "search"
     assert cli.get_command(None, "no-such-command") is None
 
 
 _HELP_PROBE = """
 import sys
-from tui.cli import main
+from article_triage.tui.cli import main
 try:
     main(["--help"])
 except SystemExit as exc:
@@ -223,7 +223,7 @@ def test_subcommand_help_imports_no_heavy_module():
 
 def test_console_script_runs():
     out = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "--version"],
+        [sys.executable, "-m", "article_triage.tui.cli", "--version"],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -282,10 +282,10 @@ def test_unreadable_config_path(tmp_path):
 def test_correct_command_stores_an_analyst_translation(db_path):
     from click.testing import CliRunner
 
-    from store.articles import insert_article
-    from store.db import open_db
-    from store.translations import get_translation, save_translation
-    from tui.cli import cli
+    from article_triage.store.articles import insert_article
+    from article_triage.store.db import open_db
+    from article_triage.store.translations import get_translation, save_translation
+    from article_triage.tui.cli import cli
 
     db = open_db(db_path)
     article_id = insert_article(db, ["Перший.", "Другий."], language="uk")

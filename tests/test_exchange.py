@@ -10,14 +10,14 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import store.exchange as exchange
-from store.articles import ArticleFilter, insert_article
-from store.db import open_db
-from store.exchange import MergeError, merge_file, read_records
-from store.export import write_export
-from store.translations import get_translation, save_translation
-from store.triage import apply_changes, get_decision
-from tui.cli import cli
+import article_triage.store.exchange as exchange
+from article_triage.store.articles import ArticleFilter, insert_article
+from article_triage.store.db import open_db
+from article_triage.store.exchange import MergeError, merge_file, read_records
+from article_triage.store.export import write_export
+from article_triage.store.translations import get_translation, save_translation
+from article_triage.store.triage import apply_changes, get_decision
+from article_triage.tui.cli import cli
 
 
 @pytest.fixture

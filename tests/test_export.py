@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import store.export as export_module
-from store.articles import ArticleFilter, insert_article
-from store.db import open_db
-from store.export import (
+import article_triage.store.export as export_module
+from article_triage.store.articles import ArticleFilter, insert_article
+from article_triage.store.db import open_db
+from article_triage.store.export import (
     FORMULA_PREFIXES,
     SCHEMA_VERSION,
     export_audit,
@@ -29,9 +29,9 @@ from store.export import (
     restore_cell,
     write_export,
 )
-from store.translations import save_translation
-from store.triage import apply_changes, undo
-from tui.cli import cli
+from article_triage.store.translations import save_translation
+from article_triage.store.triage import apply_changes, undo
+from article_triage.tui.cli import cli
 
 VALIDATOR = jsonschema.Draft202012Validator(load_schema())
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.articles import (
+from article_triage.store.articles import (
     ArticleFilter,
     DuplicateArticle,
     count_articles,
@@ -23,9 +23,14 @@ from store.articles import (
     page_articles,
     search,
 )
-from store.db import open_db
-from store.text import join_paragraphs, normalise_paragraph, split_paragraphs, strip_control
-from store.translations import save_translation
+from article_triage.store.db import open_db
+from article_triage.store.text import (
+    join_paragraphs,
+    normalise_paragraph,
+    split_paragraphs,
+    strip_control,
+)
+from article_triage.store.translations import save_translation
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 QUERY_SYNTAX = "\"*()-+^:.{},NEAR OR AND NOT _ a b é\u0301 Ы 中 \\'"

@@ -1,6 +1,6 @@
 """Importing an article runs outlet detection: its sources are known from the first look."""
 
-from store.ingest import ImportOptions, import_sources
+from article_triage.store.ingest import ImportOptions, import_sources
 from tests.conftest import SAMPLES
 
 
@@ -38,7 +38,7 @@ def test_publisher_found_from_canonical_url_at_import(db):
 
 def test_import_applies_the_registry_named_by_the_given_config(db, tmp_path):
     """`triage --config team.toml add` detects with team.toml's registry, as `detect` does."""
-    from store.config import load_config
+    from article_triage.store.config import load_config
 
     registry = tmp_path / "team-outlets.toml"
     registry.write_text(
@@ -62,7 +62,7 @@ def test_import_applies_the_registry_named_by_the_given_config(db, tmp_path):
 def test_unusable_ingest_languages_are_a_config_error(tmp_path):
     import pytest
 
-    from store.config import ConfigError, load_config
+    from article_triage.store.config import ConfigError, load_config
 
     config_path = tmp_path / "c.toml"
     config_path.write_text('[ingest]\nlanguages = "uk"\n', encoding="utf-8")

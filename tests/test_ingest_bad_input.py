@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from loopback_server import closed_port_url
 
-from store.ingest.plaintext import parse_plaintext
+from article_triage.store.ingest.plaintext import parse_plaintext
+from article_triage.tui.cli import cli
 from tests.test_ingest_files import PAGE, run_import
-from tui.cli import cli
 
 
 def _good(tmp_path):

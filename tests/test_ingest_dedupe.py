@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from store.ingest.simhash import (
+from article_triage.store.ingest.simhash import (
     NEAR_DUPLICATE_DISTANCE,
     bands,
     distance,
@@ -77,7 +77,7 @@ def test_band_lookup_finds_within_three_bits_and_not_beyond(db):
         "INSERT INTO articles (id, text, text_sha256, simhash, added_at) VALUES (7, 'x', 'h', ?, 'now')",
         [to_signed(base)],
     )
-    from store.ingest.simhash import index_simhash
+    from article_triage.store.ingest.simhash import index_simhash
 
     index_simhash(db, 7, base)
     # three flipped bits spread over three bands still share the fourth band

@@ -10,8 +10,8 @@ from collections import defaultdict
 
 import pytest
 
-from store.ingest.decode import decode_bytes
-from store.ingest.feeds import parse_feed
+from article_triage.store.ingest.decode import decode_bytes
+from article_triage.store.ingest.feeds import parse_feed
 
 RUSSIAN = "Надежды на разрешение кризиса с транзитом российского газа в Европу пока не оправдались."
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from store.ingest.language import (
+from article_triage.store.ingest.language import (
     DEFAULT_LANGUAGES,
     REQUIRED_LANGUAGES,
     configured_languages,

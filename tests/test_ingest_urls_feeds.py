@@ -6,7 +6,7 @@ import gzip
 
 import loopback_server
 
-from store.articles import get_capture
+from article_triage.store.articles import get_capture
 from tests.test_ingest_files import PAGE, article, run_import
 
 loopback = loopback_server.loopback  # the fixture, served on 127.0.0.1

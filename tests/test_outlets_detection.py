@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.outlets import detect_publisher, find_citations, load_registry
+from article_triage.store.outlets import detect_publisher, find_citations, load_registry
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +270,7 @@ def test_spans_point_at_the_name_within_the_paragraph(registry):
 
 
 def _paragraphs(path):
-    from store.text import split_paragraphs
+    from article_triage.store.text import split_paragraphs
 
     return split_paragraphs(path.read_text(encoding="utf-8"))
 

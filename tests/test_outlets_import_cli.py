@@ -8,11 +8,15 @@ import pytest
 from click.testing import CliRunner
 from conftest import SHARED
 
-from store.articles import insert_article
-from store.db import open_db
-from store.outlets import RegistryError, load_registry
-from store.outlets.importers import import_domain_list, import_state_media_matrix, parse_domain_list
-from tui.cli import cli
+from article_triage.store.articles import insert_article
+from article_triage.store.db import open_db
+from article_triage.store.outlets import RegistryError, load_registry
+from article_triage.store.outlets.importers import (
+    import_domain_list,
+    import_state_media_matrix,
+    parse_domain_list,
+)
+from article_triage.tui.cli import cli
 
 REFERENCE = SHARED / "reference"
 V2FLY = REFERENCE / "v2fly-domain-list-community"

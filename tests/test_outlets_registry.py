@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from store.config import Config
-from store.outlets import CATEGORIES, RegistryError, builtin_outlets, load_registry
-from store.outlets.registry import SHARED_OUTLET_KEYS, user_registry_path
+from article_triage.store.config import Config
+from article_triage.store.outlets import CATEGORIES, RegistryError, builtin_outlets, load_registry
+from article_triage.store.outlets.registry import SHARED_OUTLET_KEYS, user_registry_path
 
 
 def test_builtin_registry_has_the_shared_vocabulary_and_enough_outlets():
@@ -144,8 +144,8 @@ def test_load_registry_follows_the_config_file(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("suffix", [".toml", ".csv"])
 def test_user_file_round_trip_merges_lists(tmp_path, suffix):
-    from store.outlets import Designation
-    from store.outlets.registry import upsert_user_entries
+    from article_triage.store.outlets import Designation
+    from article_triage.store.outlets.registry import upsert_user_entries
 
     user = tmp_path / f"outlets{suffix}"
     entry = {

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from store.articles import insert_article
-from store.outlets import annotate_all, annotate_article, load_registry
-from store.text import split_paragraphs
-from store.triage import get_decision, review_suggestion
+from article_triage.store.articles import insert_article
+from article_triage.store.outlets import annotate_all, annotate_article, load_registry
+from article_triage.store.text import split_paragraphs
+from article_triage.store.triage import get_decision, review_suggestion
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from store.articles import (
+from article_triage.store.articles import (
     ARTICLE_COLUMNS,
     ArticleFilter,
     DuplicateArticle,
@@ -22,9 +22,9 @@ from store.articles import (
     search,
     stats,
 )
-from store.text import text_sha256
-from store.translations import save_translation
-from store.triage import apply_changes
+from article_triage.store.text import text_sha256
+from article_triage.store.translations import save_translation
+from article_triage.store.triage import apply_changes
 
 # --- insert_article ------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ import time
 import pytest
 from sqlite_utils import Migrations
 
-from store.articles import insert_article, search
-from store.db import (
+from article_triage.store.articles import insert_article, search
+from article_triage.store.db import (
     BUSY_TIMEOUT_MS,
     FTS_COLUMNS,
     default_db_path,
@@ -22,7 +22,7 @@ from store.db import (
     utcnow,
     write_transaction,
 )
-from store.triage import apply_changes, get_decision
+from article_triage.store.triage import apply_changes, get_decision
 from tests.conftest import REPO
 
 
@@ -116,9 +116,9 @@ def test_write_transaction_nested_joins_outer(db):
 
 _WRITER = """
 import sys
-from store.db import open_db
-from store.articles import insert_article
-from store.triage import apply_changes
+from article_triage.store.db import open_db
+from article_triage.store.articles import insert_article
+from article_triage.store.triage import apply_changes
 db = open_db(sys.argv[1])
 tag = sys.argv[2]
 for i in range(int(sys.argv[3])):
@@ -144,7 +144,7 @@ def _run_writers(db_path, count, per_writer):
 
 _OPENER = """
 import os, sys, time
-from store.db import open_db
+from article_triage.store.db import open_db
 barrier, count = sys.argv[2], int(sys.argv[3])
 open(os.path.join(barrier, str(os.getpid())), "w").close()
 while len(os.listdir(barrier)) < count:  # start together, once every process is loaded
@@ -313,7 +313,7 @@ def test_a_failed_commit_leaves_no_open_transaction(db_path):
     """After COMMIT fails (disk full, I/O error) the next write must reach the file."""
     import sqlite3
 
-    from store.db import open_db, write_transaction
+    from article_triage.store.db import open_db, write_transaction
 
     db = open_db(db_path)
     db.execute("CREATE TABLE t (x INTEGER)")

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from store.articles import ArticleFilter, count_articles, insert_article, page_articles, search
-from store.translations import (
+from article_triage.store.articles import (
+    ArticleFilter,
+    count_articles,
+    insert_article,
+    page_articles,
+    search,
+)
+from article_triage.store.translations import (
     ANALYST_PROVIDER,
     AlignmentError,
     correct_paragraph,

@@ -7,10 +7,16 @@ import random
 
 import pytest
 
-from store.articles import ArticleFilter, insert_article
-from store.db import open_db
-from store.taxonomy import Choice, Taxonomy, format_grade, parse_grade, taxonomy_from_config
-from store.triage import (
+from article_triage.store.articles import ArticleFilter, insert_article
+from article_triage.store.db import open_db
+from article_triage.store.taxonomy import (
+    Choice,
+    Taxonomy,
+    format_grade,
+    parse_grade,
+    taxonomy_from_config,
+)
+from article_triage.store.triage import (
     apply_changes,
     bulk_apply,
     can_undo,

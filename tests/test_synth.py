@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from store.articles import (
+from article_triage.store.articles import (
     ArticleFilter,
     article_paragraphs,
     count_articles,
@@ -21,10 +21,10 @@ from store.articles import (
     search,
     stats,
 )
-from store.db import open_db
-from store.text import normalise_paragraph, text_sha256, word_count
-from store.translations import get_translation
-from store.triage import can_undo, get_decision, set_field, undo
+from article_triage.store.db import open_db
+from article_triage.store.text import normalise_paragraph, text_sha256, word_count
+from article_triage.store.translations import get_translation
+from article_triage.store.triage import can_undo, get_decision, set_field, undo
 from tests.conftest import REPO
 
 SYNTH = REPO / "benchmarks" / "synth.py"

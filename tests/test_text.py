@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from store.articles import fts_query
-from store.text import (
+from article_triage.store.articles import fts_query
+from article_triage.store.text import (
     PARAGRAPH_SEPARATOR,
     join_paragraphs,
     normalise_paragraph,

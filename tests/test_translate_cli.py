@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from conftest import REPO
 from fake_libretranslate import closed_url
 
-from store.articles import insert_article
-from store.db import open_db
-from store.translations import get_translation
-from tui.cli import cli
+from article_triage.store.articles import insert_article
+from article_triage.store.db import open_db
+from article_triage.store.translations import get_translation
+from article_triage.tui.cli import cli
 
 fake_libre = fake_libretranslate.fake_libre  # the server fixture factory
 
@@ -143,7 +143,7 @@ def test_sigterm_stops_cleanly_and_a_rerun_finishes_without_resending(db_path, f
     # One request per article: 40 requests, 2 at a time, take about two seconds.
     for i in range(40):
         insert_article(db, [" ".join(f"слово{i}x{k}" for k in range(150))], language="uk")
-    command = [sys.executable, "-m", "tui.cli", "--db", str(db_path), "translate"]
+    command = [sys.executable, "-m", "article_triage.tui.cli", "--db", str(db_path), "translate"]
     command += ["--provider", "libre", "--url", server.url, "--concurrency", "2"]
     process = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -7,14 +7,14 @@ import fake_libretranslate
 import pytest
 from fake_libretranslate import closed_url
 
-from store.articles import insert_article, search
-from store.translate import (
+from article_triage.store.articles import insert_article, search
+from article_triage.store.translate import (
     ProviderSettings,
     ProviderUnreachable,
     translate_articles,
     untranslated_article_ids,
 )
-from store.translations import correct_paragraph, get_translation
+from article_triage.store.translations import correct_paragraph, get_translation
 
 fake_libre = fake_libretranslate.fake_libre  # the server fixture factory
 

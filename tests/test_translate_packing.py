@@ -4,7 +4,7 @@ from fake_libretranslate import fake_translation, original_of
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.translate.packing import (
+from article_triage.store.translate.packing import (
     join_pack,
     join_pieces,
     needs_translation,

@@ -8,9 +8,9 @@ import pytest
 from deep_translator.constants import BASE_URLS
 from fake_libretranslate import closed_url
 
-from store.articles import insert_article
-from store.translate import ProviderSettings, ProviderUnreachable, translate_articles
-from store.translations import get_translation
+from article_triage.store.articles import insert_article
+from article_triage.store.translate import ProviderSettings, ProviderUnreachable, translate_articles
+from article_triage.store.translations import get_translation
 
 fake_libre = fake_libretranslate.fake_libre  # the server fixture factory
 

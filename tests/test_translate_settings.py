@@ -2,10 +2,10 @@
 
 import pytest
 
-from store.config import Config, ConfigError
-from store.translate import ProviderSettings, provider_code, settings_from_config
-from store.translate.providers import UnsupportedLanguage, classify
-from store.translate.settings import display_url
+from article_triage.store.config import Config, ConfigError
+from article_triage.store.translate import ProviderSettings, provider_code, settings_from_config
+from article_triage.store.translate.providers import UnsupportedLanguage, classify
+from article_triage.store.translate.settings import display_url
 
 
 def test_defaults_are_google_into_english():

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
-from store.taxonomy import Taxonomy
+from article_triage.store.taxonomy import Taxonomy
 
 NORMAL = ""
 GRADE = "grade"

@@ -30,12 +30,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from store.articles import ArticleFilter
-from store.config import Config
-from store.db import open_db
-from store.reader import load_article_view, with_decision
-from store.translations import correct_paragraph
-from store.triage import (
+from article_triage.store.articles import ArticleFilter
+from article_triage.store.config import Config
+from article_triage.store.db import open_db
+from article_triage.store.reader import load_article_view, with_decision
+from article_triage.store.translations import correct_paragraph
+from article_triage.store.triage import (
     apply_changes,
     bulk_apply,
     get_decision,
@@ -45,7 +45,7 @@ from store.triage import (
     toggle_flag,
     undo,
 )
-from tui.actions import (
+from article_triage.tui.actions import (
     ANY_MODE,
     FLAG,
     GRADE,
@@ -57,7 +57,7 @@ from tui.actions import (
     build_actions,
     to_bindings,
 )
-from tui.messages import (
+from article_triage.tui.messages import (
     ArticleLoaded,
     ArticleMissing,
     BulkApplied,
@@ -70,17 +70,17 @@ from tui.messages import (
     TranslationProgress,
     UntriagedFound,
 )
-from tui.screens.confirm import ConfirmDialog
-from tui.screens.correct_translation import CorrectTranslation
-from tui.screens.export_dialog import ExportDialog, ExportRequest
-from tui.screens.filter import FilterDialog
-from tui.screens.help import HelpScreen
-from tui.screens.import_dialog import ImportDialog
-from tui.screens.notes_editor import NotesEditor
-from tui.widgets.queue import ArticleQueue
-from tui.widgets.reader import COLUMN_CYCLE, Reader
-from tui.widgets.search_bar import SearchBar
-from tui.widgets.triage_bar import TriageBar
+from article_triage.tui.screens.confirm import ConfirmDialog
+from article_triage.tui.screens.correct_translation import CorrectTranslation
+from article_triage.tui.screens.export_dialog import ExportDialog, ExportRequest
+from article_triage.tui.screens.filter import FilterDialog
+from article_triage.tui.screens.help import HelpScreen
+from article_triage.tui.screens.import_dialog import ImportDialog
+from article_triage.tui.screens.notes_editor import NotesEditor
+from article_triage.tui.widgets.queue import ArticleQueue
+from article_triage.tui.widgets.reader import COLUMN_CYCLE, Reader
+from article_triage.tui.widgets.search_bar import SearchBar
+from article_triage.tui.widgets.triage_bar import TriageBar
 
 STARTED_AT = time.perf_counter()
 STORE_CHECK_SECONDS = 2.0
@@ -470,7 +470,7 @@ class TriageApp(App[None]):
 
     def action_adjudicate(self) -> None:
         """Record the lead's current decision as the one that settles the disagreement."""
-        from store.agreement import adjudicate
+        from article_triage.store.agreement import adjudicate
 
         if self.view is None:
             return
@@ -654,7 +654,7 @@ class TriageApp(App[None]):
 
     @work(thread=True, exclusive=True, group="translate", exit_on_error=False)
     def _translate(self, article_ids: list[int] | None) -> None:
-        from store import translate  # deep_translator is heavy: only when asked
+        from article_triage.store import translate  # deep_translator is heavy: only when asked
 
         worker = get_current_worker()
         db = self.thread_db()
@@ -747,7 +747,7 @@ class TriageApp(App[None]):
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def _import(self, sources: list[str]) -> None:
-        from store.ingest import (  # trafilatura: only when asked
+        from article_triage.store.ingest import (  # trafilatura: only when asked
             ImportOptions,
             ImportOutcome,
             import_sources,
@@ -804,7 +804,7 @@ class TriageApp(App[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _export(self, request: ExportRequest) -> None:
-        from store.export import open_export_file, write_export
+        from article_triage.store.export import open_export_file, write_export
 
         flt = self.filter if request.current_filter else ArticleFilter(analyst=self.analyst)
         # Written aside then renamed (devices and pipes in place): a failed export

@@ -15,23 +15,23 @@ from typing import Any
 
 import click
 
-from store.config import Config, ConfigError, load_config
+from article_triage.store.config import Config, ConfigError, load_config
 
 # name -> "module:attribute", one module per command under tui/commands/.
 COMMANDS: dict[str, str] = {
-    "open": "tui.commands.open:open_command",
-    "add": "tui.commands.add:add",
-    "translate": "tui.commands.translate:translate",
-    "correct": "tui.commands.correct:correct",
-    "search": "tui.commands.search:search",
-    "stats": "tui.commands.stats:stats",
-    "export": "tui.commands.export:export",
-    "outlets": "tui.commands.outlets:outlets",
-    "detect": "tui.commands.outlets:detect",
-    "merge": "tui.commands.merge:merge",
-    "agreement": "tui.commands.agreement:agreement",
-    "audit": "tui.commands.export:audit",
-    "adjudicate": "tui.commands.agreement:adjudicate",
+    "open": "article_triage.tui.commands.open:open_command",
+    "add": "article_triage.tui.commands.add:add",
+    "translate": "article_triage.tui.commands.translate:translate",
+    "correct": "article_triage.tui.commands.correct:correct",
+    "search": "article_triage.tui.commands.search:search",
+    "stats": "article_triage.tui.commands.stats:stats",
+    "export": "article_triage.tui.commands.export:export",
+    "outlets": "article_triage.tui.commands.outlets:outlets",
+    "detect": "article_triage.tui.commands.outlets:detect",
+    "merge": "article_triage.tui.commands.merge:merge",
+    "agreement": "article_triage.tui.commands.agreement:agreement",
+    "audit": "article_triage.tui.commands.export:audit",
+    "adjudicate": "article_triage.tui.commands.agreement:adjudicate",
 }
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
@@ -51,7 +51,7 @@ class CliContext:
         return self.config.analyst(self.analyst_override)
 
     def open_db(self):
-        from store.db import open_db
+        from article_triage.store.db import open_db
 
         return open_db(self.db_path)
 
@@ -75,7 +75,7 @@ class LazyGroup(click.Group):
 
 
 def _default_db() -> str:
-    from store.db import default_db_path
+    from article_triage.store.db import default_db_path
 
     return str(default_db_path())
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from textual.message import Message
 
-from store.reader import ArticleView
-from store.triage import Change, Decision
+from article_triage.store.reader import ArticleView
+from article_triage.store.triage import Change, Decision
 
 
 @dataclass

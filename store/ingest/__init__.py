@@ -4,8 +4,13 @@
 call it and render its progress callback.
 """
 
-from store.ingest.model import ImportOptions, ImportOutcome, ImportReport, IngestError
-from store.ingest.pipeline import after_insert, import_sources
+from article_triage.store.ingest.model import (
+    ImportOptions,
+    ImportOutcome,
+    ImportReport,
+    IngestError,
+)
+from article_triage.store.ingest.pipeline import after_insert, import_sources
 
 __all__ = [
     "ImportOptions",

@@ -11,8 +11,8 @@ import contextlib
 from datetime import date
 from urllib.parse import urlsplit
 
-from store.ingest.model import ExtractedArticle, IngestError
-from store.text import normalise_paragraph
+from article_triage.store.ingest.model import ExtractedArticle, IngestError
+from article_triage.store.text import normalise_paragraph
 
 EXTRACTOR = "trafilatura"
 

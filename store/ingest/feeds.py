@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from store.ingest.model import IngestError
-from store.text import normalise_paragraph, split_paragraphs
+from article_triage.store.ingest.model import IngestError
+from article_triage.store.text import normalise_paragraph, split_paragraphs
 
 EXTRACTOR = "article-triage.feed"
 EXTRACTOR_VERSION = "1"

@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from store.db import utcnow
-from store.ingest.decode import format_size
-from store.ingest.model import IngestError
+from article_triage.store.db import utcnow
+from article_triage.store.ingest.decode import format_size
+from article_triage.store.ingest.model import IngestError
 
 
 @dataclass

@@ -25,7 +25,7 @@ def configured_languages(override: tuple[str, ...] | None = None) -> tuple[str, 
     """*override*, else ``[ingest] languages`` from the config, else the default set."""
     if override:
         return tuple(sorted(set(override) | REQUIRED_LANGUAGES))
-    from store.config import load_config
+    from article_triage.store.config import load_config
 
     try:
         configured = load_config().section("ingest").get("languages")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from store.config import Config
+    from article_triage.store.config import Config
 
 
 class IngestError(Exception):
@@ -89,8 +89,8 @@ class ImportOptions:
     def from_config(cls, config: Config, **overrides: Any) -> ImportOptions:
         """Options as *config* sets them (``[ingest] languages``, ``[outlets] registry``),
         then *overrides*. Raises ConfigError, one line, when the config's values are unusable."""
-        from store.config import ConfigError
-        from store.outlets.registry import user_registry_path
+        from article_triage.store.config import ConfigError
+        from article_triage.store.outlets.registry import user_registry_path
 
         languages = config.section("ingest").get("languages")
         if languages is not None and not (

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from store.articles import DuplicateArticle, find_duplicate, insert_article
-from store.db import write_transaction
-from store.ingest.model import ImportOptions, ImportOutcome, ImportReport
-from store.ingest.read import WorkerSettings, WorkResult, read_input
-from store.ingest.sources import Input, count_inputs, iter_inputs
+from article_triage.store.articles import DuplicateArticle, find_duplicate, insert_article
+from article_triage.store.db import write_transaction
+from article_triage.store.ingest.model import ImportOptions, ImportOutcome, ImportReport
+from article_triage.store.ingest.read import WorkerSettings, WorkResult, read_input
+from article_triage.store.ingest.sources import Input, count_inputs, iter_inputs
 
 if TYPE_CHECKING:
-    from store.outlets.registry import Registry
+    from article_triage.store.outlets.registry import Registry
 
 Progress = Callable[[ImportOutcome, int | None], None]
 
@@ -54,8 +54,8 @@ def after_insert(
     shown with its sources from the first look. Runs inside the article's own
     savepoint: a failure here leaves no half-annotated article.
     """
-    from store.ingest.sidecar import apply_sidecar
-    from store.outlets import annotate_article
+    from article_triage.store.ingest.sidecar import apply_sidecar
+    from article_triage.store.outlets import annotate_article
 
     note = apply_sidecar(db, article_id)
     annotate_article(db, article_id, registry)
@@ -205,7 +205,7 @@ def _write(
         return ImportOutcome(
             result.source, "failed", reason=result.error, completes_input=result.completes_input
         )
-    from store.ingest.simhash import find_near_duplicate, index_simhash, to_signed
+    from article_triage.store.ingest.simhash import find_near_duplicate, index_simhash, to_signed
 
     article = result.article
     outcome = ImportOutcome(
@@ -265,8 +265,8 @@ def import_sources(
     ``progress(outcome, total)`` is called after each input (after each entry of a
     feed); *total* is the number of inputs once the folder walk has counted them.
     """
-    from store.ingest.language import configured_languages, detect_language
-    from store.outlets import load_registry
+    from article_triage.store.ingest.language import configured_languages, detect_language
+    from article_triage.store.outlets import load_registry
 
     options = options or ImportOptions()
     sources = list(sources)

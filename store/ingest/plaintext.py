@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from store.ingest.model import ExtractedArticle, IngestError
-from store.text import normalise_paragraph, split_paragraphs
+from article_triage.store.ingest.model import ExtractedArticle, IngestError
+from article_triage.store.text import normalise_paragraph, split_paragraphs
 
 EXTRACTOR = "article-triage.plaintext"
 EXTRACTOR_VERSION = "1"

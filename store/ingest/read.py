@@ -10,7 +10,7 @@ import os
 import zlib
 from dataclasses import dataclass
 
-from store.ingest.decode import (
+from article_triage.store.ingest.decode import (
     GZIP_MAGIC,
     DecodeError,
     decode_bytes,
@@ -18,10 +18,10 @@ from store.ingest.decode import (
     gunzip,
     looks_binary,
 )
-from store.ingest.fetch import fetch, is_fetchable
-from store.ingest.model import ExtractedArticle, IngestError
-from store.ingest.sources import Input, kind_hint
-from store.text import word_count
+from article_triage.store.ingest.fetch import fetch, is_fetchable
+from article_triage.store.ingest.model import ExtractedArticle, IngestError
+from article_triage.store.ingest.sources import Input, kind_hint
+from article_triage.store.text import word_count
 
 # Below this many words a simhash says little: short texts collide by chance.
 MIN_WORDS_FOR_SIMHASH = 20
@@ -112,11 +112,11 @@ def _process(inp: Input, settings: WorkerSettings) -> list[WorkResult]:
         feed_origin = inp.url or inp.path or inp.display
         return _process_feed(inp.display, feed_origin, decoded.text, base_url, settings)
     if kind == "html":
-        from store.ingest.extract import extract_html
+        from article_triage.store.ingest.extract import extract_html
 
         article = extract_html(decoded.text, url=base_url)
     else:
-        from store.ingest.plaintext import parse_plaintext
+        from article_triage.store.ingest.plaintext import parse_plaintext
 
         article = parse_plaintext(decoded.text)
     _fill(article, provenance, data, decoded.encoding, settings)
@@ -152,7 +152,7 @@ def _hint_from_content_type(content_type: str | None) -> str | None:
 
 
 def _kind(hint: str | None, text: str) -> str:
-    from store.ingest.feeds import looks_like_feed
+    from article_triage.store.ingest.feeds import looks_like_feed
 
     head = text[:4000]
     if hint == "feed" or (hint is None and looks_like_feed(head)):
@@ -174,7 +174,7 @@ def _fill(
     encoding: str | None,
     settings: WorkerSettings,
 ) -> None:
-    from store.ingest.simhash import simhash64
+    from article_triage.store.ingest.simhash import simhash64
 
     for key, value in provenance.items():
         setattr(article, key, value)
@@ -196,7 +196,7 @@ def _fill(
 def _process_feed(
     display: str, origin: str, text: str, base_url: str | None, settings: WorkerSettings
 ) -> list[WorkResult]:
-    from store.ingest.feeds import EXTRACTOR, EXTRACTOR_VERSION, parse_feed
+    from article_triage.store.ingest.feeds import EXTRACTOR, EXTRACTOR_VERSION, parse_feed
 
     feed = parse_feed(text, base_url)
     if not feed.entries:
@@ -233,7 +233,7 @@ def _process_feed(
 
 
 def _fetch_entry_page(link: str, settings: WorkerSettings) -> ExtractedArticle:
-    from store.ingest.extract import extract_html
+    from article_triage.store.ingest.extract import extract_html
 
     fetched = fetch(
         link,

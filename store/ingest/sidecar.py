@@ -19,10 +19,10 @@ from functools import lru_cache
 
 import sqlite_utils
 
-from store.articles import article_paragraphs, get_article
-from store.ingest.sources import SIDECAR_SUFFIX
-from store.text import normalise_paragraph
-from store.translations import save_translation
+from article_triage.store.articles import article_paragraphs, get_article
+from article_triage.store.ingest.sources import SIDECAR_SUFFIX
+from article_triage.store.text import normalise_paragraph
+from article_triage.store.translations import save_translation
 
 
 class SidecarError(ValueError):

@@ -16,7 +16,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from store.outlets.annotate import (
+from article_triage.store.outlets.annotate import (
     STATE_MEDIA_FLAG,
     annotate_all,
     annotate_article,
@@ -24,9 +24,9 @@ from store.outlets.annotate import (
     suggested_flags,
     sync_outlets,
 )
-from store.outlets.domains import detect_publisher, host_of
-from store.outlets.matcher import Citation, find_citations
-from store.outlets.registry import (
+from article_triage.store.outlets.domains import detect_publisher, host_of
+from article_triage.store.outlets.matcher import Citation, find_citations
+from article_triage.store.outlets.registry import (
     CATEGORIES,
     Designation,
     Outlet,
@@ -69,7 +69,7 @@ def builtin_outlets() -> dict[str, Outlet]:
 
 def configured_user_path() -> Path:
     """The user registry file named by the config (``[outlets] registry``), else the default."""
-    from store.config import default_config_path
+    from article_triage.store.config import default_config_path
 
     config_path = default_config_path()
     try:
@@ -84,7 +84,7 @@ def configured_user_path() -> Path:
 def _configured_user_path(config_path: str, stamp: tuple[int, int] | None) -> Path:
     # Cached on the config file's stat: import annotates every article, and
     # re-reading the config for each one would cost more than detection itself.
-    from store.config import ConfigError, load_config
+    from article_triage.store.config import ConfigError, load_config
 
     try:
         return user_registry_path(load_config(config_path))

@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from store.articles import iter_article_ids
-from store.db import write_transaction
-from store.outlets.domains import detect_publisher, normalise_host, outlet_for_host
-from store.outlets.matcher import Citation, find_citations
-from store.outlets.registry import Outlet, Registry
-from store.text import split_paragraphs
+from article_triage.store.articles import iter_article_ids
+from article_triage.store.db import write_transaction
+from article_triage.store.outlets.domains import detect_publisher, normalise_host, outlet_for_host
+from article_triage.store.outlets.matcher import Citation, find_citations
+from article_triage.store.outlets.registry import Outlet, Registry
+from article_triage.store.text import split_paragraphs
 
 STATE_MEDIA_FLAG = "state-media-sourcing"
 ANNOTATE_BATCH = 200
@@ -73,7 +73,7 @@ def annotate_article(
 ) -> None:
     """Replace the article's citations and suggested flags with what detection finds now."""
     if registry is None:
-        from store.outlets import load_registry
+        from article_triage.store.outlets import load_registry
 
         registry = load_registry()
     cursor = db.execute(
@@ -119,7 +119,7 @@ def annotate_all(
     registry disappear from it.
     """
     if registry is None:
-        from store.outlets import load_registry
+        from article_triage.store.outlets import load_registry
 
         registry = load_registry()
     sync_outlets(db, registry, prune=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from store.outlets.registry import Outlet, Registry
+    from article_triage.store.outlets.registry import Outlet, Registry
 
 
 def normalise_host(host: str) -> str:

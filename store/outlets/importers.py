@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store.outlets.domains import host_of, normalise_host, outlet_for_host
-from store.outlets.registry import CATEGORIES, Registry, RegistryError
+from article_triage.store.outlets.domains import host_of, normalise_host, outlet_for_host
+from article_triage.store.outlets.registry import CATEGORIES, Registry, RegistryError
 
 SMM_COLUMNS = ("Country", "Media company", "Main assets", "URL", "Typology")
 SMM_TYPOLOGY = {

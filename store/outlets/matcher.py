@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from store.outlets.cues import COORDINATION_RE, cue_after, cue_before, has_descriptor
+from article_triage.store.outlets.cues import COORDINATION_RE, cue_after, cue_before, has_descriptor
 
 if TYPE_CHECKING:
-    from store.outlets.registry import Registry
+    from article_triage.store.outlets.registry import Registry
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")

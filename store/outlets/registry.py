@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from store.outlets.matcher import AliasMatcher
+    from article_triage.store.outlets.matcher import AliasMatcher
 
 CATEGORIES: dict[str, str] = {
     "state-controlled": "state-controlled",
@@ -212,7 +212,7 @@ class Registry:
     @cached_property
     def domain_index(self) -> tuple[dict[str, str], dict[str, str]]:
         """(domain -> key, covering subdomains; exact host -> key, from ``full:`` entries)."""
-        from store.outlets.domains import normalise_host
+        from article_triage.store.outlets.domains import normalise_host
 
         suffixes: dict[str, str] = {}
         exact: dict[str, str] = {}
@@ -227,7 +227,7 @@ class Registry:
 
     @cached_property
     def matcher(self) -> AliasMatcher:
-        from store.outlets.matcher import AliasMatcher
+        from article_triage.store.outlets.matcher import AliasMatcher
 
         return AliasMatcher(self)
 
@@ -361,7 +361,11 @@ def merge(base: dict[str, Outlet], overrides: list[dict[str, Any]]) -> dict[str,
 
 
 def builtin_entries() -> list[dict[str, Any]]:
-    data = resources.files("store.outlets").joinpath("data", "outlets.toml").read_bytes()
+    data = (
+        resources.files("article_triage.store.outlets")
+        .joinpath("data", "outlets.toml")
+        .read_bytes()
+    )
     return tomllib.loads(data.decode("utf-8"))["outlet"]
 
 

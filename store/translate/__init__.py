@@ -4,7 +4,7 @@ with timeouts, retries, bounded concurrency, packing and a per-line cache.
 Storing and reading translations is store.translations; this package produces them.
 """
 
-from store.translate.engine import (
+from article_triage.store.translate.engine import (
     ProviderUnreachable,
     TranslateProgress,
     TranslateReport,
@@ -12,8 +12,12 @@ from store.translate.engine import (
     translate_articles,
     untranslated_article_ids,
 )
-from store.translate.providers import REQUEST_LIMITS, ProviderError, provider_code
-from store.translate.settings import PROVIDERS, ProviderSettings, settings_from_config
+from article_triage.store.translate.providers import REQUEST_LIMITS, ProviderError, provider_code
+from article_triage.store.translate.settings import (
+    PROVIDERS,
+    ProviderSettings,
+    settings_from_config,
+)
 
 __all__ = [
     "PROVIDERS",

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 
-from store.articles import ArticleFilter, iter_article_ids
-from store.db import utcnow, write_transaction
-from store.text import split_paragraphs
-from store.translate.packing import (
+from article_triage.store.articles import ArticleFilter, iter_article_ids
+from article_triage.store.db import utcnow, write_transaction
+from article_triage.store.text import split_paragraphs
+from article_triage.store.translate.packing import (
     join_pack,
     join_pieces,
     needs_translation,
@@ -35,14 +35,14 @@ from store.translate.packing import (
     split_long,
     unpack,
 )
-from store.translate.providers import (
+from article_triage.store.translate.providers import (
     ProviderClient,
     ProviderError,
     UnsupportedLanguage,
     client_factory,
 )
-from store.translate.settings import ProviderSettings, normalise_language
-from store.translations import ANALYST_PROVIDER, save_translation
+from article_triage.store.translate.settings import ProviderSettings, normalise_language
+from article_triage.store.translations import ANALYST_PROVIDER, save_translation
 
 # Characters of article text per concurrent request in one window: a few full
 # requests each, so that the pool stays busy without holding many unsaved articles.

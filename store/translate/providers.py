@@ -23,8 +23,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from store.translate.packing import utf8_size
-from store.translate.settings import ProviderSettings, display_url, key_env_var
+from article_triage.store.translate.packing import utf8_size
+from article_triage.store.translate.settings import ProviderSettings, display_url, key_env_var
 
 # The longest request each provider accepts (strictly under), in characters of text;
 # for MyMemory in UTF-8 bytes, as its API documents ("max 500 bytes"). Google: the

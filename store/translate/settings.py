@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from store.config import Config, ConfigError
+from article_triage.store.config import Config, ConfigError
 
 PROVIDERS = ("google", "deepl", "microsoft", "libre", "mymemory")
 PROVIDERS_NEEDING_KEY = ("deepl", "microsoft")
@@ -58,7 +58,9 @@ class ProviderSettings:
             raise ValueError(f"provider {self.name} needs an API key: set {key_env_var(self.name)}")
         if self.timeout <= 0 or self.concurrency < 1 or self.max_retries < 0:
             raise ValueError("timeout and concurrency must be positive, max_retries not negative")
-        from store.translate.providers import provider_code  # providers imports this module
+        from article_triage.store.translate.providers import (
+            provider_code,  # providers imports this module
+        )
 
         provider_code(self.name, self.target)  # UnsupportedLanguage is a ValueError
 

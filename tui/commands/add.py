@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from tui.cli import EXIT_OK, EXIT_SOME_FAILED, fail
+from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, fail
 
 
 @click.command()
@@ -62,9 +62,9 @@ def add(
     Bad inputs are reported one line each and the rest is imported; the exit code
     is 1 when any input failed.
     """
-    from store.config import ConfigError
-    from store.ingest import ImportOptions, import_sources
-    from store.outlets import RegistryError
+    from article_triage.store.config import ConfigError
+    from article_triage.store.ingest import ImportOptions, import_sources
+    from article_triage.store.outlets import RegistryError
 
     try:
         options = ImportOptions.from_config(

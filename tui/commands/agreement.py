@@ -7,10 +7,10 @@ import json
 
 import click
 
-from store.agreement import AgreementReport
-from store.agreement import adjudicate as store_adjudicate
-from store.agreement import agreement as store_agreement
-from tui.cli import EXIT_USAGE, fail
+from article_triage.store.agreement import AgreementReport
+from article_triage.store.agreement import adjudicate as store_adjudicate
+from article_triage.store.agreement import agreement as store_agreement
+from article_triage.tui.cli import EXIT_USAGE, fail
 
 
 def _figure(value: float | None) -> str:

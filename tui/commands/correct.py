@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from store.articles import get_article
-from store.translations import correct_paragraph
-from tui.cli import EXIT_USAGE, fail
+from article_triage.store.articles import get_article
+from article_triage.store.translations import correct_paragraph
+from article_triage.tui.cli import EXIT_USAGE, fail
 
 
 @click.command()

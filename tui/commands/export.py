@@ -12,9 +12,15 @@ from typing import TextIO
 
 import click
 
-from store.articles import ArticleFilter, count_articles
-from store.export import FORMATS, export_audit, export_filter, open_export_file, write_export
-from tui.cli import EXIT_USAGE, fail
+from article_triage.store.articles import ArticleFilter, count_articles
+from article_triage.store.export import (
+    FORMATS,
+    export_audit,
+    export_filter,
+    open_export_file,
+    write_export,
+)
+from article_triage.tui.cli import EXIT_USAGE, fail
 
 _GRADE_RE = re.compile(r"[A-Fa-f][1-6]?|[1-6]")
 _DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from store.exchange import MergeError, MergeReport, merge_file
-from tui.cli import EXIT_SOME_FAILED
+from article_triage.store.exchange import MergeError, MergeReport, merge_file
+from article_triage.tui.cli import EXIT_SOME_FAILED
 
 
 def _value(value: object) -> str:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from tui.cli import EXIT_SOME_FAILED, fail
+from article_triage.tui.cli import EXIT_SOME_FAILED, fail
 
 
 @click.command("open")
@@ -22,7 +22,7 @@ def open_command(obj, sources: tuple[str, ...]) -> None:
         fail(
             "the app needs a terminal; in scripts use `triage add`, `triage export`, `triage search`"
         )
-    from tui.app import TriageApp
+    from article_triage.tui.app import TriageApp
 
     TriageApp(obj.db_path, obj.analyst, obj.config).run()
     if failed:
@@ -31,9 +31,9 @@ def open_command(obj, sources: tuple[str, ...]) -> None:
 
 def _import(obj, sources: tuple[str, ...]) -> int:
     """Import with a one-line progress on stderr; return how many inputs failed."""
-    from store.config import ConfigError
-    from store.ingest import ImportOptions, ImportOutcome, import_sources
-    from store.outlets import RegistryError
+    from article_triage.store.config import ConfigError
+    from article_triage.store.ingest import ImportOptions, ImportOutcome, import_sources
+    from article_triage.store.outlets import RegistryError
 
     try:
         options = ImportOptions.from_config(obj.config)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from tui.cli import EXIT_USAGE, fail
+from article_triage.tui.cli import EXIT_USAGE, fail
 
 _REGISTRY_HELP = (
     "Your own outlets live in a registry file that overrides the built-in one key by key "
@@ -23,13 +23,13 @@ _REGISTRY_HELP = (
 
 
 def _user_path(obj) -> Path:
-    from store.outlets.registry import user_registry_path
+    from article_triage.store.outlets.registry import user_registry_path
 
     return user_registry_path(obj.config)
 
 
 def _registry(obj):
-    from store.outlets import RegistryError, load_registry
+    from article_triage.store.outlets import RegistryError, load_registry
 
     try:
         return load_registry(_user_path(obj))
@@ -117,7 +117,7 @@ def show_outlet(obj, key) -> None:
 
 
 def _designation(text: str):
-    from store.outlets import Designation
+    from article_triage.store.outlets import Designation
 
     name, _, date = text.partition("@")
     if not name.strip():
@@ -160,8 +160,8 @@ def _designation(text: str):
 def add_outlet(
     obj, key, name, country, category, aliases, strict_aliases, domains, designations, sources
 ) -> None:
-    from store.outlets import RegistryError
-    from store.outlets.registry import outlet_fields, upsert_user_entries
+    from article_triage.store.outlets import RegistryError
+    from article_triage.store.outlets.registry import outlet_fields, upsert_user_entries
 
     registry = _registry(obj)
     if key not in registry and not name:
@@ -226,9 +226,13 @@ def add_outlet(
 def import_outlets(
     obj, path, fmt, outlet_key, name, category, country, skip_attrs, dry_run
 ) -> None:
-    from store.outlets import RegistryError
-    from store.outlets.importers import import_domain_list, import_state_media_matrix, slug
-    from store.outlets.registry import upsert_user_entries
+    from article_triage.store.outlets import RegistryError
+    from article_triage.store.outlets.importers import (
+        import_domain_list,
+        import_state_media_matrix,
+        slug,
+    )
+    from article_triage.store.outlets.registry import upsert_user_entries
 
     registry = _registry(obj)
     if fmt == "auto":
@@ -276,7 +280,7 @@ def detect(obj, as_json: bool) -> None:
     your registry file). Replaces each article's citations and suggested flags;
     your decisions (accepted or rejected suggestions) are kept.
     """
-    from store.outlets import annotate_all
+    from article_triage.store.outlets import annotate_all
 
     registry = _registry(obj)
     db = obj.open_db()

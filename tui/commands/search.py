@@ -6,7 +6,7 @@ import json
 
 import click
 
-from store.articles import search as search_articles
+from article_triage.store.articles import search as search_articles
 
 
 @click.command()

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from store.articles import stats as store_stats
+from article_triage.store.articles import stats as store_stats
 
 
 @click.command()

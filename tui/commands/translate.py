@@ -16,9 +16,9 @@ from contextlib import contextmanager
 
 import click
 
-from store.articles import ArticleFilter, iter_article_ids
-from store.config import ConfigError
-from store.translate import (
+from article_triage.store.articles import ArticleFilter, iter_article_ids
+from article_triage.store.config import ConfigError
+from article_triage.store.translate import (
     PROVIDERS,
     ProviderUnreachable,
     TranslateProgress,
@@ -27,8 +27,8 @@ from store.translate import (
     translate_articles,
     untranslated_article_ids,
 )
-from store.translate.providers import where
-from tui.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, fail
+from article_triage.store.translate.providers import where
+from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, fail
 
 EXIT_INTERRUPTED = 130
 

@@ -11,8 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
-from store.reader import ArticleView
-from store.text import strip_control
+from article_triage.store.reader import ArticleView
+from article_triage.store.text import strip_control
 
 
 class CorrectTranslation(ModalScreen[tuple[int, str] | None]):

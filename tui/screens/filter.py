@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
-from store.articles import ArticleFilter
-from store.taxonomy import Taxonomy, parse_grade
+from article_triage.store.articles import ArticleFilter
+from article_triage.store.taxonomy import Taxonomy, parse_grade
 
 
 class FilterDialog(ModalScreen[ArticleFilter | None]):

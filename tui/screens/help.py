@@ -13,7 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from tui.actions import ActionSpec, help_sections
+from article_triage.tui.actions import ActionSpec, help_sections
 
 
 def help_table(actions: Sequence[ActionSpec]) -> Table:

@@ -22,9 +22,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.articles import ArticleFilter, QueueRow, count_articles, page_articles, position_of
-from store.text import strip_control
-from store.triage import Decision
+from article_triage.store.articles import (
+    ArticleFilter,
+    QueueRow,
+    count_articles,
+    page_articles,
+    position_of,
+)
+from article_triage.store.text import strip_control
+from article_triage.store.triage import Decision
 
 PAGE_SIZE = 100
 MAX_PAGES = 40

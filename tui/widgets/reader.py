@@ -17,8 +17,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from store.reader import ArticleView, is_rtl
-from store.text import strip_control
+from article_triage.store.reader import ArticleView, is_rtl
+from article_triage.store.text import strip_control
 
 Columns = Literal["both", "original", "translation"]
 COLUMN_CYCLE: tuple[Columns, ...] = ("both", "original", "translation")

@@ -8,10 +8,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from store.reader import ArticleView, Suggestion
-from store.taxonomy import Taxonomy
-from store.text import strip_control
-from store.triage import Decision
+from article_triage.store.reader import ArticleView, Suggestion
+from article_triage.store.taxonomy import Taxonomy
+from article_triage.store.text import strip_control
+from article_triage.store.triage import Decision
 
 
 class TriageBar(Static):
