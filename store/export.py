@@ -39,6 +39,11 @@ LIST_SEPARATOR = "; "
 
 # Spreadsheets evaluate a cell starting with these as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# ...and some skip leading blanks first, so " =1+1" and NBSP then "=" are formulas too.
+FORMULA_TRIGGERS = ("=", "+", "-", "@")
+_BLANKS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
+    "\u180e\u200b\u200c\u200d\u2060\ufeff"  # zero-width: blank to the eye
+)
 # An apostrophe is escaped too, so that unescaping is exact: a value that itself
 # began with one gets a second.
 _NEUTRALISER = "'"
@@ -95,10 +100,18 @@ CSV_TRANSLATION_COLUMNS = ["translation_lang", "translation"]
 _SQL_FORMULA_PREFIXES = "'=', '+', '-', '@', char(9), char(13), ''''"
 
 
+_SQL_BLANKS = f"char({', '.join(str(ord(c)) for c in _BLANKS)})"
+
+
 def _safe(expr: str) -> str:
-    """SQL for *expr* as a spreadsheet-safe cell: :func:`neutralise_cell` done by SQLite."""
+    """SQL for *expr* as a spreadsheet-safe cell: :func:`neutralise_cell` done by SQLite.
+
+    ltrim copies the value, so it runs only for the rare cell that starts blank.
+    """
     return (
         f"CASE WHEN substr({expr}, 1, 1) IN ({_SQL_FORMULA_PREFIXES}) "
+        f"OR (instr({_SQL_BLANKS}, substr({expr}, 1, 1)) > 0 "
+        f"AND substr(ltrim({expr}, {_SQL_BLANKS}), 1, 1) IN ('=', '+', '-', '@')) "
         f"THEN char(39) || {expr} ELSE {expr} END"
     )
 
@@ -197,7 +210,11 @@ def load_schema() -> dict[str, Any]:
 
 def neutralise_cell(value: str) -> str:
     """The value as a CSV cell no spreadsheet runs as a formula; :func:`restore_cell` undoes it."""
-    if value and (value[0] in FORMULA_PREFIXES or value[0] == _NEUTRALISER):
+    if value and (
+        value[0] in FORMULA_PREFIXES
+        or value[0] == _NEUTRALISER
+        or value.lstrip(_BLANKS)[:1] in FORMULA_TRIGGERS
+    ):
         return _NEUTRALISER + value
     return value
 

@@ -37,6 +37,8 @@ class FeedEntry:
     paragraphs: list[str]
     published: str | None
     raw: bytes
+    error: str | None = None
+    """Why this entry cannot be read; the feed's other entries are read all the same."""
 
 
 @dataclass
@@ -78,31 +80,42 @@ def parse_feed(text: str, base_url: str | None = None) -> Feed:
     ]
     entries = []
     for index, item in enumerate(items, start=1):
-        title = _text(_first(item, *_TITLE))
-        summary_html = ""
-        for name in _SUMMARY:
-            element = _first(item, name)
-            if element is not None:
-                summary_html = _inner(element)
-                if summary_html.strip():
-                    break
-        published = None
-        for name in _DATES:
-            published = parse_feed_date(_text(_first(item, name)))
-            if published:
-                break
-        link = _link(item, base)
-        entries.append(
-            FeedEntry(
-                index=index,
-                title=title,
-                link=link,
-                paragraphs=html_to_paragraphs(summary_html),
-                published=published,
-                raw=etree.tostring(item, encoding="utf-8"),
-            )
-        )
+        try:
+            entries.append(_xml_entry(index, item, base))
+        except Exception as exc:  # one hostile item fails alone, not the whole feed
+            entries.append(_bad_entry(index, exc))
     return Feed(feed_title, feed_link, entries)
+
+
+def _xml_entry(index: int, item, base: str | None) -> FeedEntry:
+    from lxml import etree
+
+    title = _text(_first(item, *_TITLE))
+    summary_html = ""
+    for name in _SUMMARY:
+        element = _first(item, name)
+        if element is not None:
+            summary_html = _inner(element)
+            if summary_html.strip():
+                break
+    published = None
+    for name in _DATES:
+        published = parse_feed_date(_text(_first(item, name)))
+        if published:
+            break
+    return FeedEntry(
+        index=index,
+        title=title,
+        link=_link(item, base),
+        paragraphs=html_to_paragraphs(summary_html),
+        published=published,
+        raw=etree.tostring(item, encoding="utf-8"),
+    )
+
+
+def _bad_entry(index: int, exc: Exception) -> FeedEntry:
+    reason = str(exc) if isinstance(exc, IngestError) else f"unreadable ({type(exc).__name__})"
+    return FeedEntry(index, None, None, [], None, b"", error=reason)
 
 
 def _parse_json_feed(text: str, base_url: str | None) -> Feed:
@@ -112,29 +125,54 @@ def _parse_json_feed(text: str, base_url: str | None) -> Feed:
         raise IngestError(f"not a readable JSON feed ({exc.args[0]})") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise IngestError("not a JSON feed: no items")
-    base = data.get("home_page_url") or base_url
+    home = data.get("home_page_url")
+    base = (home if isinstance(home, str) else None) or base_url
     entries = []
     for index, item in enumerate(data["items"], start=1):
-        if not isinstance(item, dict):
+        try:
+            entries.append(_json_entry(index, item, base))
+        except Exception as exc:  # one hostile item fails alone, not the whole feed
+            entries.append(_bad_entry(index, exc))
+    title = data.get("title")
+    return Feed(title if isinstance(title, str) else None, base if base == home else None, entries)
+
+
+def _json_text(item: dict, *keys: str) -> str | None:
+    """The first of *keys* the item sets, which must be a string (JSON Feed 1.1 says so)."""
+    for key in keys:
+        value = item.get(key)
+        if value is None or value == "":
             continue
-        body = item.get("content_html") or ""
-        paragraphs = (
-            html_to_paragraphs(body)
-            if body
-            else split_paragraphs(str(item.get("content_text") or item.get("summary") or ""))
-        )
-        link = item.get("url") or item.get("external_url")
-        entries.append(
-            FeedEntry(
-                index=index,
-                title=normalise_paragraph(str(item.get("title") or "")) or None,
-                link=urljoin(base or "", link) if link else None,
-                paragraphs=paragraphs,
-                published=parse_feed_date(item.get("date_published") or item.get("date_modified")),
-                raw=json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8"),
-            )
-        )
-    return Feed(data.get("title"), data.get("home_page_url"), entries)
+        if not isinstance(value, str):
+            raise IngestError(f"{key} is a JSON {_json_type(value)}, not a string")
+        return value
+    return None
+
+
+def _json_type(value: object) -> str:
+    return {bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _json_entry(index: int, item: object, base: str | None) -> FeedEntry:
+    if not isinstance(item, dict):
+        raise IngestError(f"a JSON {_json_type(item)}, not an item object")
+    body = _json_text(item, "content_html") or ""
+    paragraphs = (
+        html_to_paragraphs(body)
+        if body
+        else split_paragraphs(_json_text(item, "content_text", "summary") or "")
+    )
+    link = _json_text(item, "url", "external_url")
+    return FeedEntry(
+        index=index,
+        title=normalise_paragraph(_json_text(item, "title") or "") or None,
+        link=urljoin(base or "", link) if link else None,
+        paragraphs=paragraphs,
+        published=parse_feed_date(_json_text(item, "date_published", "date_modified")),
+        raw=json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+    )
 
 
 def parse_feed_date(value: str | None) -> str | None:

@@ -9,6 +9,7 @@ import hashlib
 import os
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from article_triage.store.ingest.decode import (
     GZIP_MAGIC,
@@ -22,6 +23,9 @@ from article_triage.store.ingest.fetch import fetch, is_fetchable
 from article_triage.store.ingest.model import ExtractedArticle, IngestError
 from article_triage.store.ingest.sources import Input, kind_hint
 from article_triage.store.text import word_count
+
+if TYPE_CHECKING:
+    from article_triage.store.ingest.feeds import FeedEntry
 
 # Below this many words a simhash says little: short texts collide by chance.
 MIN_WORDS_FOR_SIMHASH = 20
@@ -196,7 +200,7 @@ def _fill(
 def _process_feed(
     display: str, origin: str, text: str, base_url: str | None, settings: WorkerSettings
 ) -> list[WorkResult]:
-    from article_triage.store.ingest.feeds import EXTRACTOR, EXTRACTOR_VERSION, parse_feed
+    from article_triage.store.ingest.feeds import parse_feed
 
     feed = parse_feed(text, base_url)
     if not feed.entries:
@@ -204,32 +208,49 @@ def _process_feed(
     results = []
     for entry in feed.entries:
         source = f"{display}#entry-{entry.index}"
-        article = None
-        error = None
-        if entry.link and settings.fetch_feed_links and is_fetchable(entry.link):
-            try:
-                article = _fetch_entry_page(entry.link, settings)
-            except IngestError as exc:
-                error = f"entry link {entry.link}: {exc}"
-        if article is None and (entry.paragraphs or entry.title):
-            article = ExtractedArticle(
-                paragraphs=entry.paragraphs or [entry.title or ""],
-                title=entry.title,
-                url=entry.link,
-                published=entry.published,
-                extractor=EXTRACTOR,
-                extractor_version=EXTRACTOR_VERSION,
+        try:
+            results.append(_feed_entry_result(source, entry, origin, settings))
+        except IngestError as exc:
+            results.append(WorkResult(source, error=str(exc)))
+        except Exception as exc:  # one hostile entry fails alone, not the whole feed
+            results.append(
+                WorkResult(source, error=f"unexpected {type(exc).__name__}: {exc}"[:300])
             )
-            _fill(article, {"source": entry.link or source}, entry.raw, "utf-8", settings)
-        if article is None:
-            results.append(WorkResult(source, error=error or "feed entry without text"))
-            continue
-        article.title = article.title or entry.title
-        article.published = article.published or entry.published
-        article.feed_url = origin
-        results.append(WorkResult(source, article=article, completes_input=False))
-    results[-1].completes_input = True
+    for result in results:  # progress counts the feed once, at its last entry
+        result.completes_input = result is results[-1]
     return results
+
+
+def _feed_entry_result(
+    source: str, entry: FeedEntry, origin: str, settings: WorkerSettings
+) -> WorkResult:
+    from article_triage.store.ingest.feeds import EXTRACTOR, EXTRACTOR_VERSION
+
+    if entry.error:
+        return WorkResult(source, error=entry.error)
+    article = None
+    error = None
+    if entry.link and settings.fetch_feed_links and is_fetchable(entry.link):
+        try:
+            article = _fetch_entry_page(entry.link, settings)
+        except IngestError as exc:
+            error = f"entry link {entry.link}: {exc}"
+    if article is None and (entry.paragraphs or entry.title):
+        article = ExtractedArticle(
+            paragraphs=entry.paragraphs or [entry.title or ""],
+            title=entry.title,
+            url=entry.link,
+            published=entry.published,
+            extractor=EXTRACTOR,
+            extractor_version=EXTRACTOR_VERSION,
+        )
+        _fill(article, {"source": entry.link or source}, entry.raw, "utf-8", settings)
+    if article is None:
+        return WorkResult(source, error=error or "feed entry without text")
+    article.title = article.title or entry.title
+    article.published = article.published or entry.published
+    article.feed_url = origin
+    return WorkResult(source, article=article, completes_input=False)
 
 
 def _fetch_entry_page(link: str, settings: WorkerSettings) -> ExtractedArticle:

@@ -2,6 +2,7 @@
 
 Folders are walked one directory at a time so that 100,000 files never sit in
 memory as a list; counting them for the progress bar is a separate, cheap pass.
+A walk stays inside the folder the user named: links out of it are reported, not read.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ SIDECAR_SUFFIX = ".translation.json"
 # Documentation that sits in folders of articles; still imported when named explicitly.
 NOT_ARTICLES_IN_FOLDERS = frozenset({"readme", "license", "licence", "changelog", "attribution"})
 STDIN = "-"
+LINK_LEAVES_FOLDER = "link leaves the folder"
 
 
 @dataclass(frozen=True)
@@ -61,27 +63,73 @@ def is_importable_name(name: str) -> bool:
     return kind_hint(name) is not None
 
 
-def walk_folder(root: str) -> Iterator[str]:
-    """Importable files under *root*, depth first, in name order, one directory at a time."""
+@dataclass(frozen=True)
+class Found:
+    """A file found in a folder walk, or a link the walk refused to follow."""
+
+    path: str
+    """Where the walk found it (a link's own path): what reports show."""
+    target: str | None = None
+    """The file to read: the resolved path, so a link swapped later is not followed."""
+    error: str | None = None
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _sorted_entries(folder: str) -> list[os.DirEntry[str]]:
     try:
-        with os.scandir(root) as scan:
-            entries = sorted(scan, key=lambda e: e.name)
+        with os.scandir(folder) as scan:
+            return sorted(scan, key=lambda e: e.name)
     except OSError:
-        return
-    for entry in entries:
+        return []
+
+
+def _wanted(name: str) -> bool:
+    return is_importable_name(name) and name.split(".", 1)[0].lower() not in NOT_ARTICLES_IN_FOLDERS
+
+
+def walk_folder(root: str) -> Iterator[Found]:
+    """Importable files under *root*, depth first, in name order, one directory at a time.
+
+    Iterative (a stack of directory listings), so depth is bounded by memory, not by
+    Python's recursion limit. Symbolic links are resolved: one whose target lies
+    outside *root* is reported (the user named this folder, not /etc), one inside is
+    read at its target (a link to a folder inside is walked where the folder is).
+    """
+    real_root = os.path.realpath(root)
+    stack = [iter(_sorted_entries(root))]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
         if entry.name.startswith("."):
             continue
         try:
-            if entry.is_dir(follow_symlinks=False):
-                yield from walk_folder(entry.path)
-            elif (
-                entry.is_file()
-                and is_importable_name(entry.name)
-                and entry.name.split(".", 1)[0].lower() not in NOT_ARTICLES_IN_FOLDERS
-            ):
-                yield entry.path
+            if entry.is_symlink():
+                found = _follow_link(entry, real_root)
+                if found is not None:
+                    yield found
+            elif entry.is_dir(follow_symlinks=False):
+                stack.append(iter(_sorted_entries(entry.path)))
+            elif entry.is_file(follow_symlinks=False) and _wanted(entry.name):
+                yield Found(entry.path, target=os.path.abspath(entry.path))
         except OSError:
             continue
+
+
+def _follow_link(entry: os.DirEntry[str], real_root: str) -> Found | None:
+    target = os.path.realpath(entry.path)
+    is_dir = os.path.isdir(target)
+    if not (is_dir or _wanted(entry.name)):
+        return None  # not something the walk would import anyway
+    if not _within(target, real_root):
+        return Found(entry.path, error=LINK_LEAVES_FOLDER)
+    if is_dir or not os.path.isfile(target):
+        return None  # a folder inside is walked at its own place; a dangling link is nothing
+    return Found(entry.path, target=target)
 
 
 def iter_inputs(sources: Iterable[str], max_bytes: int) -> Iterator[Input]:
@@ -94,7 +142,7 @@ def iter_inputs(sources: Iterable[str], max_bytes: int) -> Iterator[Input]:
             path = Path(source)
             if path.is_dir():
                 for found in walk_folder(str(path)):
-                    yield Input(display=found, path=os.path.abspath(found))
+                    yield Input(display=found.path, path=found.target, error=found.error)
             elif path.is_file():
                 if path.name.lower().endswith(SIDECAR_SUFFIX):
                     yield Input(display=source, error="a translation sidecar, not an article")

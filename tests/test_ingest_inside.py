@@ -1,0 +1,118 @@
+"""Imports stay inside what the user named: folder walks, feed entries, URL provenance.
+
+(Issue 9, section 3. Fetching itself, the one door to the network, is tested in
+tests/test_fetch_door.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from article_triage.store.ingest.sources import LINK_LEAVES_FOLDER, count_inputs
+from tests.test_ingest_files import article, run_import
+
+BODY = "Title {0}\n\nBody of note {0}, written for the folder walk tests."
+
+
+def _note(path, name: str) -> None:
+    path.write_text(BODY.format(name), encoding="utf-8")
+
+
+# --- folders ------------------------------------------------------------------------------
+
+
+def test_links_that_leave_the_folder_are_reported_and_not_read(db, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    _note(outside / "secret.txt", "secret")
+    (outside / "nested").mkdir()
+    _note(outside / "nested" / "deep.txt", "deep")
+    named = tmp_path / "named"
+    named.mkdir()
+    _note(named / "a.txt", "a")
+    (named / "sub").mkdir()
+    _note(named / "sub" / "b.txt", "b")
+    (named / "leak.txt").symlink_to(outside / "secret.txt")  # a file out
+    (named / "escape").symlink_to(outside)  # a folder out
+    (named / "up.txt").symlink_to("../outside/secret.txt")  # relative, still out
+    (named / "inside.txt").symlink_to(named / "sub" / "b.txt")  # a file in: fine
+    (named / "again").symlink_to(named / "sub")  # a folder in: walked at its place
+
+    report, outcomes = run_import(db, [named])
+
+    failures = {os.path.basename(o.source): o.reason for o in outcomes if o.status == "failed"}
+    assert failures == {
+        "leak.txt": LINK_LEAVES_FOLDER,
+        "escape": LINK_LEAVES_FOLDER,
+        "up.txt": LINK_LEAVES_FOLDER,
+    }
+    texts = " ".join(article(db, o.article_id)["text"] for o in outcomes if o.article_id)
+    assert "note secret" not in texts and "note deep" not in texts
+    assert "note a" in texts and "note b" in texts
+    # the link inside reads the same bytes as its target: a duplicate, not a failure
+    assert report.imported == 2 and report.duplicates == 1
+    assert count_inputs([str(named)]) == len(outcomes)
+
+
+def test_a_folder_1500_levels_deep_imports_without_recursion_error(db, tmp_path):
+    depth = 1500
+    folders = [tmp_path / "deep"]
+    folders[0].mkdir()
+    for _ in range(depth - 1):  # os.makedirs is itself recursive
+        folders.append(folders[-1] / "d")
+        folders[-1].mkdir()
+    _note(folders[-1] / "bottom.txt", "bottom")
+    try:
+        report, outcomes = run_import(db, [folders[0]])
+        assert report.imported == 1, outcomes
+        assert count_inputs([str(folders[0])]) == 1
+    finally:  # shutil.rmtree (and so pytest's cleanup) recurses on Python 3.11
+        (folders[-1] / "bottom.txt").unlink()
+        for folder in reversed(folders):
+            folder.rmdir()
+
+
+# --- feeds ----------------------------------------------------------------------------------
+
+
+def test_one_bad_json_feed_entry_fails_alone(db, tmp_path):
+    items = [
+        {"id": "1", "title": "Good one", "content_text": "The first entry reads well."},
+        {"id": "2", "title": "Integer date", "content_text": "Dated.", "date_published": 20240517},
+        {"id": "3", "title": "List url", "content_text": "Linked.", "url": ["https://a.example/"]},
+        {"id": "4", "title": "Good two", "content_text": "The last entry reads well too."},
+    ]
+    feed = tmp_path / "feed.json"
+    feed.write_text(
+        json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}),
+        encoding="utf-8",
+    )
+    report, outcomes = run_import(db, [feed])
+    assert [o.status for o in outcomes] == ["imported", "failed", "failed", "imported"]
+    assert "date_published is a JSON number" in outcomes[1].reason
+    assert "url is a JSON array" in outcomes[2].reason
+    assert [o.completes_input for o in outcomes] == [False, False, False, True]
+    assert report.imported == 2 and report.failed == 2
+
+
+def test_one_bad_rss_item_fails_alone(db, tmp_path, monkeypatch):
+    from article_triage.store.ingest import feeds
+
+    real = feeds.html_to_paragraphs
+
+    def breaks_on_poison(fragment: str) -> list[str]:
+        if "poison" in fragment:
+            raise RecursionError("maximum recursion depth exceeded")  # as deep markup would
+        return real(fragment)
+
+    monkeypatch.setattr(feeds, "html_to_paragraphs", breaks_on_poison)
+    items = "".join(
+        f"<item><title>Item {n}</title><description>{text}</description></item>"
+        for n, text in enumerate(["First is fine.", "poison", "Third is fine."], start=1)
+    )
+    feed = tmp_path / "feed.xml"
+    feed.write_text(f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>')
+    report, outcomes = run_import(db, [feed])
+    assert [o.status for o in outcomes] == ["imported", "failed", "imported"]
+    assert report.imported == 2
