@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -33,18 +34,25 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     redirect_to: str | None = None
     delay: float = 0.0
+    trickle: float = 0.0
+    """Seconds between body bytes, sent one at a time (a slow-read attack on the client)."""
 
 
 class LoopbackServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        """*tls*: serve HTTPS with this server context (its certificate) instead of HTTP."""
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
+        self.hosts: list[str | None] = []
+        """The Host header of every request, in order."""
+        self.scheme = "https" if tls is not None else "http"
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 server.hits[path] += 1
+                server.hosts.append(self.headers.get("Host"))
                 route = server.routes.get(path)
                 if route is None:
                     self.send_error(404)
@@ -65,13 +73,26 @@ class LoopbackServer:
                 self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(route.body)
+                    if not route.trickle:
+                        self.wfile.write(route.body)
+                        return
+                    for index in range(len(route.body)):
+                        self.wfile.write(route.body[index : index + 1])
+                        self.wfile.flush()
+                        time.sleep(route.trickle)
 
             def log_message(self, format: str, *args: object) -> None:  # quiet tests
                 pass
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        if tls is not None:
+            # Each accepted connection does its handshake in its handler thread.
+            self._httpd.socket = tls.wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
+            # A client refusing the certificate is what the HTTPS tests expect: no traceback.
+            self._httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self.port = self._httpd.server_address[1]
         # a short poll interval: shutdown() waits for it at every test's teardown
         self._thread = threading.Thread(
@@ -87,7 +108,7 @@ class LoopbackServer:
         return self.url(path)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def close(self) -> None:
         self._httpd.shutdown()

@@ -72,7 +72,7 @@ class ImportOptions:
     allow_private_addresses: bool = False
     """Let URLs (and feed links) reach loopback and private networks; off: SSRF protection."""
     timeout: float = 20.0
-    """Seconds per URL."""
+    """Seconds for the whole fetch of one URL: redirects, retries and Retry-After waits included."""
     max_bytes: int = 20 * 1024 * 1024
     """Inputs (and pages fetched, and gzip contents) over this size fail."""
     workers: int | None = None

@@ -25,7 +25,7 @@ from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, fail
     type=click.FloatRange(min=0.1),
     default=20.0,
     show_default=True,
-    help="Seconds per URL.",
+    help="Seconds for the whole fetch of one URL, redirects and retries included.",
 )
 @click.option(
     "--max-size",
