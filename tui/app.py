@@ -13,6 +13,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import BindingsMap
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -36,6 +37,7 @@ from article_triage.store.db import open_db
 from article_triage.store.reader import load_article_view, with_decision
 from article_triage.store.translations import correct_paragraph
 from article_triage.store.triage import (
+    Decision,
     apply_changes,
     bulk_apply,
     get_decision,
@@ -61,7 +63,6 @@ from article_triage.tui.messages import (
     ArticleLoaded,
     ArticleMissing,
     BulkApplied,
-    DecisionRecorded,
     ExportWritten,
     HistoryReplayed,
     ImportFinished,
@@ -84,6 +85,10 @@ from article_triage.tui.widgets.triage_bar import TriageBar
 
 STARTED_AT = time.perf_counter()
 STORE_CHECK_SECONDS = 2.0
+KEY_HOLD_LIMIT_SECONDS = 10.0
+"""Keys held behind a navigation that has not finished by then are dropped, not misapplied."""
+ORDERED_WORKERS = ("article", "navigate", "history", "bulk")
+"""Worker groups whose outcome the next key must see (what is shown, where the cursor is)."""
 EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
 """Set to 1 and the app exits once the first article is on screen (start-up benchmark)."""
 
@@ -147,6 +152,12 @@ class TriageApp(App[None]):
         self.filter = ArticleFilter(analyst=analyst)
         self.view = None
         self._keys_state: tuple[bool, ...] = ()
+        self._held_keys: deque[tuple[float, events.Key]] = deque()
+        """Keys that arrived while the article on screen was about to change, oldest first."""
+        self._awaiting: set[str] = set()
+        """ORDERED_WORKERS started and not yet reported back."""
+        self._gate_open = False
+        """Set when a navigation worker failed: keys go through rather than wait for it."""
         self._seen_version = 0
         self._store_changed = False
         self._threads = threading.local()
@@ -263,6 +274,72 @@ class TriageApp(App[None]):
         if self.is_mounted:
             self.triage_bar.show(self.view, prompt=MODE_PROMPTS.get(mode, ""))
 
+    # --- every key acts on the article shown ----------------------------------------------
+
+    # Keys that arrive together (a paste, SSH, keys queued behind a slow render) are
+    # handled one after the other, but moving to an article reads it in a worker. A
+    # key handled before that read has come back would act on the article still on
+    # screen while the cursor already rests on the next one. So once a key has set
+    # the cursor moving, the keys after it wait here, in order, until the article
+    # under the cursor is the one shown; then each runs as if it had just been typed.
+
+    def _navigation_settled(self) -> bool:
+        """True when the article on screen is the one under the cursor and nothing will move it."""
+        if self._gate_open:
+            return True
+        if self._awaiting or self.queue.reloading:
+            return False
+        if self.queue.total == 0:
+            return True
+        row = self.queue.current
+        return row is not None and self.view is not None and row.id == self.view.id
+
+    def _on_triage_screen(self) -> bool:
+        return len(self.screen_stack) == 1
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Runs before App._on_key (which looks up the bindings) for every key that
+        # reaches the app; prevent_default keeps App._on_key from seeing a held key.
+        if not self._on_triage_screen():
+            return
+        if self._held_keys or not self._navigation_settled():
+            self._held_keys.append((time.monotonic(), event))
+            event.prevent_default()
+
+    async def _release_held_keys(self) -> None:
+        """Run the held keys in order while the article shown is settled."""
+        while self._held_keys and self._on_triage_screen() and self._navigation_settled():
+            _held_at, event = self._held_keys.popleft()
+            await super()._on_key(event)
+        if self._held_keys and not self._on_triage_screen():
+            # A held key opened a dialog: the rest were typed for it. Re-sent through
+            # the ordinary path, they reach whatever the dialog has focused.
+            held = list(self._held_keys)
+            self._held_keys.clear()
+            for _held_at, event in held:
+                self.post_message(events.Key(event.key, event.character))
+
+    def _settled_point(self) -> None:
+        """Something the held keys may be waiting for has happened."""
+        if self._held_keys:
+            self.call_later(self._release_held_keys)
+
+    def _start_navigation(self) -> None:
+        self._gate_open = False
+
+    def _drop_stale_keys(self) -> None:
+        """A navigation that never finishes must not freeze the keyboard (nor apply keys late)."""
+        if not self._held_keys:
+            return
+        if time.monotonic() - self._held_keys[0][0] < KEY_HOLD_LIMIT_SECONDS:
+            return
+        dropped = len(self._held_keys)
+        self._held_keys.clear()
+        self._gate_open = True
+        self.notify(
+            f"{dropped} key(s) dropped: the article did not finish loading.", severity="warning"
+        )
+
     # --- navigation ---------------------------------------------------------------------
 
     def action_next_article(self) -> None:
@@ -284,15 +361,22 @@ class TriageApp(App[None]):
         self.queue.move_cursor(self.queue.cursor - max(1, self.queue.size.height - 1))
 
     def action_next_untriaged(self) -> None:
-        self._find_untriaged(self.view.id if self.view else 0)
+        self._start_find_untriaged(self.view.id if self.view else 0)
+
+    def _start_find_untriaged(self, after_id: int) -> None:
+        self._awaiting.add("navigate")
+        self._start_navigation()
+        self._find_untriaged(after_id)
 
     @work(thread=True, exclusive=True, group="navigate", exit_on_error=False)
     def _find_untriaged(self, after_id: int) -> None:
         found = next_untriaged(self.thread_db(), self.analyst, after_id, self.filter)
-        self.post_message(UntriagedFound(found))
+        if not get_current_worker().is_cancelled:
+            self.post_message(UntriagedFound(found))
 
     @on(UntriagedFound)
     def _on_untriaged_found(self, message: UntriagedFound) -> None:
+        self._awaiting.discard("navigate")
         current = self.queue.current
         anchor = (self.queue.cursor, current.id) if current is not None else None
         if message.article_id is None:
@@ -300,12 +384,19 @@ class TriageApp(App[None]):
             self.queue.reload(select_id=current.id if current else None, anchor=anchor)
         else:
             self.queue.reload(select_id=message.article_id, anchor=anchor)
+        self._settled_point()
 
     @on(ArticleQueue.Highlighted)
     def _on_highlighted(self, message: ArticleQueue.Highlighted) -> None:
         if self.mode != NORMAL and (self.view is None or self.view.id != message.row.id):
             self.mode = NORMAL  # a half-typed grade belongs to the article it was begun on
-        self._load_article(message.row.id)
+        self._show_article(message.row.id)
+
+    def _show_article(self, article_id: int) -> None:
+        """Read the article in a worker; keys wait for it to be shown (see _on_key)."""
+        self._awaiting.add("article")
+        self._start_navigation()
+        self._load_article(article_id)
 
     @work(thread=True, exclusive=True, group="article", exit_on_error=False)
     def _load_article(self, article_id: int) -> None:
@@ -322,6 +413,7 @@ class TriageApp(App[None]):
         current = self.queue.current
         if current is not None and current.id != message.view.id:
             return  # the cursor moved on while this one was read
+        self._awaiting.discard("article")
         same_article = self.view is not None and self.view.id == message.view.id
         self.view = message.view
         self.reader.show(message.view, keep_scroll=same_article)
@@ -330,9 +422,11 @@ class TriageApp(App[None]):
         if self._exit_after_first:
             self._exit_after_first = False
             self.call_after_refresh(self.exit)
+        self._settled_point()
 
     @on(ArticleMissing)
     def _on_article_missing(self, message: ArticleMissing) -> None:
+        self._awaiting.discard("article")
         self.notify(f"Article {message.article_id} is no longer in the store.", severity="warning")
         self.queue.reload()
 
@@ -350,6 +444,7 @@ class TriageApp(App[None]):
             changed = self._store_version() != self._seen_version
         except sqlite3.Error:
             return
+        self._drop_stale_keys()
         if changed and not self._store_changed:
             self._store_changed = True
             header = self.query_one("#queue-header", Static)
@@ -376,6 +471,7 @@ class TriageApp(App[None]):
             if self._exit_after_first:  # nothing to show: the start-up is over all the same
                 self._exit_after_first = False
                 self.call_after_refresh(self.exit)
+        self._settled_point()
 
     # --- decisions ----------------------------------------------------------------------
 
@@ -400,7 +496,10 @@ class TriageApp(App[None]):
         except sqlite3.Error as exc:  # busy past the timeout, disk full, read-only file
             self.notify(f"not saved: {exc}", severity="error", markup=False)
             return
-        self.post_message(DecisionRecorded(decision, "status" in changes))
+        # Shown before the next key is handled: a second stance key in the same burst
+        # must see this one (the same key twice clears), and "done" must have set the
+        # cursor moving before the key after it is handled.
+        self._show_decision(decision, status_changed="status" in changes)
 
     def _set(self, changes: dict[str, Any]) -> None:
         self._commit(
@@ -410,19 +509,17 @@ class TriageApp(App[None]):
             set(changes),
         )
 
-    @on(DecisionRecorded)
-    def _on_decision_recorded(self, message: DecisionRecorded) -> None:
-        decision = message.decision
+    def _show_decision(self, decision: Decision, *, status_changed: bool) -> None:
         self.queue.update_row(decision)
         if self.view is not None and self.view.id == decision.article_id:
             self.view = with_decision(self.view, decision)
             self.triage_bar.show(self.view)
             self._refresh_keys()
-        if message.status_changed:
+        if status_changed:
             if decision.status == "new":
                 self.queue.reload(select_id=decision.article_id)
             else:
-                self._find_untriaged(decision.article_id)
+                self._start_find_untriaged(decision.article_id)
 
     def action_set_stance(self, stance: str) -> None:
         current = self.view.decision.stance if self.view else None
@@ -521,9 +618,11 @@ class TriageApp(App[None]):
     # --- history and bulk ---------------------------------------------------------------
 
     def action_undo(self) -> None:
+        self._awaiting.add("history")
         self._replay(redo_step=False)
 
     def action_redo(self) -> None:
+        self._awaiting.add("history")
         self._replay(redo_step=True)
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
@@ -534,20 +633,22 @@ class TriageApp(App[None]):
 
     @on(HistoryReplayed)
     def _on_history_replayed(self, message: HistoryReplayed) -> None:
+        self._awaiting.discard("history")
         word = "redo" if message.redo else "undo"
         change = message.change
         if change is None:
             self.notify(f"Nothing to {word}.")
-            return
-        touched = change.article_ids
-        self.notify(f"{word.capitalize()}: {len(touched):,} article(s) restored.")
-        self._after_store_change(touched[0] if len(touched) == 1 else None)
+        else:
+            touched = change.article_ids
+            self.notify(f"{word.capitalize()}: {len(touched):,} article(s) restored.")
+            self._after_store_change(touched[0] if len(touched) == 1 else None)
+        self._settled_point()
 
     def _after_store_change(self, select_id: int | None = None) -> None:
         """Re-read the queue and the article after a change that may touch many rows."""
         self.queue.reload(select_id=select_id or (self.view.id if self.view else None))
         if self.view is not None and (select_id is None or select_id == self.view.id):
-            self._load_article(self.view.id)
+            self._show_article(self.view.id)
 
     def action_bulk_status(self, status: str) -> None:
         total = self.queue.total
@@ -562,6 +663,7 @@ class TriageApp(App[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
+                self._awaiting.add("bulk")
                 self._bulk({"status": status})
 
         self.push_screen(ConfirmDialog(question), answer)
@@ -573,9 +675,11 @@ class TriageApp(App[None]):
 
     @on(BulkApplied)
     def _on_bulk_applied(self, message: BulkApplied) -> None:
+        self._awaiting.discard("bulk")
         what = ", ".join(f"{k} {v}" for k, v in message.changes.items())
         self.notify(f"{what}: {len(message.change.article_ids):,} article(s) changed (u undoes).")
         self._after_store_change()
+        self._settled_point()
 
     # --- search, filter, view -----------------------------------------------------------
 
@@ -732,7 +836,7 @@ class TriageApp(App[None]):
                 self.notify(f"not saved: {exc}", severity="error", markup=False)
                 return
             self.notify(f"Paragraph {index + 1} corrected; later machine runs keep it.")
-            self._load_article(article_id)
+            self._show_article(article_id)
 
         self.push_screen(CorrectTranslation(self.view), save)
 
@@ -831,8 +935,28 @@ class TriageApp(App[None]):
 
     @on(Worker.StateChanged)
     def _on_worker_state(self, event: Worker.StateChanged) -> None:
+        group = event.worker.group
+        # A worker cancelled by a newer one of its group leaves the report to it; if
+        # none is left to report, nothing will: stop waiting.
+        if (
+            event.state == WorkerState.CANCELLED
+            and group in ORDERED_WORKERS
+            and not any(
+                w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                for w in self.workers
+            )
+        ):
+            self._awaiting.discard(group)
+            self._settled_point()
         if event.state != WorkerState.ERROR:
             return
+        if group in (*ORDERED_WORKERS, "queue-reload", "queue-pages"):
+            # What the keys were waiting for will not come: let them act on what is shown.
+            self._awaiting.discard(group)
+            if group == "queue-reload":
+                self.queue.reload_failed()
+            self._gate_open = True
+            self._settled_point()
         error = event.worker.error
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
             text = "The store is busy (another process is writing); try again."

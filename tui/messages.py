@@ -13,7 +13,7 @@ from typing import Any
 from textual.message import Message
 
 from article_triage.store.reader import ArticleView
-from article_triage.store.triage import Change, Decision
+from article_triage.store.triage import Change
 
 
 @dataclass
@@ -28,14 +28,6 @@ class ArticleMissing(Message):
     """The highlighted article is no longer in the store (deleted by another process)."""
 
     article_id: int
-
-
-@dataclass
-class DecisionRecorded(Message):
-    """A decision change was committed; *decision* is what the store now holds."""
-
-    decision: Decision
-    status_changed: bool
 
 
 @dataclass

@@ -104,12 +104,22 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
         self.total = 0
         self.done = 0
         self._generation = 0
+        self._positioned_generation = 0
         self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
         self._pending: set[int] = set()
         self._announced: int | None = None
         """Article id last posted in Highlighted (so a refetch does not reload the reader)."""
 
     # --- loading -----------------------------------------------------------------------
+
+    @property
+    def reloading(self) -> bool:
+        """True from :meth:`reload` until the cursor has its place in the re-read list."""
+        return self._positioned_generation != self._generation
+
+    def reload_failed(self) -> None:
+        """The reload worker died: stop waiting for its place (the old rows stay)."""
+        self._positioned_generation = self._generation
 
     def reload(
         self,
@@ -173,6 +183,7 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
         message.stop()
         if message.generation != self._generation:
             return
+        self._positioned_generation = message.generation
         self._pages.clear()
         self._pending.clear()
         self._store_page(message.page, message.rows)

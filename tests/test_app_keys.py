@@ -1,0 +1,144 @@
+"""Keys typed in one burst land on the article shown when each key is handled, in key order.
+
+A paste, an SSH link or a slow render delivers several keys in one read; each
+decision must still apply to the article whose text was on screen when its key was
+handled. The real app runs in a pseudo-terminal and gets the keys in ONE write;
+the database says where they landed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import struct
+import subprocess
+import sys
+import termios
+import threading
+from pathlib import Path
+
+import pytest
+from test_app_flows import SIZE, decision, make_app, seed_store, settle
+from test_app_process import read_until
+from textual import events
+
+from article_triage.tui import app as app_module
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_burst(db_path: Path, tmp_path: Path, burst: bytes) -> None:
+    """Open the app in a pty, wait for the first article, write *burst* at once, wait for exit."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
+    env = {
+        **os.environ,
+        "TRIAGE_DB": str(db_path),
+        "TRIAGE_CONFIG": str(tmp_path / "none.toml"),
+        "TRIAGE_ANALYST": "tester",
+        "TERM": "xterm-256color",
+        "PYTHONPATH": str(REPO),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "article_triage.tui.cli", "open"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=REPO,
+        start_new_session=True,
+    )
+    os.close(slave)
+    seen = bytearray()
+    try:
+        read_until(master, b"Kazakhstan has suspended", seen)
+        os.write(master, burst)  # ONE write: the app reads these keys together
+        while proc.poll() is None:  # drain the screen so the app never blocks on output
+            try:
+                read_until(master, b"\x00never", seen, timeout=0.5)
+            except AssertionError:
+                pass
+            except OSError:
+                break
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+
+
+@pytest.mark.parametrize(
+    ("burst", "target", "stance"),
+    [(b"j4q", "de", "mixed"), (b"jjj5q", "rtl", "unclear")],
+    ids=["j4", "jjj5"],
+)
+def test_a_burst_in_one_write_lands_on_the_article_shown(db_path, tmp_path, burst, target, stance):
+    ids = seed_store(db_path)
+    run_burst(db_path, tmp_path, burst)
+    assert decision(db_path, ids[target]).stance == stance
+    assert decision(db_path, ids["uk"]).stance is None
+
+
+def send_burst(app, keys: str) -> None:
+    """Hand every key to the driver at once, as one read from the terminal does
+    (pilot.press waits for the app to idle between keys)."""
+    for key in keys:
+        event = events.Key(key, key)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def test_pilot_burst_lands_in_key_order(db_path):
+    ids = seed_store(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        send_burst(app, "j4j2kk1jjj5")
+        await settle(app, pilot)
+        assert app.view.id == ids["rtl"]
+    assert decision(db_path, ids["uk"]).stance == "supportive"
+    assert decision(db_path, ids["de"]).stance == "mixed"
+    assert decision(db_path, ids["hostile"]).stance == "critical"
+    assert decision(db_path, ids["rtl"]).stance == "unclear"
+
+
+async def test_keys_pressed_while_the_next_article_loads_wait_for_it(db_path, monkeypatch):
+    """pilot.press, one key at a time, behind an article read that has not come back."""
+    ids = seed_store(db_path)
+    gate = threading.Event()
+    real_load = app_module.load_article_view
+
+    def slow_load(db, article_id, *args):
+        if article_id != ids["uk"]:
+            gate.wait(timeout=30)
+        return real_load(db, article_id, *args)
+
+    monkeypatch.setattr(app_module, "load_article_view", slow_load)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "2", "4", "4", "4")  # a stance key again clears it
+        assert app.view.id == ids["uk"]  # still loading: nothing decided yet
+        assert decision(db_path, ids["uk"]).stance is None
+        gate.set()
+        await settle(app, pilot)
+        assert app.view.id == ids["de"]
+        assert app.view.decision.stance == "mixed"
+    assert decision(db_path, ids["uk"]).stance is None
+    assert decision(db_path, ids["de"]).stance == "mixed"
+
+
+async def test_done_then_a_stance_lands_on_the_next_untriaged(db_path):
+    ids = seed_store(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        send_burst(app, "d3")
+        await settle(app, pilot)
+        assert app.view.id == ids["de"]
+    assert (decision(db_path, ids["uk"]).status, decision(db_path, ids["uk"]).stance) == (
+        "done",
+        None,
+    )
+    assert decision(db_path, ids["de"]).stance == "neutral"
