@@ -49,6 +49,7 @@ ARTICLE_COLUMNS = [
     "fetched_at",
     "fetch_ms",
     "feed_url",
+    "canonical_claim",
 ]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -293,3 +294,23 @@ def m103_core_final_url_index(db: sqlite_utils.Database) -> None:
     # SQLite answers the OR from two index lookups instead of a table scan per
     # imported URL (quadratic over a large import or merge).
     db.execute("CREATE INDEX IF NOT EXISTS articles_final_url ON articles(final_url)")
+
+
+@migrations()
+def m104_ingest_canonical_claim(db: sqlite_utils.Database) -> None:
+    # A fetched page's <link rel=canonical> on another site is what the page claims to
+    # be, not where it came from: url and hostname hold the page as fetched, the claim
+    # is kept beside them. Pages fetched before are settled the same way here.
+    from article_triage.store.outlets.domains import same_site
+
+    db.execute("ALTER TABLE articles ADD COLUMN canonical_claim TEXT")
+    rows = db.execute(
+        "SELECT id, url, final_url FROM articles WHERE final_url IS NOT NULL AND url != final_url"
+    ).fetchall()
+    for article_id, url, final_url in rows:
+        if not same_site(url, final_url):
+            db.execute(
+                "UPDATE articles SET canonical_claim = url, url = final_url, hostname = ? "
+                "WHERE id = ?",
+                [urlsplit(final_url).hostname, article_id],
+            )

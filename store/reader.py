@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import sqlite_utils
 
 from article_triage.store.articles import article_paragraphs, get_article
+from article_triage.store.outlets.domains import host_of
 from article_triage.store.outlets.registry import describe_outlet
 from article_triage.store.text import strip_control
 from article_triage.store.translations import TranslatedParagraph, get_translation
@@ -90,6 +91,11 @@ class ArticleView:
     suggestions: list[Suggestion] = field(default_factory=list)
     others: tuple[Decision, ...] = ()
     """Other analysts' decisions on this article (triaged ones), for adjudication."""
+    canonical_claim: str = ""
+    """The site a fetched page's canonical link names when it is not the site it was
+    fetched from: what the page claims to be, never taken as its publisher."""
+    fetched_from: str = ""
+    """The host a fetched page came from (empty for local files)."""
 
     @property
     def providers(self) -> list[str]:
@@ -116,6 +122,9 @@ class ArticleView:
         """What the text rests on, one phrase per outlet: 'published by RT: ...',
         'cites Radio Free Europe/Radio Liberty: ...', 'mentions RT: ...'."""
         phrases = []
+        if self.canonical_claim:
+            fetched = f" (fetched from {self.fetched_from})" if self.fetched_from else ""
+            phrases.append(f"claims to be {self.canonical_claim}{fetched}")
         if self.publisher is not None:
             phrases.append(f"published by {self.publisher.describe_with_designations()}")
         # The publisher named in its own text is no news: list each outlet once.
@@ -162,6 +171,8 @@ def load_article_view(
         citations=citations,
         suggestions=_suggestions(db, article_id, decision),
         others=tuple(d for d in decisions if d.analyst != analyst and d.status != "new"),
+        canonical_claim=host_of(article.get("canonical_claim")),
+        fetched_from=host_of(article.get("final_url")),
     )
 
 

@@ -128,3 +128,24 @@ def loopback():
     server = LoopbackServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def resolver(monkeypatch):
+    """socket.getaddrinfo answering made-up names with loopback addresses; records every
+    name asked. ``answers["news.test"] = ["127.0.0.1"]``; other names resolve as usual."""
+    answers: dict[str, list[str]] = {}
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        asked.append(host)
+        if host in answers:
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+                for address in answers[host]
+            ]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers, asked

@@ -21,6 +21,7 @@ from article_triage.store.ingest.fetch import BLOCKED
 from tests.test_ingest_files import PAGE, run_import
 
 loopback = loopback_server.loopback
+resolver = loopback_server.resolver
 
 # Loose: the deadline is 2 s; the old fetcher took 50 s (one byte every 0.5 s, 100 bytes).
 WELL_BEFORE_THE_OLD_FETCHER = 10.0
@@ -52,26 +53,6 @@ def https_server(tmp_path):
     server.certificate = cert
     yield server
     server.close()
-
-
-@pytest.fixture
-def resolver(monkeypatch):
-    """socket.getaddrinfo answering for made-up names; records every name asked."""
-    answers: dict[str, list[str]] = {}
-    asked: list[str] = []
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        asked.append(host)
-        if host in answers:
-            return [
-                (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
-                for address in answers[host]
-            ]
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return answers, asked
 
 
 # --- certificates -------------------------------------------------------------------------

@@ -6,11 +6,20 @@ tests/test_fetch_door.py.)
 
 from __future__ import annotations
 
+import io
 import json
 import os
 
+import loopback_server
+
+from article_triage.store.articles import ArticleFilter
+from article_triage.store.export import write_export
 from article_triage.store.ingest.sources import LINK_LEAVES_FOLDER, count_inputs
-from tests.test_ingest_files import article, run_import
+from article_triage.store.reader import load_article_view
+from tests.test_ingest_files import PAGE, article, run_import
+
+loopback = loopback_server.loopback
+resolver = loopback_server.resolver
 
 BODY = "Title {0}\n\nBody of note {0}, written for the folder walk tests."
 
@@ -116,3 +125,78 @@ def test_one_bad_rss_item_fails_alone(db, tmp_path, monkeypatch):
     report, outcomes = run_import(db, [feed])
     assert [o.status for o in outcomes] == ["imported", "failed", "imported"]
     assert report.imported == 2
+
+
+# --- where a URL came from ------------------------------------------------------------------
+
+CLAIMING_PAGE = PAGE.replace(
+    "https://news.example.com/world/grain-corridor-talks",
+    "https://www.reuters.com/world/grain-corridor-talks",
+)
+
+
+def _publisher(db, article_id: int) -> str | None:
+    row = db.execute(
+        "SELECT outlet_key FROM citations WHERE article_id = ? AND role = 'publisher'",
+        [article_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def test_the_publisher_is_the_host_fetched_and_a_canonical_elsewhere_is_a_claim(
+    db, tmp_path, loopback, resolver
+):
+    # Served from 127.0.0.1, claiming to be Reuters: not Reuters.
+    loopback.add("/claim.html", CLAIMING_PAGE)
+    _, outcomes = run_import(db, [loopback.url("/claim.html")], allow_private_addresses=True)
+    fetched = article(db, outcomes[0].article_id)
+    assert _publisher(db, fetched["id"]) is None
+    assert fetched["url"] == loopback.url("/claim.html") and fetched["hostname"] == "127.0.0.1"
+    assert fetched["canonical_claim"] == "https://www.reuters.com/world/grain-corridor-talks"
+    view = load_article_view(db, fetched["id"], "tester")
+    assert view.publisher is None
+    assert view.sources[0] == "claims to be reuters.com (fetched from 127.0.0.1)"
+
+    # The same bytes as a local file: the canonical link is the best evidence there is.
+    saved = tmp_path / "saved.html"
+    saved.write_text(CLAIMING_PAGE.replace("Negotiators", "Delegates"), encoding="utf-8")
+    _, outcomes = run_import(db, [saved])
+    local = article(db, outcomes[0].article_id)
+    assert _publisher(db, local["id"]) == "reuters" and local["canonical_claim"] is None
+
+    # Fetched from the site its canonical names (a subdomain of it): the canonical is its URL.
+    answers, _ = resolver
+    answers["reuters.com"] = ["127.0.0.1"]
+    loopback.add("/world.html", CLAIMING_PAGE.replace("Negotiators", "Officials"))
+    url = f"http://reuters.com:{loopback.port}/world.html"
+    _, outcomes = run_import(db, [url], allow_private_addresses=True)
+    same_site = article(db, outcomes[0].article_id)
+    assert same_site["url"] == "https://www.reuters.com/world/grain-corridor-talks"
+    assert same_site["canonical_claim"] is None
+    assert _publisher(db, same_site["id"]) == "reuters"
+
+
+def test_no_user_password_reaches_the_store_an_export_or_a_report(db, tmp_path, loopback):
+    secret = "hunter2-secret"
+    loopback.add("/page.html", PAGE)
+    url = loopback.url("/page.html").replace("://", f"://analyst:{secret}@")
+    saved = tmp_path / "saved.html"
+    saved.write_text(
+        PAGE.replace("https://news.", f"https://editor:{secret}@news.").replace("Friday", "Monday"),
+        encoding="utf-8",
+    )
+    items = (
+        f"<item><title>Entry</title><link>https://reader:{secret}@feeds.example.org/1</link>"
+        "<description>An entry whose link carries a password.</description></item>"
+    )
+    feed = tmp_path / "feed.xml"
+    feed.write_text(f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>')
+    report, outcomes = run_import(db, [url, saved, feed], allow_private_addresses=True)
+    assert report.failed == 0, outcomes
+    stored = db.execute("SELECT * FROM articles").fetchall()
+    assert stored and secret not in repr(stored)
+    assert all(secret not in o.source for o in outcomes)
+    out = io.StringIO()
+    write_export(db, out, "jsonl", ArticleFilter())
+    assert secret not in out.getvalue()
+    assert article(db, outcomes[0].article_id)["source"] == loopback.url("/page.html")

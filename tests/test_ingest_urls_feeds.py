@@ -40,8 +40,9 @@ def test_url_is_fetched_with_status_final_url_and_fetch_time(db, loopback):
     assert row["fetch_ms"] is not None and row["fetch_ms"] >= 0
     assert row["fetched_at"].endswith("Z")
     assert row["content_type"].startswith("text/html")
-    # the page names its canonical URL; that is the article's URL
-    assert row["url"] == "https://news.example.com/world/grain-corridor-talks"
+    # the page names a canonical URL on another site: a claim, not where it came from
+    assert row["url"] == loopback.url("/article.html")
+    assert row["canonical_claim"] == "https://news.example.com/world/grain-corridor-talks"
     assert get_capture(db, row["id"]) == PAGE.encode("utf-8")
 
 

@@ -41,6 +41,9 @@ class ExtractedArticle:
     fetched_at: str | None = None
     fetch_ms: int | None = None
     feed_url: str | None = None
+    canonical_claim: str | None = None
+    """A fetched page's canonical URL on another site than the one fetched: what the page
+    claims to be, kept, never taken as its publisher."""
 
     def columns(self) -> dict[str, object]:
         """The article columns for store.articles.insert_article."""
@@ -64,6 +67,7 @@ class ExtractedArticle:
             "fetched_at": self.fetched_at,
             "fetch_ms": self.fetch_ms,
             "feed_url": self.feed_url,
+            "canonical_claim": self.canonical_claim,
         }
 
 

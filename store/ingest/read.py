@@ -10,7 +10,9 @@ import os
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from article_triage.store.boundary import clean_url
 from article_triage.store.ingest.decode import (
     GZIP_MAGIC,
     DecodeError,
@@ -19,7 +21,7 @@ from article_triage.store.ingest.decode import (
     gunzip,
     looks_binary,
 )
-from article_triage.store.ingest.fetch import fetch, is_fetchable
+from article_triage.store.ingest.fetch import Fetched, fetch, is_fetchable
 from article_triage.store.ingest.model import ExtractedArticle, IngestError
 from article_triage.store.ingest.sources import Input, kind_hint
 from article_triage.store.text import word_count
@@ -79,14 +81,7 @@ def _process(inp: Input, settings: WorkerSettings) -> list[WorkResult]:
         )
         data = fetched.data
         base_url = fetched.final_url
-        provenance = {
-            "source": inp.url,
-            "final_url": fetched.final_url,
-            "content_type": fetched.content_type,
-            "http_status": fetched.status,
-            "fetched_at": fetched.fetched_at,
-            "fetch_ms": fetched.fetch_ms,
-        }
+        provenance = _fetched_provenance(inp.url, fetched)
         hint = _hint_from_content_type(fetched.content_type)
     elif inp.data is not None:
         data = inp.data
@@ -182,12 +177,7 @@ def _fill(
 
     for key, value in provenance.items():
         setattr(article, key, value)
-    if article.final_url and not article.url:
-        article.url = article.final_url
-    if article.url and not article.hostname:
-        from urllib.parse import urlsplit
-
-        article.hostname = urlsplit(article.url).hostname
+    _settle_urls(article)
     # level 3: within 11% of level 6 on the corpus pages at half the CPU
     article.capture = zlib.compress(raw, 3)
     article.capture_size = len(raw)
@@ -195,6 +185,41 @@ def _fill(
     article.encoding = encoding
     if word_count(article.paragraphs) >= MIN_WORDS_FOR_SIMHASH:
         article.simhash = simhash64(article.paragraphs)
+
+
+def _fetched_provenance(requested: str, fetched: Fetched) -> dict[str, object]:
+    return {
+        "source": requested,
+        "final_url": fetched.final_url,
+        "content_type": fetched.content_type,
+        "http_status": fetched.status,
+        "fetched_at": fetched.fetched_at,
+        "fetch_ms": fetched.fetch_ms,
+    }
+
+
+def _settle_urls(article: ExtractedArticle) -> None:
+    """Where the article came from, as it will be stored: the one place for it.
+
+    No ``user:password@`` reaches the store (store.boundary.clean_url). A fetched page
+    is the page at the host it was fetched from: a canonical link on another site is
+    what the page claims to be, kept as ``canonical_claim``, never its URL or host.
+    (A local file has nothing better than its canonical link: that stays its URL.)
+    """
+    from article_triage.store.outlets.domains import same_site
+
+    for name in ("source", "url", "final_url", "feed_url"):
+        value = getattr(article, name)
+        if value:
+            setattr(article, name, clean_url(value))
+    if article.final_url:
+        if article.url and not same_site(article.url, article.final_url):
+            article.canonical_claim = article.url
+            article.url = None
+        article.url = article.url or article.final_url
+        article.hostname = urlsplit(article.final_url).hostname
+    elif article.url and not article.hostname:
+        article.hostname = urlsplit(article.url).hostname
 
 
 def _process_feed(
@@ -232,7 +257,7 @@ def _feed_entry_result(
     error = None
     if entry.link and settings.fetch_feed_links and is_fetchable(entry.link):
         try:
-            article = _fetch_entry_page(entry.link, settings)
+            article = _fetch_entry_page(entry.link, origin, settings)
         except IngestError as exc:
             error = f"entry link {entry.link}: {exc}"
     if article is None and (entry.paragraphs or entry.title):
@@ -244,16 +269,16 @@ def _feed_entry_result(
             extractor=EXTRACTOR,
             extractor_version=EXTRACTOR_VERSION,
         )
-        _fill(article, {"source": entry.link or source}, entry.raw, "utf-8", settings)
+        provenance = {"source": entry.link or source, "feed_url": origin}
+        _fill(article, provenance, entry.raw, "utf-8", settings)
     if article is None:
         return WorkResult(source, error=error or "feed entry without text")
     article.title = article.title or entry.title
     article.published = article.published or entry.published
-    article.feed_url = origin
     return WorkResult(source, article=article, completes_input=False)
 
 
-def _fetch_entry_page(link: str, settings: WorkerSettings) -> ExtractedArticle:
+def _fetch_entry_page(link: str, feed_url: str, settings: WorkerSettings) -> ExtractedArticle:
     from article_triage.store.ingest.extract import extract_html
 
     fetched = fetch(
@@ -269,13 +294,7 @@ def _fetch_entry_page(link: str, settings: WorkerSettings) -> ExtractedArticle:
         raise IngestError("binary data, not a web page")
     decoded = decode_bytes(data, fetched.content_type)
     article = extract_html(decoded.text, url=fetched.final_url)
-    provenance = {
-        "source": link,
-        "final_url": fetched.final_url,
-        "content_type": fetched.content_type,
-        "http_status": fetched.status,
-        "fetched_at": fetched.fetched_at,
-        "fetch_ms": fetched.fetch_ms,
-    }
+    provenance = _fetched_provenance(link, fetched)
+    provenance["feed_url"] = feed_url
     _fill(article, provenance, data, decoded.encoding, settings)
     return article

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from article_triage.store.boundary import clean_url
 from article_triage.store.ingest.decode import format_size
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -137,7 +138,8 @@ def iter_inputs(sources: Iterable[str], max_bytes: int) -> Iterator[Input]:
         if source == STDIN:
             yield _read_stdin(max_bytes)
         elif is_url(source):
-            yield Input(display=source, url=source)
+            # Reports name the URL without the password the user may have typed in it.
+            yield Input(display=clean_url(source), url=source)
         else:
             path = Path(source)
             if path.is_dir():

@@ -30,8 +30,17 @@ _synced: weakref.WeakKeyDictionary[Registry, weakref.WeakSet[sqlite_utils.Databa
 
 
 def find_publisher(article: dict, registry: Registry) -> Outlet | None:
-    """The publisher from the canonical URL, else the fetched URL, the source, the hostname."""
-    for column in ("url", "final_url", "source"):
+    """The publisher, from the best evidence of where the article came from.
+
+    A fetched page: the host it was actually fetched from (``final_url``). Its own
+    ``<link rel=canonical>`` can name any site (a page served from 127.0.0.1 can say
+    it is Reuters), so it is only a claim (``canonical_claim``). A local file has no
+    such evidence: its canonical URL is the best there is, then the source, then the
+    hostname.
+    """
+    if article.get("final_url"):
+        return detect_publisher(article["final_url"], registry)
+    for column in ("url", "source"):
         outlet = detect_publisher(article.get(column) or "", registry)
         if outlet is not None:
             return outlet

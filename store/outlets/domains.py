@@ -41,6 +41,19 @@ def host_of(url: str | None) -> str:
     return normalise_host(host)
 
 
+def same_site(url: str | None, other: str | None) -> bool:
+    """Whether two http(s) URLs are on one site: the same host, or one a subdomain of the other.
+
+    Without a public-suffix list this says no to two sibling subdomains
+    (amp.example.com, m.example.com): the cautious answer where a page's claim about
+    itself is weighed against where it was fetched from.
+    """
+    host, other_host = host_of(url), host_of(other)
+    if not host or not other_host:
+        return False
+    return host == other_host or host.endswith("." + other_host) or other_host.endswith("." + host)
+
+
 def outlet_for_host(host: str, registry: Registry) -> Outlet | None:
     if not host:
         return None
