@@ -314,3 +314,62 @@ def m104_ingest_canonical_claim(db: sqlite_utils.Database) -> None:
                 "WHERE id = ?",
                 [urlsplit(final_url).hostname, article_id],
             )
+
+
+@migrations()
+def m120_stories(db: sqlite_utils.Database) -> None:
+    # Stories: articles about the same event, across languages (store.stories).
+    # Signatures and the inverted index of their keys are derived data that
+    # `triage stories rebuild` recomputes; story_decisions are the analysts' merges
+    # and splits, which a rebuild replays and never deletes.
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS stories (
+            id INTEGER PRIMARY KEY,
+            first_day TEXT,           -- YYYY-MM-DD, earliest day of its articles
+            last_day TEXT,
+            size INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS stories_last_day ON stories(last_day);
+        CREATE TABLE IF NOT EXISTS story_members (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            score REAL,               -- match with the story when it joined; NULL if it began it
+            placed_by TEXT NOT NULL DEFAULT 'auto'   -- auto, merge, split
+        );
+        CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
+        CREATE TABLE IF NOT EXISTS story_signatures (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            first_day INTEGER NOT NULL,   -- proleptic ordinals (date.toordinal)
+            last_day INTEGER NOT NULL,
+            keys TEXT NOT NULL,           -- JSON {key: weight}
+            places TEXT NOT NULL DEFAULT '[]'
+        );
+        -- The inverted index: strong keys (names, numbers, dates) -> articles, by day,
+        -- so candidates come from an index range and never from a scan.
+        CREATE TABLE IF NOT EXISTS story_keys (
+            key TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            PRIMARY KEY (key, day, article_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS story_keys_article ON story_keys(article_id);
+        -- In how many articles each key occurs (''= how many articles have a signature).
+        CREATE TABLE IF NOT EXISTS story_key_counts (
+            key TEXT PRIMARY KEY,
+            articles INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS story_decisions (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            analyst TEXT NOT NULL,
+            action TEXT NOT NULL,     -- merge, split
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            other_article_id INTEGER REFERENCES articles(id) ON DELETE CASCADE,
+            apart_from TEXT NOT NULL DEFAULT '[]'   -- split: the articles it was split from
+        );
+        CREATE INDEX IF NOT EXISTS story_decisions_article ON story_decisions(article_id);
+        CREATE INDEX IF NOT EXISTS story_decisions_other ON story_decisions(other_article_id);
+        """
+    )

@@ -79,6 +79,8 @@ def save_translation(
             )
             written += 1
         _refresh_search_text(db, article_id)
+        if written:
+            _restory(db, article_id)
     return written
 
 
@@ -107,6 +109,7 @@ def correct_paragraph(
             ],
         )
         _refresh_search_text(db, article_id)
+        _restory(db, article_id)
 
 
 def get_translation(
@@ -136,6 +139,13 @@ def translation_targets(db: sqlite_utils.Database, article_id: int) -> list[str]
             [article_id],
         )
     ]
+
+
+def _restory(db: sqlite_utils.Database, article_id: int) -> None:
+    # The translation is new evidence for which story the article belongs to.
+    from article_triage.store.stories import reassign_if_assigned
+
+    reassign_if_assigned(db, article_id)
 
 
 def _refresh_search_text(db: sqlite_utils.Database, article_id: int) -> None:

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "agreement": "article_triage.tui.commands.agreement:agreement",
     "audit": "article_triage.tui.commands.export:audit",
     "adjudicate": "article_triage.tui.commands.agreement:adjudicate",
+    "stories": "article_triage.tui.commands.stories:stories",
 }
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2

@@ -50,15 +50,18 @@ def after_insert(
     """Everything that follows storing a new article; returns a one-line note, if any.
 
     The single place for post-insert work: the translation sidecar, then outlet
-    detection (publisher, citations, suggested flags), so an imported article is
-    shown with its sources from the first look. Runs inside the article's own
-    savepoint: a failure here leaves no half-annotated article.
+    detection (publisher, citations, suggested flags), then its story (after the
+    sidecar, so a stored translation already counts), so an imported article is
+    shown with its sources and its story from the first look. Runs inside the
+    article's own savepoint: a failure here leaves no half-annotated article.
     """
     from article_triage.store.ingest.sidecar import apply_sidecar
     from article_triage.store.outlets import annotate_article
+    from article_triage.store.stories import assign_article
 
     note = apply_sidecar(db, article_id)
     annotate_article(db, article_id, registry)
+    assign_article(db, article_id)
     return note
 
 

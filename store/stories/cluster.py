@@ -1,0 +1,343 @@
+"""Which story an article belongs to: candidates from the index, a score, a threshold.
+
+An article joins the story whose best-matching member scores highest against it, if
+that score clears :data:`THRESHOLD`; otherwise it begins a story of its own. Being
+wrong by merging costs more than being wrong by splitting (a wrong merge inflates the
+corroboration count), so the threshold is set for precision and a story is refused
+outright when it is about other cities than the article (two drone strikes in one
+week) or when an analyst split the article away from one of its members.
+
+Candidates come from ``story_keys`` (strong key, day) -> article, read over the days
+within :data:`WINDOW_DAYS` of the article: assignment reads index ranges, never the
+whole store. ``rebuild`` runs the same scoring over every article in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlite_utils
+
+from article_triage.store.db import utcnow, write_transaction
+from article_triage.store.stories.signature import WORD_WEIGHT, Signature, signature
+
+WINDOW_DAYS = 3
+"""Stories live within days: a candidate's dates are at most this far from the article's."""
+MONTH_SPAN = 31
+"""The widest date range an article can have (published gives only a month)."""
+THRESHOLD = 0.12
+MIN_SHARED_STRONG = 2.0
+"""Shared names, numbers or dates, weighted: topic words alone never make one event."""
+DAY_PENALTY = 0.08
+"""Score lost per day between two articles."""
+POSTINGS_PER_KEY = 300
+CANDIDATES = 60
+
+
+@dataclass(frozen=True)
+class Match:
+    story_id: int | None
+    score: float
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def idf(articles_with_key: int, articles: int) -> float:
+    """Rarer keys weigh more; a key in every article still weighs a little."""
+    return math.log(1.0 + (articles + 1) / (articles_with_key + 1))
+
+
+def day_gap(a: Signature, b: Signature) -> int:
+    if not a.first_day or not b.first_day:
+        return 10_000
+    return max(0, b.first_day - a.last_day, a.first_day - b.last_day)
+
+
+def pair_score(a: Signature, b: Signature, weight: Callable[[str], float]) -> float:
+    """How strongly two articles look like one event (0..1); *weight* is a key's idf."""
+    gap = day_gap(a, b)
+    if gap > WINDOW_DAYS:
+        return 0.0
+    if a.places and b.places and not (a.places & b.places):
+        return 0.0
+    small, large = (a.keys, b.keys) if len(a.keys) <= len(b.keys) else (b.keys, a.keys)
+    shared = strong = 0.0
+    for key, w in small.items():
+        other = large.get(key)
+        if other is None:
+            continue
+        value = min(w, other) * weight(key)
+        shared += value
+        if w > WORD_WEIGHT and other > WORD_WEIGHT:
+            strong += value
+    if strong < MIN_SHARED_STRONG:
+        return 0.0
+    mass_a = sum(w * weight(k) for k, w in a.keys.items())
+    mass_b = sum(w * weight(k) for k, w in b.keys.items())
+    if not mass_a or not mass_b:
+        return 0.0
+    return shared / math.sqrt(mass_a * mass_b) * (1.0 - DAY_PENALTY * gap)
+
+
+def best_story(
+    sig: Signature,
+    candidates: Iterable[tuple[int, Signature, int]],
+    story_places: Callable[[int], frozenset[str]],
+    apart: set[int],
+    story_members: Callable[[int], Iterable[int]],
+    weight: Callable[[str], float],
+) -> Match:
+    """The best story among (article id, signature, story id) candidates, or Match(None, best)."""
+    by_story: dict[int, float] = {}
+    for _article_id, other, story_id in candidates:
+        score = pair_score(sig, other, weight)
+        if score > by_story.get(story_id, 0.0):
+            by_story[story_id] = score
+    for story_id, score in sorted(by_story.items(), key=lambda item: -item[1]):
+        if score < THRESHOLD:
+            break
+        places = story_places(story_id)
+        if sig.places and places and not (sig.places & places):
+            continue
+        if apart and apart.intersection(story_members(story_id)):
+            continue
+        return Match(story_id, score)
+    return Match(None, max(by_story.values(), default=0.0))
+
+
+# --- signatures in the store ------------------------------------------------------------------
+
+
+def article_signature(db: sqlite_utils.Database, article_id: int) -> Signature | None:
+    row = db.execute(
+        "SELECT title, text, language, translation_text, published, added_at FROM articles WHERE id = ?",
+        [article_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return signature(*row)
+
+
+def stored_signature(row: tuple[int, int, str, str]) -> Signature:
+    first, last, keys, places = row
+    return Signature(json.loads(keys), frozenset(json.loads(places)), first, last)
+
+
+def _forget_signature(db: sqlite_utils.Database, article_id: int) -> None:
+    row = db.execute(
+        "SELECT keys FROM story_signatures WHERE article_id = ?", [article_id]
+    ).fetchone()
+    if row is None:
+        return
+    keys = list(json.loads(row[0]))
+    db.conn.executemany(
+        "UPDATE story_key_counts SET articles = articles - 1 WHERE key = ?",
+        [(k,) for k in [*keys, ""]],
+    )
+    db.execute("DELETE FROM story_keys WHERE article_id = ?", [article_id])
+    db.execute("DELETE FROM story_signatures WHERE article_id = ?", [article_id])
+
+
+def _store_signature(db: sqlite_utils.Database, article_id: int, sig: Signature) -> None:
+    db.execute(
+        "INSERT INTO story_signatures (article_id, first_day, last_day, keys, places) VALUES (?, ?, ?, ?, ?)",
+        [
+            article_id,
+            sig.first_day,
+            sig.last_day,
+            json.dumps(sig.keys, ensure_ascii=False, separators=(",", ":")),
+            json.dumps(sorted(sig.places)),
+        ],
+    )
+    db.conn.executemany(
+        "INSERT INTO story_key_counts (key, articles) VALUES (?, 1) "
+        "ON CONFLICT (key) DO UPDATE SET articles = articles + 1",
+        [(k,) for k in [*sig.keys, ""]],
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO story_keys (key, day, article_id) VALUES (?, ?, ?)",
+        [(k, sig.first_day, article_id) for k in sig.strong_keys],
+    )
+
+
+def _weights(db: sqlite_utils.Database, keys: Iterable[str]) -> Callable[[str], float]:
+    keys = list(keys)
+    counts: dict[str, int] = {}
+    for offset in range(0, len(keys), 500):
+        chunk = keys[offset : offset + 500]
+        counts.update(
+            db.execute(
+                f"SELECT key, articles FROM story_key_counts WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        )
+    total = db.execute("SELECT articles FROM story_key_counts WHERE key = ''").fetchone()
+    articles = total[0] if total else 0
+    cache: dict[str, float] = {}
+
+    def weight(key: str) -> float:
+        value = cache.get(key)
+        if value is None:
+            value = cache[key] = idf(counts.get(key, 1), articles)
+        return value
+
+    return weight
+
+
+# --- assignment -------------------------------------------------------------------------------
+
+
+def _candidates(db: sqlite_utils.Database, article_id: int, sig: Signature) -> list[int]:
+    """Articles sharing a strong key within the window, those sharing most first."""
+    if not sig.first_day:
+        return []
+    low, high = sig.first_day - WINDOW_DAYS - MONTH_SPAN, sig.last_day + WINDOW_DAYS
+    hits: dict[int, int] = {}
+    for key in sig.strong_keys:
+        for (other,) in db.execute(
+            "SELECT article_id FROM story_keys WHERE key = ? AND day BETWEEN ? AND ? LIMIT ?",
+            [key, low, high, POSTINGS_PER_KEY],
+        ):
+            if other != article_id:
+                hits[other] = hits.get(other, 0) + 1
+    return sorted(hits, key=lambda a: (-hits[a], a))[:CANDIDATES]
+
+
+def apart_from(db: sqlite_utils.Database, article_id: int) -> set[int]:
+    """Articles an analyst split this one away from (either way round)."""
+    apart: set[int] = set()
+    for (raw,) in db.execute(
+        "SELECT apart_from FROM story_decisions WHERE action = 'split' AND article_id = ?",
+        [article_id],
+    ):
+        apart.update(json.loads(raw))
+    apart.update(
+        r[0]
+        for r in db.execute(
+            "SELECT d.article_id FROM story_decisions d, json_each(d.apart_from) j "
+            "WHERE d.action = 'split' AND j.value = ?",
+            [article_id],
+        )
+    )
+    return apart
+
+
+def assign_article(db: sqlite_utils.Database, article_id: int) -> int | None:
+    """Put the article in its story (joining one or beginning one); return the story id.
+
+    Recomputes the article's signature first, so calling it again after a
+    translation arrives re-reads the article with it. An article an analyst placed
+    (by a merge or a split) stays where it was put.
+    """
+    with write_transaction(db):
+        placed = db.execute(
+            "SELECT story_id, placed_by FROM story_members WHERE article_id = ?", [article_id]
+        ).fetchone()
+        sig = article_signature(db, article_id)
+        if sig is None:
+            return None
+        _forget_signature(db, article_id)
+        _store_signature(db, article_id, sig)
+        if placed is not None and placed[1] != "auto":
+            return placed[0]
+        if placed is not None:
+            db.execute("DELETE FROM story_members WHERE article_id = ?", [article_id])
+            refresh_story(db, placed[0])
+        match = match_article(db, article_id, sig)
+        if match.story_id is None:
+            story_id = new_story(db)
+            db.execute(
+                "INSERT INTO story_members (article_id, story_id, score) VALUES (?, ?, NULL)",
+                [article_id, story_id],
+            )
+        else:
+            story_id = match.story_id
+            db.execute(
+                "INSERT INTO story_members (article_id, story_id, score) VALUES (?, ?, ?)",
+                [article_id, story_id, round(match.score, 4)],
+            )
+        refresh_story(db, story_id)
+        return story_id
+
+
+def match_article(db: sqlite_utils.Database, article_id: int, sig: Signature) -> Match:
+    """The story the article's signature matches best among its candidates (not stored)."""
+    ids = _candidates(db, article_id, sig)
+    if not ids:
+        return Match(None, 0.0)
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(
+        f"SELECT s.article_id, s.first_day, s.last_day, s.keys, s.places, m.story_id "
+        f"FROM story_signatures s JOIN story_members m ON m.article_id = s.article_id "
+        f"WHERE s.article_id IN ({marks})",
+        ids,
+    ).fetchall()
+    candidates = [(r[0], stored_signature(r[1:5]), r[5]) for r in rows]
+    keys = set(sig.keys)
+    for _, other, _ in candidates:
+        keys.update(other.keys)
+    weight = _weights(db, keys)
+
+    def places(story_id: int) -> frozenset[str]:
+        out: set[str] = set()
+        for (raw,) in db.execute(
+            "SELECT s.places FROM story_members m JOIN story_signatures s ON s.article_id = m.article_id "
+            "WHERE m.story_id = ?",
+            [story_id],
+        ):
+            out.update(json.loads(raw))
+        return frozenset(out)
+
+    def members(story_id: int) -> list[int]:
+        return [
+            r[0]
+            for r in db.execute(
+                "SELECT article_id FROM story_members WHERE story_id = ?", [story_id]
+            )
+        ]
+
+    return best_story(sig, candidates, places, apart_from(db, article_id), members, weight)
+
+
+def reassign_if_assigned(db: sqlite_utils.Database, article_id: int) -> int | None:
+    """After a translation is stored: re-match an article that already has a story.
+
+    An article that has none yet is left to the post-insert hook (which runs after
+    the import's own translation sidecar) or to ``stories rebuild``.
+    """
+    row = db.execute("SELECT 1 FROM story_members WHERE article_id = ?", [article_id]).fetchone()
+    if row is None:
+        return None
+    return assign_article(db, article_id)
+
+
+def new_story(db: sqlite_utils.Database) -> int:
+    return int(
+        db.execute("INSERT INTO stories (size, created_at) VALUES (0, ?)", [utcnow()]).lastrowid
+    )
+
+
+def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
+    """Size and first and last day from the members; a story left empty is deleted."""
+    size, first, last = db.execute(
+        "SELECT count(*), min(nullif(s.first_day, 0)), max(nullif(s.last_day, 0)) "
+        "FROM story_members m LEFT JOIN story_signatures s ON s.article_id = m.article_id "
+        "WHERE m.story_id = ?",
+        [story_id],
+    ).fetchone()
+    if not size:
+        db.execute("DELETE FROM stories WHERE id = ?", [story_id])
+        return
+    db.execute(
+        "UPDATE stories SET size = ?, first_day = ?, last_day = ? WHERE id = ?",
+        [size, iso_day(first), iso_day(last), story_id],
+    )
+
+
+def iso_day(ordinal: int | None) -> str | None:
+    return date.fromordinal(ordinal).isoformat() if ordinal else None
