@@ -31,10 +31,20 @@ FTS_COLUMNS = ["title", "text", "translation_text"]
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
+class StoreError(Exception):
+    """The store cannot be opened as asked; the message is the one line the user sees."""
+
+
 def default_db_path() -> Path:
     """``$TRIAGE_DB`` if set, else the per-user data directory."""
     if env := os.environ.get(DB_ENV):
         return Path(env)
+    return user_data_db_path()
+
+
+def user_data_db_path() -> Path:
+    """The default store in the per-user data directory: the one store whose folder is
+    created on its own (a --db or $TRIAGE_DB in a missing folder is a typo to report)."""
     import platformdirs
 
     return platformdirs.user_data_path(APP_NAME) / "triage.db"
@@ -46,28 +56,109 @@ def utcnow() -> str:
 
 
 def open_db(
-    path: str | os.PathLike[str] | None = None, *, migrate: bool = True
+    path: str | os.PathLike[str] | None = None,
+    *,
+    migrate: bool = True,
+    create_folder: bool | None = None,
 ) -> sqlite_utils.Database:
-    """Open (and create or upgrade) the store at *path* for use in this thread."""
+    """Open (and create or upgrade) the store at *path* for use in this thread.
+
+    The folder is created only for the default store (*create_folder* None) or when
+    asked. A file without write permission is opened read-only (``PRAGMA query_only``
+    says so: see :func:`is_read_only`). Raises StoreError, one line, when the folder
+    is missing, the file is not a store, or a newer version of the program wrote it.
+    """
     db_path = Path(path) if path is not None else default_db_path()
+    read_only = False
     if str(db_path) != ":memory:":
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    _enable_wal(conn)
-    # NORMAL is durable in WAL mode against application crashes (kill -9): a
-    # committed transaction is in the WAL file before COMMIT returns.
-    conn.execute("PRAGMA synchronous = NORMAL")
-    db = sqlite_utils.Database(conn)
-    if migrate and migrations.pending(db):
-        # Under the write lock, so that processes opening a new file at the same
-        # time apply each migration once instead of racing to create the tables.
-        # Foreign keys stay off meanwhile: a migration's table.transform() drops
-        # the old table, which would otherwise fire ON DELETE CASCADE.
-        with write_transaction(db):
-            migrations.apply(db)
-    conn.execute("PRAGMA foreign_keys = ON")
+        if create_folder is None:
+            create_folder = path is None or db_path == user_data_db_path()
+        if not db_path.parent.is_dir():
+            if not create_folder:
+                raise StoreError(
+                    f"{db_path}: the folder {db_path.parent} does not exist "
+                    "(check --db or TRIAGE_DB; only the default store's folder is created)"
+                )
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        read_only = db_path.is_file() and _not_writable(db_path)
+    try:
+        return _connect(db_path, migrate=migrate, read_only=read_only)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{db_path}: not a usable store ({exc})") from None
+
+
+def _not_writable(db_path: Path) -> bool:
+    # The mode bits count even for root, who may write anything: a store made
+    # read-only (chmod 444) was made so on purpose.
+    return not os.access(db_path, os.W_OK) or not db_path.stat().st_mode & 0o222
+
+
+def is_read_only(db: sqlite_utils.Database) -> bool:
+    """Whether *db* was opened read-only (its file is not writable)."""
+    return bool(db.execute("PRAGMA query_only").fetchone()[0])
+
+
+def _connect(db_path: Path, *, migrate: bool, read_only: bool) -> sqlite_utils.Database:
+    if read_only:
+        conn = sqlite3.connect(
+            f"{db_path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+        )
+    else:
+        conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = sqlite_utils.Database(conn)
+        _refuse_newer(db, db_path)
+        if read_only:
+            if migrate and migrations.pending(db):
+                raise StoreError(
+                    f"{db_path}: read-only, and this version must upgrade it first "
+                    "(make it writable once)"
+                )
+            conn.execute("PRAGMA query_only = 1")
+        else:
+            _enable_wal(conn)
+            # NORMAL is durable in WAL mode against application crashes (kill -9): a
+            # committed transaction is in the WAL file before COMMIT returns.
+            conn.execute("PRAGMA synchronous = NORMAL")
+            if migrate and (migrations.pending(db) or _user_version(db) < len(known_migrations())):
+                # Under the write lock, so that processes opening a new file at the same
+                # time apply each migration once instead of racing to create the tables.
+                # Foreign keys stay off meanwhile: a migration's table.transform() drops
+                # the old table, which would otherwise fire ON DELETE CASCADE.
+                with write_transaction(db):
+                    migrations.apply(db)
+                    conn.execute(f"PRAGMA user_version = {len(known_migrations())}")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        conn.close()
+        raise
     return db
+
+
+def known_migrations() -> list[str]:
+    """The names of the migrations this version of the program knows."""
+    return [migration.name for migration in migrations._migrations]
+
+
+def _user_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _refuse_newer(db: sqlite_utils.Database, db_path: Path) -> None:
+    """A store a newer version has migrated is not ours to read or change."""
+    known = known_migrations()
+    unknown = [m.name for m in migrations.applied(db) if m.name not in set(known)]
+    version = _user_version(db)
+    if unknown or version > len(known):
+        raise StoreError(
+            f"{db_path}: written by a newer article-triage (store schema "
+            f"{max(version, len(known) + len(unknown))}, this version knows {len(known)}); "
+            "upgrade article-triage to open it"
+        )
 
 
 def _enable_wal(conn: sqlite3.Connection) -> None:

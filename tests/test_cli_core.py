@@ -145,7 +145,8 @@ def test_stats_json_for_another_analyst(db_path, seeded):
 
 
 def test_stats_on_a_new_store_creates_it(tmp_path):
-    db_path = tmp_path / "sub" / "new.db"
+    # (in a folder that exists: a --db in a missing folder is an error, see test_store_open)
+    db_path = tmp_path / "new.db"
     result = run(db_path, "stats", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["total"] == {"articles": 0}

@@ -37,6 +37,9 @@ COMMANDS: dict[str, str] = {
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
+# The commands that only read the store: they also work on a read-only store file.
+READING_COMMANDS = frozenset({"search", "stats", "export", "audit", "agreement"})
+
 
 @dataclass
 class CliContext:
@@ -52,9 +55,25 @@ class CliContext:
         return self.config.analyst(self.analyst_override)
 
     def open_db(self):
-        from article_triage.store.db import open_db
+        """The store for this command, or one line and exit 2 when it cannot serve it:
+        a folder that does not exist, a store from a newer version, or a read-only
+        store under a command that writes."""
+        from article_triage.store.db import StoreError, is_read_only, open_db
 
-        return open_db(self.db_path)
+        try:
+            db = open_db(self.db_path)
+        except StoreError as exc:
+            fail(str(exc), EXIT_USAGE)
+        # "triage outlets import" -> "outlets import"; plain "triage" opens the app.
+        command = click.get_current_context().command_path.partition(" ")[2] or "open"
+        if is_read_only(db) and command.split(" ")[0] not in READING_COMMANDS:
+            db.close()
+            fail(
+                f"{self.db_path}: the store is read-only and `triage {command}` writes to it "
+                f"({', '.join(sorted(READING_COMMANDS))} can read it)",
+                EXIT_USAGE,
+            )
+        return db
 
 
 class LazyGroup(click.Group):

@@ -17,6 +17,8 @@ def open_command(obj, sources: tuple[str, ...]) -> None:
     failed = 0
     if sources:
         failed = _import(obj, sources)
+    else:
+        obj.open_db().close()  # a missing folder, a newer or a read-only store: one line, here
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Textual reads keys from stdin and draws on stdout: both must be the terminal.
         fail(
