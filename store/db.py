@@ -462,5 +462,44 @@ def m120_stories(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX IF NOT EXISTS story_decisions_article ON story_decisions(article_id);
         CREATE INDEX IF NOT EXISTS story_decisions_other ON story_decisions(other_article_id);
+
+
+@migrations()
+def m130_feeds_subscriptions(db: sqlite_utils.Database) -> None:
+    # Subscriptions (store.feeds): each feed's fetch state, so a refresh sends
+    # conditional requests, honours Retry-After and backs off, and a memory of the
+    # entries each feed has shown, so an edited or re-ordered feed imports nothing twice.
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,      -- rewritten on a permanent redirect (301, 308)
+            name TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',            -- JSON list
+            site_url TEXT,                 -- the page the feed belongs to, when known
+            paused INTEGER NOT NULL DEFAULT 0,
+            paused_reason TEXT,            -- e.g. the server said 410 Gone
+            etag TEXT,
+            last_modified TEXT,
+            conditional_streak INTEGER NOT NULL DEFAULT 0,  -- conditional requests since an unconditional one
+            last_checked TEXT,
+            last_success TEXT,
+            last_error TEXT,
+            error_count INTEGER NOT NULL DEFAULT 0,         -- failures in a row
+            next_check TEXT,               -- ISO UTC; NULL: due now
+            interval INTEGER NOT NULL DEFAULT 3600,         -- seconds between checks, adapted
+            items_seen INTEGER NOT NULL DEFAULT 0,
+            added_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS feeds_next_check ON feeds(paused, next_check);
+
+        -- What each feed has shown: 'guid:', 'link:' and 'hash:' keys per entry.
+        CREATE TABLE IF NOT EXISTS feed_items (
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (feed_id, key)
+        ) WITHOUT ROWID;
         """
     )

@@ -15,6 +15,7 @@ protection turned off, which is what ``--allow-private-addresses`` does)::
 from __future__ import annotations
 
 import contextlib
+import gzip
 import socket
 import ssl
 import threading
@@ -36,6 +37,11 @@ class Route:
     delay: float = 0.0
     trickle: float = 0.0
     """Seconds between body bytes, sent one at a time (a slow-read attack on the client)."""
+    # A feed server's manners (tests/test_feeds_refresh.py): validators answered with 304,
+    # and gzip for clients that accept it.
+    etag: str | None = None
+    last_modified: str | None = None
+    gzip: bool = False
 
 
 class LoopbackServer:
@@ -46,6 +52,8 @@ class LoopbackServer:
         self.hosts: list[str | None] = []
         """The Host header of every request, in order."""
         self.scheme = "https" if tls is not None else "http"
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        """(path, request headers) of every request, in order."""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -57,8 +65,14 @@ class LoopbackServer:
                 if route is None:
                     self.send_error(404)
                     return
+                server.requests.append((path, dict(self.headers.items())))
                 if route.delay:
                     time.sleep(route.delay)
+                if _not_modified(route, self.headers):
+                    self.send_response(304)
+                    _send_validators(self, route)
+                    self.end_headers()
+                    return
                 if route.redirect_to:
                     self.send_response(route.status if 300 <= route.status < 400 else 302)
                     self.send_header("Location", route.redirect_to)
@@ -70,14 +84,19 @@ class LoopbackServer:
                     self.send_header("Content-Type", route.content_type)
                 for name, value in route.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(route.body)))
+                _send_validators(self, route)
+                body = route.body
+                if route.gzip and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+                    body = gzip.compress(body)
+                    self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     if not route.trickle:
-                        self.wfile.write(route.body)
+                        self.wfile.write(body)
                         return
-                    for index in range(len(route.body)):
-                        self.wfile.write(route.body[index : index + 1])
+                    for index in range(len(body)):
+                        self.wfile.write(body[index : index + 1])
                         self.wfile.flush()
                         time.sleep(route.trickle)
 
@@ -113,6 +132,21 @@ class LoopbackServer:
     def close(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+def _not_modified(route: Route, headers) -> bool:
+    if route.status != 200 or route.redirect_to:
+        return False
+    if route.etag and headers.get("If-None-Match"):
+        return route.etag in [tag.strip() for tag in headers["If-None-Match"].split(",")]
+    return bool(route.last_modified) and headers.get("If-Modified-Since") == route.last_modified
+
+
+def _send_validators(handler: BaseHTTPRequestHandler, route: Route) -> None:
+    if route.etag:
+        handler.send_header("ETag", route.etag)
+    if route.last_modified:
+        handler.send_header("Last-Modified", route.last_modified)
 
 
 def closed_port_url(path: str = "/") -> str:

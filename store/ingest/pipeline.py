@@ -257,6 +257,27 @@ def _write(
     return outcome
 
 
+def write_results(
+    db: sqlite_utils.Database,
+    results: list[WorkResult],
+    registry: Registry | None,
+    languages: tuple[str, ...],
+) -> list[ImportOutcome]:
+    """Store read results in one transaction, one savepoint each: the one write path.
+
+    The language is detected here rather than in the workers: lingua's models load
+    once, in this process, while the workers are already extracting; and before the
+    transaction, so the write lock is held only for writing.
+    """
+    from article_triage.store.ingest.language import detect_language
+
+    for result in results:
+        if result.article is not None:
+            result.article.language = detect_language(result.article.paragraphs, languages)
+    with write_transaction(db):
+        return [_write(db, result, registry) for result in results]
+
+
 def import_sources(
     db: sqlite_utils.Database,
     sources: Iterable[str],
@@ -268,7 +289,7 @@ def import_sources(
     ``progress(outcome, total)`` is called after each input (after each entry of a
     feed); *total* is the number of inputs once the folder walk has counted them.
     """
-    from article_triage.store.ingest.language import configured_languages, detect_language
+    from article_triage.store.ingest.language import configured_languages
     from article_triage.store.outlets import load_registry
 
     options = options or ImportOptions()
@@ -299,16 +320,7 @@ def import_sources(
         nonlocal last_flush
         if not pending:
             return
-        # The language is detected here rather than in the workers: lingua's models
-        # load once, in this process, while the workers are already extracting; and
-        # before the transaction, so the write lock is held only for writing.
-        for result in pending:
-            if result.article is not None:
-                result.article.language = detect_language(
-                    result.article.paragraphs, settings.languages
-                )
-        with write_transaction(db):
-            outcomes = [_write(db, result, registry) for result in pending]
+        outcomes = write_results(db, pending, registry, settings.languages)
         pending.clear()
         last_flush = time.monotonic()
         for outcome in outcomes:

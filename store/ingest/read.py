@@ -59,6 +59,10 @@ def read_input(inp: Input, settings: WorkerSettings) -> list[WorkResult]:
     if inp.error:
         return [WorkResult(inp.display, error=inp.error)]
     try:
+        if inp.entry is not None:
+            result = _feed_entry_result(inp.display, inp.entry, inp.url or inp.display, settings)
+            result.completes_input = True
+            return [result]
         return _process(inp, settings)
     except IngestError as exc:
         return [WorkResult(inp.display, error=str(exc))]

@@ -12,9 +12,13 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from article_triage.store.boundary import clean_url
 from article_triage.store.ingest.decode import format_size
+
+if TYPE_CHECKING:
+    from article_triage.store.ingest.feeds import FeedEntry
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
@@ -36,6 +40,9 @@ class Input:
     data: bytes | None = None
     error: str | None = None
     """Set when the input failed before it could be read (missing path, stdin too big)."""
+    entry: FeedEntry | None = None
+    """One entry of a feed already fetched (a refresh found it new): read as `add`
+    reads a feed's entries, its linked page fetched; *url* is then the feed's."""
 
 
 def is_url(source: str) -> bool:

@@ -1,0 +1,554 @@
+"""The refresh job: fetch every due feed, import what is new, schedule the next check.
+
+One function, ``refresh(db, request, progress, stop) -> RefreshReport``, for the CLI
+and the app alike. Network work (the feed requests, then the pages new entries
+link to) runs in a bounded thread pool, at most ``per_host`` requests at a time to
+one host; this thread alone touches the database. New entries are read as ``add``
+reads a feed's entries (store.ingest.read) and stored through the import's one
+write path (store.ingest.pipeline.write_results), so outlet detection runs for each.
+
+A feed's validators (ETag, Last-Modified) are saved only after all its new entries
+are stored: a refresh stopped half way leaves the feed to be fetched in full again,
+and the entry memory keeps what was already stored from coming in twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from article_triage.store.boundary import clean_line, clean_url
+from article_triage.store.feeds import schedule
+from article_triage.store.feeds.discover import advertised_feeds, decode_document, is_feed
+from article_triage.store.feeds.request import FeedResponse, Validators, request_feed
+from article_triage.store.feeds.schedule import ScheduleSettings
+from article_triage.store.feeds.subscriptions import (
+    Subscription,
+    due_feed_ids,
+    entry_keys,
+    get_feed,
+    remember_entries,
+    seen_keys,
+    update_state,
+)
+from article_triage.store.ingest.model import ImportOptions, ImportOutcome, IngestError
+
+if TYPE_CHECKING:
+    from article_triage.store.config import Config
+    from article_triage.store.ingest.feeds import FeedEntry
+    from article_triage.store.ingest.read import WorkerSettings, WorkResult
+    from article_triage.store.outlets.registry import Registry
+
+NEW, UNCHANGED, FAILED, GONE = "new", "unchanged", "failed", "gone"
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    tag: str | None = None
+    feed_ids: tuple[int, ...] | None = None
+    """Only these feeds (fetched even when paused or not yet due)."""
+    ignore_schedule: bool = False
+    """``--all``: fetch every feed, due or not."""
+    options: ImportOptions = field(default_factory=ImportOptions)
+    """Timeout, size cap, SSRF rule, languages, registry, linked pages: as for ``add``."""
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    concurrency: int = 16
+    """Requests in flight at once, over all hosts."""
+    per_host: int = 2
+    """Requests in flight at once to one host: a reader must not hammer a site."""
+    max_entries: int = 500
+    """Entries read from one feed document; a feed listing 20,000 is read this far."""
+
+    @classmethod
+    def from_config(cls, config: Config, **overrides: Any) -> RefreshRequest:
+        """``[feeds]`` settings (see README), then *overrides*; ConfigError when unusable."""
+        from article_triage.store.config import ConfigError
+
+        section = config.section("feeds")
+        values: dict[str, Any] = {}
+        sched: dict[str, int] = {}
+        for key, target, scale in (
+            ("floor_minutes", "floor", 60),
+            ("ceiling_minutes", "ceiling", 60),
+            ("unconditional_every", "unconditional_every", 1),
+        ):
+            if key in section:
+                sched[target] = _positive(section[key], key, config, ConfigError) * scale
+        for key in ("concurrency", "per_host", "max_entries"):
+            if key in section:
+                values[key] = _positive(section[key], key, config, ConfigError)
+        settings = replace(ScheduleSettings(), **sched)
+        if settings.floor > settings.ceiling:
+            raise ConfigError(f"{config.path}: [feeds] floor_minutes is above ceiling_minutes")
+        values["schedule"] = settings
+        values.update(overrides)
+        return cls(**values)
+
+
+def _positive(value: object, key: str, config: Config, error: type[Exception]) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise error(f"{config.path}: [feeds] {key} must be a whole number above 0")
+    return value
+
+
+@dataclass
+class FeedOutcome:
+    feed_id: int
+    url: str
+    name: str | None
+    status: str
+    """new | unchanged | failed | gone"""
+    http_status: int | None = None
+    new: int = 0
+    duplicates: int = 0
+    failed_entries: int = 0
+    reason: str | None = None
+    """Why it failed, or a note (moved, entries beyond the limit)."""
+    next_check: str | None = None
+    article_ids: list[int] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.name or self.url
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "feed_id": self.feed_id,
+            "url": self.url,
+            "name": self.name,
+            "status": self.status,
+            "http_status": self.http_status,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "failed_entries": self.failed_entries,
+            "reason": self.reason,
+            "next_check": self.next_check,
+        }
+
+
+@dataclass
+class RefreshReport:
+    feeds: list[FeedOutcome] = field(default_factory=list)
+    due: int = 0
+    stopped: bool = False
+    """Asked to stop before every due feed was done; a re-run picks up the rest."""
+
+    @property
+    def article_ids(self) -> list[int]:
+        return [article_id for outcome in self.feeds for article_id in outcome.article_ids]
+
+    def counts(self) -> dict[str, int]:
+        tally = Counter(outcome.status for outcome in self.feeds)
+        return {
+            "due": self.due,
+            "feeds_new": tally[NEW],
+            "feeds_unchanged": tally[UNCHANGED],
+            "feeds_failed": tally[FAILED],
+            "feeds_gone": tally[GONE],
+            "articles_new": sum(outcome.new for outcome in self.feeds),
+        }
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for outcome in self.feeds if outcome.status in (FAILED, GONE))
+
+
+@dataclass(frozen=True)
+class RefreshProgress:
+    done: int
+    total: int
+    outcome: FeedOutcome
+
+
+Progress = Callable[[RefreshProgress], None]
+
+
+# --- what the pool threads do ----------------------------------------------------------------
+
+
+@dataclass
+class _Fetch:
+    """A feed request's result, as the pool thread hands it back."""
+
+    response: FeedResponse | None = None
+    entries: list[FeedEntry] = field(default_factory=list)
+    total_entries: int = 0
+    title: str | None = None
+    error: str | None = None
+
+
+def _fetch_feed(feed: Subscription, request: RefreshRequest) -> _Fetch:
+    options = request.options
+    conditional = feed.conditional_streak < request.schedule.unconditional_every
+    validators = Validators(feed.etag, feed.last_modified) if conditional else None
+    try:
+        response = request_feed(
+            feed.url,
+            validators,
+            timeout=options.timeout,
+            max_bytes=options.max_bytes,
+            allow_private_addresses=options.allow_private_addresses,
+        )
+        if response.status != 200:
+            return _Fetch(response=response)
+        document = decode_document(response.data, response.content_type, options.max_bytes)
+        if not is_feed(document.text):
+            pages = advertised_feeds(document.text, response.final_url)
+            hint = f"; the page advertises {pages[0]}" if pages else ""
+            return _Fetch(response=response, error=f"not a feed{hint}")
+        from article_triage.store.ingest.feeds import parse_feed
+
+        feed_doc = parse_feed(document.text, response.final_url, request.max_entries + 1)
+    except IngestError as exc:
+        return _Fetch(error=str(exc))
+    except MemoryError:
+        return _Fetch(error="too large to process in memory")
+    except Exception as exc:  # a library failing on hostile input: this feed fails alone
+        return _Fetch(error=f"unexpected {type(exc).__name__}: {exc}"[:300])
+    entries = feed_doc.entries
+    return _Fetch(
+        response=replace(response, data=b""),  # parsed: the bytes are not kept
+        entries=entries[: request.max_entries],
+        total_entries=len(entries),
+        title=feed_doc.title,
+    )
+
+
+def _read_entry(entry: FeedEntry, feed_url: str, settings: WorkerSettings) -> WorkResult:
+    from article_triage.store.ingest.read import read_input
+    from article_triage.store.ingest.sources import Input
+
+    display = f"{feed_url}#entry-{entry.index}"
+    return read_input(Input(display=display, url=feed_url, entry=entry), settings)[0]
+
+
+# --- the dispatcher: bounded, fair per host ---------------------------------------------------
+
+
+def _host(url: str | None) -> str:
+    try:
+        return (urlsplit(url or "").hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+class _Dispatcher:
+    """Submits queued calls to the pool while fewer than *concurrency* run, and never
+    more than *per_host* to one host: a queued call for a busy host waits while calls
+    for other hosts go ahead, so no pool thread sits idle behind a host limit."""
+
+    def __init__(self, pool: ThreadPoolExecutor, concurrency: int, per_host: int) -> None:
+        self.pool = pool
+        self.concurrency = concurrency
+        self.per_host = per_host
+        self.waiting: deque[tuple[str, object, Callable[[], object]]] = deque()
+        self.running: dict[Future[object], tuple[str, object]] = {}
+        self.active: Counter[str] = Counter()
+
+    def add(self, host: str, tag: object, call: Callable[[], object]) -> None:
+        self.waiting.append((host, tag, call))
+
+    def pump(self) -> None:
+        kept: deque[tuple[str, object, Callable[[], object]]] = deque()
+        while self.waiting and len(self.running) < self.concurrency:
+            host, tag, call = self.waiting.popleft()
+            if self.active[host] >= self.per_host:
+                kept.append((host, tag, call))
+                continue
+            self.active[host] += 1
+            self.running[self.pool.submit(call)] = (host, tag)
+        kept.extend(self.waiting)
+        self.waiting = kept
+
+    def drop_waiting(self) -> None:
+        self.waiting.clear()
+
+    def done(self) -> list[tuple[object, object]]:
+        """Wait for at least one running call; (tag, result) of each that ended."""
+        if not self.running:
+            return []
+        finished, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+        results = []
+        for future in finished:
+            host, tag = self.running.pop(future)
+            self.active[host] -= 1
+            results.append((tag, future.result()))
+        return results
+
+
+# --- the job -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Open:
+    """A feed fetched whose new entries are still being read."""
+
+    feed: Subscription
+    fetch: _Fetch
+    new: list[tuple[FeedEntry, list[str]]]
+    results: dict[int, WorkResult] = field(default_factory=dict)
+
+
+def refresh(
+    db: sqlite_utils.Database,
+    request: RefreshRequest | None = None,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> RefreshReport:
+    """Fetch the due feeds, import their new entries, and schedule each feed's next check.
+
+    Never raises for a feed's failure: each ends as a FeedOutcome. *stop* set: no new
+    request starts, requests on the wire finish, and feeds whose entries are all in
+    are saved; the others are fetched again by the next refresh.
+    """
+    from article_triage.store.ingest.language import configured_languages
+    from article_triage.store.ingest.read import WorkerSettings
+    from article_triage.store.outlets import load_registry
+
+    request = request or RefreshRequest()
+    stop = stop or threading.Event()
+    options = request.options
+    registry = load_registry(options.registry_path)
+    settings = WorkerSettings(
+        timeout=options.timeout,
+        max_bytes=options.max_bytes,
+        allow_private_addresses=options.allow_private_addresses,
+        languages=configured_languages(options.languages),
+        fetch_feed_links=options.fetch_feed_links,
+    )
+    ids = due_feed_ids(
+        db,
+        schedule.format_time(datetime.now(UTC)),
+        tag=request.tag,
+        ids=request.feed_ids,
+        ignore_schedule=request.ignore_schedule,
+    )
+    report = RefreshReport(due=len(ids))
+    waiting_ids = deque(ids)
+    open_feeds: dict[int, _Open] = {}
+    # Feeds fetched but not finished, at most: what keeps memory flat in the feed count.
+    max_open = max(2, request.concurrency * 2)
+
+    def finish(outcome: FeedOutcome) -> None:
+        report.feeds.append(outcome)
+        if progress is not None:
+            progress(RefreshProgress(len(report.feeds), len(ids), outcome))
+
+    with ThreadPoolExecutor(
+        max_workers=request.concurrency, thread_name_prefix="feeds-refresh"
+    ) as pool:
+        dispatcher = _Dispatcher(pool, request.concurrency, request.per_host)
+        try:
+            while True:
+                if stop.is_set():
+                    dispatcher.drop_waiting()
+                    waiting_ids.clear()
+                # Queue feed requests while few feeds are open (entries queue first).
+                while waiting_ids and len(open_feeds) + _queued_feeds(dispatcher) < max_open:
+                    feed = get_feed(db, waiting_ids.popleft())
+                    dispatcher.add(
+                        _host(feed.url),
+                        ("feed", feed),
+                        lambda feed=feed: _fetch_feed(feed, request),
+                    )
+                dispatcher.pump()
+                if not dispatcher.running:
+                    break
+                for tag, result in dispatcher.done():
+                    kind, payload = tag  # type: ignore[misc]
+                    if kind == "feed":
+                        _fetched(db, payload, result, request, open_feeds, dispatcher, settings)
+                        opened = open_feeds.get(payload.id)
+                        if opened is None or not opened.new:
+                            outcome = _close(db, payload, result, [], request, registry, settings)
+                            open_feeds.pop(payload.id, None)
+                            finish(outcome)
+                    else:
+                        feed_id, index = payload
+                        opened = open_feeds[feed_id]
+                        opened.results[index] = result
+                        if len(opened.results) == len(opened.new):
+                            del open_feeds[feed_id]
+                            results = [opened.results[i] for i in range(len(opened.new))]
+                            finish(
+                                _close(
+                                    db,
+                                    opened.feed,
+                                    opened.fetch,
+                                    list(zip(opened.new, results, strict=True)),
+                                    request,
+                                    registry,
+                                    settings,
+                                )
+                            )
+        finally:
+            dispatcher.drop_waiting()
+            for future in list(dispatcher.running):
+                future.cancel()
+    report.stopped = stop.is_set() and len(report.feeds) < len(ids)
+    return report
+
+
+def _queued_feeds(dispatcher: _Dispatcher) -> int:
+    return sum(1 for _host_, tag, _call in dispatcher.waiting if tag[0] == "feed")  # type: ignore[index]
+
+
+def _fetched(
+    db: sqlite_utils.Database,
+    feed: Subscription,
+    fetched: _Fetch,
+    request: RefreshRequest,
+    open_feeds: dict[int, _Open],
+    dispatcher: _Dispatcher,
+    settings: WorkerSettings,
+) -> None:
+    """A feed answered with entries: find the new ones and queue reading them."""
+    if fetched.response is None or fetched.response.status != 200 or fetched.error:
+        return
+    keys_of = [(entry, entry_keys(entry)) for entry in fetched.entries if not entry.error]
+    seen = seen_keys(db, feed.id, (key for _, keys in keys_of for key in keys))
+    new: list[tuple[FeedEntry, list[str]]] = []
+    for entry, keys in keys_of:
+        if keys and not seen.intersection(keys):
+            new.append((entry, keys))
+            seen.update(keys)  # the same entry twice in one document counts once
+    if not new:
+        return
+    open_feeds[feed.id] = _Open(feed, fetched, new)
+    for index, (entry, _keys) in enumerate(new):
+        dispatcher.waiting.appendleft(
+            (
+                _host(entry.link if settings.fetch_feed_links else feed.url),
+                ("entry", (feed.id, index)),
+                lambda entry=entry: _read_entry(entry, feed.url, settings),
+            )
+        )
+
+
+def _close(
+    db: sqlite_utils.Database,
+    feed: Subscription,
+    fetched: _Fetch,
+    read: list[tuple[tuple[FeedEntry, list[str]], WorkResult]],
+    request: RefreshRequest,
+    registry: Registry,
+    settings: WorkerSettings,
+) -> FeedOutcome:
+    """Store what a feed brought, then its new fetch state; the feed's outcome."""
+    from article_triage.store.ingest.pipeline import write_results
+
+    now = datetime.now(UTC)
+    sched = request.schedule
+    response = fetched.response
+    outcome = FeedOutcome(
+        feed.id, feed.url, feed.name, UNCHANGED, http_status=response and response.status
+    )
+    state: dict[str, object] = {"last_checked": schedule.format_time(now)}
+
+    def failed(reason: str, wait: int | None = None) -> FeedOutcome:
+        errors = feed.error_count + 1
+        delay = wait if wait is not None else schedule.backoff_seconds(errors, sched)
+        outcome.status, outcome.reason = FAILED, reason
+        outcome.next_check = schedule.after(now, delay)
+        state.update(
+            last_error=clean_line(reason), error_count=errors, next_check=outcome.next_check
+        )
+        update_state(db, feed.id, **state)
+        return outcome
+
+    if response is None:
+        return failed(fetched.error or "no answer")
+    status = response.status
+    if status == 410:
+        reason = "gone: the server says this feed was removed (HTTP 410); paused"
+        outcome.status, outcome.reason = GONE, reason
+        state.update(paused=1, paused_reason=reason, last_error=reason, next_check=None)
+        update_state(db, feed.id, **state)
+        return outcome
+    if status in (429, 503):
+        wait = schedule.retry_after_seconds(response.headers.get("retry-after"), now, sched)
+        if wait is None:
+            return failed(f"HTTP {status}: busy, backing off")
+        return failed(f"HTTP {status}: the server asks to wait {_duration(wait)}", wait)
+    if status >= 500:
+        return failed(f"HTTP {status}")
+    if fetched.error:
+        return failed(fetched.error)
+
+    if read:
+        outcomes = write_results(db, [result for _, result in read], registry, settings.languages)
+        memory = []
+        for ((_entry, keys), _result), written in zip(read, outcomes, strict=True):
+            _count(outcome, written)
+            if written.status != "failed":
+                memory.append((keys, written.article_id or written.duplicate_of))
+        remember_entries(db, feed.id, memory)
+    if outcome.new:
+        outcome.status = NEW
+    if fetched.total_entries > request.max_entries:
+        outcome.reason = f"read the first {request.max_entries} entries of a longer feed"
+
+    interval = schedule.adapted_interval(
+        feed.interval,
+        [entry.published for entry in fetched.entries],
+        outcome.new,
+        now,
+        sched,
+    )
+    outcome.next_check = schedule.after(now, interval)
+    validators = response.validators if status == 200 else Validators()
+    state.update(
+        last_success=schedule.format_time(now),
+        last_error=None,
+        error_count=0,
+        interval=interval,
+        next_check=outcome.next_check,
+        conditional_streak=feed.conditional_streak + 1 if response.conditional else 0,
+    )
+    if status == 200:
+        # The validators of the answer that was read; none sent back means none kept.
+        state.update(
+            etag=clean_line(validators.etag) or None,
+            last_modified=clean_line(validators.last_modified) or None,
+        )
+    if feed.name is None and clean_line(fetched.title):
+        state["name"] = clean_line(fetched.title)
+    if response.moved_to and response.moved_to != feed.url:
+        moved = clean_url(response.moved_to)
+        taken = db.execute("SELECT id FROM feeds WHERE url = ?", [moved]).fetchone()
+        if taken is None:
+            state["url"] = moved
+            outcome.url = moved
+            note = f"moved permanently to {moved}; the subscription now uses it"
+        else:
+            note = f"moved permanently to {moved}, already feed {taken[0]}"
+        outcome.reason = f"{outcome.reason}; {note}" if outcome.reason else note
+    update_state(db, feed.id, **state)
+    return outcome
+
+
+def _count(outcome: FeedOutcome, written: ImportOutcome) -> None:
+    if written.status in ("imported", "near-duplicate"):
+        outcome.new += 1
+        if written.article_id is not None:
+            outcome.article_ids.append(written.article_id)
+    elif written.status == "duplicate":
+        outcome.duplicates += 1
+    else:
+        outcome.failed_entries += 1
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
