@@ -32,7 +32,8 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from article_triage.store.db import utcnow
@@ -61,6 +62,11 @@ class Fetched:
     content_type: str | None
     fetched_at: str
     fetch_ms: int
+    # For feed requests (store.feeds.refresh); see fetch()'s headers and pass_statuses.
+    headers: dict[str, str] = field(default_factory=dict)
+    """Response headers, names lower-cased (ETag, Last-Modified, Retry-After...)."""
+    moved_to: str | None = None
+    """Where a chain of permanent redirects (301, 308) from the URL led, if it did."""
 
 
 def is_fetchable(url: str) -> bool:
@@ -84,16 +90,29 @@ class _Deadline:
         return left
 
 
-def fetch(url: str, *, timeout: float, max_bytes: int, allow_private_addresses: bool) -> Fetched:
-    """GET *url*; raises IngestError with the one-line reason on anything but a 200 with content."""
+def fetch(
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    allow_private_addresses: bool,
+    headers: Mapping[str, str] | None = None,
+    pass_statuses: Collection[int] = (),
+) -> Fetched:
+    """GET *url*; raises IngestError with the one-line reason on anything but a 200 with content.
+
+    Feed requests add *headers* (validators such as If-None-Match, their own Accept and
+    User-Agent) and name in *pass_statuses* the answers they handle themselves (304,
+    410, 429, 503): those come back, bodiless and without retries, as a Fetched.
+    """
     if not is_fetchable(url):
         raise IngestError("not an http(s) URL")
     deadline = _Deadline(timeout)
     started = time.monotonic()
     fetched_at = utcnow()
     try:
-        status, final_url, content_type, data = _follow(
-            url, deadline, max_bytes, allow_private_addresses
+        status, final_url, content_type, data, answer = _follow(
+            url, deadline, max_bytes, allow_private_addresses, headers or {}, pass_statuses
         )
     except TimeoutError:
         raise IngestError(f"timed out after {timeout:g} s") from None
@@ -116,18 +135,34 @@ def fetch(url: str, *, timeout: float, max_bytes: int, allow_private_addresses: 
         content_type=content_type,
         fetched_at=fetched_at,
         fetch_ms=round((time.monotonic() - started) * 1000),
+        headers=answer.headers,
+        moved_to=answer.moved_to,
     )
 
 
+@dataclass
+class _Answer:
+    headers: dict[str, str] = field(default_factory=dict)
+    moved_to: str | None = None
+    still_permanent: bool = True
+
+
 def _follow(
-    url: str, deadline: _Deadline, max_bytes: int, allow_private: bool
-) -> tuple[int, str, str | None, bytes]:
+    url: str,
+    deadline: _Deadline,
+    max_bytes: int,
+    allow_private: bool,
+    extra_headers: Mapping[str, str],
+    pass_statuses: Collection[int],
+) -> tuple[int, str, str | None, bytes, _Answer]:
     """Redirects and retries, each request on its own checked connection."""
     redirects = retries = 0
+    answer = _Answer()
     while True:
-        response, connection = _request(url, deadline, allow_private)
+        response, connection = _request(url, deadline, allow_private, extra_headers)
         try:
             status = response.status
+            answer.headers = {name.lower(): value for name, value in response.getheaders()}
             location = response.getheader("Location")
             if status in (301, 302, 303, 307, 308) and location:
                 redirects += 1
@@ -136,7 +171,13 @@ def _follow(
                 url = urljoin(url, location.strip())
                 if not is_fetchable(url):
                     raise IngestError("redirected to a URL that is not http(s)")
+                # Only permanent hops from the start say the URL itself has moved.
+                answer.still_permanent = answer.still_permanent and status in (301, 308)
+                if answer.still_permanent:
+                    answer.moved_to = url
                 continue
+            if status in pass_statuses:
+                return status, url, response.getheader("Content-Type"), b"", answer
             if status in RETRY_STATUSES:
                 if retries >= MAX_RETRIES:
                     raise IngestError(f"HTTP {status} (after retries)")
@@ -155,7 +196,7 @@ def _follow(
             data = _read_body(response, deadline, max_bytes)
             if not data:
                 raise IngestError("empty response")
-            return status, url, response.getheader("Content-Type"), data
+            return status, url, response.getheader("Content-Type"), data, answer
         finally:
             response.close()
             connection.shutdown()
@@ -193,7 +234,7 @@ def _read_body(response: http.client.HTTPResponse, deadline: _Deadline, max_byte
 
 
 def _request(
-    url: str, deadline: _Deadline, allow_private: bool
+    url: str, deadline: _Deadline, allow_private: bool, extra_headers: Mapping[str, str]
 ) -> tuple[http.client.HTTPResponse, _PinnedConnection]:
     parts = urlsplit(url)
     try:
@@ -215,8 +256,11 @@ def _request(
         path = f"{path}?{parts.query}"
     try:
         connection.putrequest("GET", _quote_target(path), skip_accept_encoding=True)
-        connection.putheader("User-Agent", USER_AGENT)
-        connection.putheader("Accept", ACCEPT)
+        connection.putheader("User-Agent", extra_headers.get("User-Agent", USER_AGENT))
+        connection.putheader("Accept", extra_headers.get("Accept", ACCEPT))
+        for name, value in extra_headers.items():
+            if name not in ("User-Agent", "Accept"):
+                connection.putheader(name, value)
         # gzip bodies are kept as they came and unpacked, size-capped, by store.ingest.read.
         connection.putheader("Accept-Encoding", "gzip")
         connection.putheader("Connection", "close")
