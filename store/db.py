@@ -462,6 +462,8 @@ def m120_stories(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX IF NOT EXISTS story_decisions_article ON story_decisions(article_id);
         CREATE INDEX IF NOT EXISTS story_decisions_other ON story_decisions(other_article_id);
+        """
+    )
 
 
 @migrations()

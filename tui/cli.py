@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "audit": "article_triage.tui.commands.export:audit",
     "adjudicate": "article_triage.tui.commands.agreement:adjudicate",
     "stories": "article_triage.tui.commands.stories:stories",
+    "feeds": "article_triage.tui.commands.feeds:feeds",
+    "refresh": "article_triage.tui.commands.refresh:refresh",
 }
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2

@@ -69,3 +69,48 @@ def advertised_feeds(html: str, base_url: str) -> list[str]:
             if url not in found:
                 found.append(url)
     return found
+
+
+@dataclass(frozen=True)
+class FoundFeed:
+    url: str
+    """The feed's own URL (where a permanent redirect led, or what a page advertised)."""
+    title: str | None
+    site_url: str | None
+    via_page: str | None = None
+    """The page that advertised the feed, when the analyst named a page."""
+
+
+def find_feed_at(
+    url: str, *, timeout: float, max_bytes: int, allow_private_addresses: bool
+) -> FoundFeed:
+    """The feed at *url*, or the first one the page at *url* advertises; IngestError if none."""
+    from article_triage.store.feeds.request import request_feed
+    from article_triage.store.ingest.feeds import parse_feed
+
+    def get(target: str) -> tuple[str, str, str]:
+        """(the URL to keep, the URL answered from, the text)."""
+        response = request_feed(
+            target,
+            None,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            allow_private_addresses=allow_private_addresses,
+        )
+        if response.status != 200:
+            raise IngestError(f"HTTP {response.status}")
+        text = decode_document(response.data, response.content_type, max_bytes).text
+        return response.moved_to or target, response.final_url, text
+
+    where, answered_from, text = get(url)
+    via = None
+    if not is_feed(text):
+        pages = advertised_feeds(text, answered_from)
+        if not pages:
+            raise IngestError("neither a feed nor a page that advertises one")
+        via = where
+        where, answered_from, text = get(pages[0])
+        if not is_feed(text):
+            raise IngestError(f"the page advertises {pages[0]}, which is not a feed")
+    feed = parse_feed(text, answered_from, max_entries=0)
+    return FoundFeed(where, feed.title, feed.link or via, via)

@@ -36,6 +36,10 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
     """The feeds an OPML document lists, with the folders and categories they sit in as tags."""
     if len(data) > MAX_OPML_BYTES:
         raise OpmlError("over the 10 MB size limit for a subscription list")
+    # An OPML file has no use for a DTD's entities, and libxml2 expands internal ones in
+    # attributes even with resolve_entities off: refuse them (billion laughs) outright.
+    if b"<!ENTITY" in data[:65536] or b"<\x00!\x00E\x00N\x00T" in data[:131072]:
+        raise OpmlError("declares XML entities, which a subscription list never needs; refused")
     from lxml import etree
 
     # No entities, no network, no huge trees: an OPML file is as hostile as any input.
@@ -70,7 +74,8 @@ def _outlines(parent, folders: tuple[str, ...], depth: int) -> Iterator[OpmlFeed
             ]
             yield OpmlFeed(
                 url=url.strip(),
-                name=(label or "").strip() or None,
+                # An exporter with no name for a feed writes its URL as the text.
+                name=None if (label or "").strip() in ("", url.strip()) else label.strip(),
                 site_url=(_attribute(outline, "htmlUrl") or "").strip() or None,
                 tags=clean_tags([*folders, *categories]),
             )
