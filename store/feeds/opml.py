@@ -121,7 +121,7 @@ def write_opml(feeds: Iterable[Subscription], title: str = "article-triage subsc
         if feed.site_url:
             attributes["htmlUrl"] = feed.site_url
         if feed.tags:
-            attributes["category"] = ",".join(tag.replace(",", " ") for tag in feed.tags)
+            attributes["category"] = ",".join(feed.tags)  # tags hold no commas
         etree.SubElement(parent, "outline", attributes)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

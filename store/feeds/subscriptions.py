@@ -60,12 +60,17 @@ class Subscription:
 
 
 def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Tags as stored: one line each, no blanks, no repeats, in the order given."""
+    """Tags as stored: one line each, no blanks, no repeats, in the order given.
+
+    A comma separates tags (``--tag ukraine,wires`` is two), as it separates OPML
+    categories; slashes at the ends go, as OPML reads them as a category path.
+    """
     seen: dict[str, None] = {}
     for tag in tags:
-        cleaned = clean_line(tag)
-        if cleaned:
-            seen.setdefault(cleaned, None)
+        for part in clean_line(tag).split(","):
+            cleaned = clean_line(part.strip().strip("/"))
+            if cleaned:
+                seen.setdefault(cleaned, None)
     return tuple(seen)
 
 
