@@ -257,6 +257,15 @@ def _static_actions() -> list[ActionSpec]:
             footer=False,
         ),
         A("file.export", "E", "export", "Export…", "File", footer=False),
+        A(
+            "feeds.refresh",
+            "R",
+            "refresh_feeds",
+            "Refresh feeds: import what is new",
+            "Feeds",
+            footer=False,
+        ),
+        A("feeds.screen", "L", "show_feeds", "Feeds: health, pause, remove", "Feeds", footer=False),
         A("app.help", "question_mark", "help", "Help", "App", short="help"),
         A("app.quit", "q", "quit", "Quit", "App", short="quit"),
         A(

@@ -64,6 +64,8 @@ from article_triage.tui.messages import (
     ArticleMissing,
     BulkApplied,
     ExportWritten,
+    FeedsRefreshed,
+    FeedsRefreshProgress,
     HistoryReplayed,
     ImportFinished,
     ImportProgress,
@@ -74,6 +76,7 @@ from article_triage.tui.messages import (
 from article_triage.tui.screens.confirm import ConfirmDialog
 from article_triage.tui.screens.correct_translation import CorrectTranslation
 from article_triage.tui.screens.export_dialog import ExportDialog, ExportRequest
+from article_triage.tui.screens.feeds import FeedsScreen
 from article_triage.tui.screens.filter import FilterDialog
 from article_triage.tui.screens.help import HelpScreen
 from article_triage.tui.screens.import_dialog import ImportDialog
@@ -165,6 +168,7 @@ class TriageApp(App[None]):
         # Migrations run once, here, before any worker opens its own connection.
         self.ui_db = open_db(self.db_path)
         self._threads.db = self.ui_db
+        self._feeds_stop = threading.Event()
 
     def thread_db(self) -> sqlite_utils.Database:
         """This thread's connection to the store (sqlite3 connections must not cross threads)."""
@@ -752,6 +756,7 @@ class TriageApp(App[None]):
         self._translate(None)
 
     def action_stop_work(self) -> None:
+        self._feeds_stop.set()  # a running refresh saves what is in and stops
         stopped = self.workers.cancel_group(self, "translate")
         if not stopped:
             self.notify("Nothing is running.")
@@ -893,6 +898,57 @@ class TriageApp(App[None]):
         )
         if message.imported:
             self._after_store_change()
+
+    # --- feeds --------------------------------------------------------------------------
+
+    def action_refresh_feeds(self) -> None:
+        self._feeds_stop.clear()
+        self._refresh_feeds()
+
+    def action_show_feeds(self) -> None:
+        self.push_screen(FeedsScreen(self.thread_db))
+
+    @work(thread=True, exclusive=True, group="feeds", exit_on_error=False)
+    def _refresh_feeds(self) -> None:
+        from article_triage.store.feeds import RefreshProgress, RefreshRequest, refresh
+
+        new = 0
+
+        def progress(step: RefreshProgress) -> None:
+            nonlocal new
+            new += step.outcome.new
+            self.post_message(FeedsRefreshProgress(step.done, step.total, new))
+
+        self.post_message(FeedsRefreshProgress(0, 0, 0))
+        request = RefreshRequest.from_config(self.config)
+        report = refresh(self.thread_db(), request, progress, self._feeds_stop)
+        counts = report.counts()
+        summary = (
+            f"Feeds: {counts['articles_new']:,} new articles from {counts['feeds_new']:,} feeds, "
+            f"{counts['feeds_unchanged']:,} unchanged, {report.failed:,} failed"
+            if report.due
+            else "Feeds: none is due (the feeds screen, L, shows when each is checked next)"
+        )
+        if report.stopped:
+            summary += "; stopped, R carries on"
+        self.post_message(FeedsRefreshed(counts["articles_new"], report.failed, summary))
+
+    @on(FeedsRefreshProgress)
+    def _on_feeds_progress(self, message: FeedsRefreshProgress) -> None:
+        total = f"{message.total:,}" if message.total else "?"
+        self.triage_bar.show(
+            self.view,
+            activity=f"refreshing feeds {message.done:,}/{total}, {message.new_articles:,} new…",
+        )
+
+    @on(FeedsRefreshed)
+    def _on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
+        self.triage_bar.show(self.view, activity="")
+        self.notify(
+            message.summary, severity="warning" if message.failed else "information", markup=False
+        )
+        if message.new_articles:
+            self._after_store_change()  # the queue keeps the article being read
 
     # --- export -------------------------------------------------------------------------
 

@@ -96,3 +96,22 @@ class ImportFinished(Message):
     imported: int
     failed: int
     summary: str
+
+
+@dataclass
+class FeedsRefreshProgress(Message):
+    """Feeds refreshed so far; later progress replaces earlier progress in the queue."""
+
+    done: int
+    total: int
+    new_articles: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FeedsRefreshProgress)
+
+
+@dataclass
+class FeedsRefreshed(Message):
+    new_articles: int
+    failed: int
+    summary: str

@@ -89,7 +89,17 @@ class RefreshRequest:
         if settings.floor > settings.ceiling:
             raise ConfigError(f"{config.path}: [feeds] floor_minutes is above ceiling_minutes")
         values["schedule"] = settings
+        # For feeds on an intranet; the command line's --allow-private-addresses also works.
+        allow_private = section.get("allow_private_addresses", False)
+        if not isinstance(allow_private, bool):
+            raise ConfigError(
+                f"{config.path}: [feeds] allow_private_addresses must be true or false"
+            )
         values.update(overrides)
+        options = values.get("options") or ImportOptions.from_config(config)
+        if allow_private:
+            options = replace(options, allow_private_addresses=True)
+        values["options"] = options
         return cls(**values)
 
 
