@@ -204,3 +204,23 @@ def test_a_redirect_to_a_private_address_is_checked_too(db, loopback, monkeypatc
         assert _handshakes(listener) == 0
     finally:
         listener.close()
+
+
+def test_feed_entry_links_go_through_the_same_door(db, tmp_path):
+    listener = _listener()
+    try:
+        inside = f"http://127.0.0.1:{listener.getsockname()[1]}/internal"
+        items = (
+            f"<item><title>Internal</title><link>{inside}</link>"
+            "<description>The summary of an entry that links inside.</description></item>"
+        )
+        feed = tmp_path / "feed.xml"
+        feed.write_text(f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>')
+        report, _ = run_import(db, [feed], fetch_feed_links=True)
+        # The entry is kept from the feed's own summary; its link was never connected to.
+        assert report.imported == 1
+        assert _handshakes(listener) == 0
+        row = db.execute("SELECT extractor, final_url FROM articles").fetchone()
+        assert row == ("article-triage.feed", None)
+    finally:
+        listener.close()
