@@ -2,19 +2,25 @@
 
 This module only stores and reads; producing translations (providers, retries,
 packing, the cache) is store.translate. Hand corrections are stored with the
-provider ``analyst`` and are never overwritten by a machine run.
+provider ``analyst`` and are never overwritten by a machine run; each one is an
+event in the log (action ``correct``, field ``translation``), so it appears in the
+audit and the analyst's undo takes it back like a decision.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 
 from article_triage.store.db import utcnow, write_transaction
 from article_triage.store.text import normalise_paragraph
+from article_triage.store.triage import new_group_id, record_event
 
 ANALYST_PROVIDER = "analyst"
+CORRECTION_FIELD = "translation"
+"""The event field of a paragraph correction; its old and new are :func:`paragraph_state` dicts."""
 
 
 @dataclass(frozen=True)
@@ -85,31 +91,94 @@ def save_translation(
 
 
 def correct_paragraph(
-    db: sqlite_utils.Database, article_id: int, target_lang: str, index: int, text: str
-) -> None:
-    """An analyst's own translation of one paragraph; kept over any later machine run."""
+    db: sqlite_utils.Database,
+    article_id: int,
+    target_lang: str,
+    index: int,
+    text: str,
+    *,
+    analyst: str,
+) -> int | None:
+    """An analyst's own translation of one paragraph; kept over any later machine run.
+
+    Logged as one undoable step of *analyst*'s; returns its event group (None when
+    the paragraph already read so).
+    """
     with write_transaction(db):
         count = db.execute(
             "SELECT paragraph_count FROM articles WHERE id = ?", [article_id]
         ).fetchone()
         if count is None or not 0 <= index < count[0]:
             raise IndexError(f"article {article_id} has no paragraph {index}")
-        db.execute(
-            "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, "
-            "(SELECT source_lang FROM translations WHERE article_id = ? AND target_lang = ? LIMIT 1), ?, ?)",
-            [
-                article_id,
-                target_lang,
-                index,
-                normalise_paragraph(text),
-                article_id,
-                target_lang,
-                ANALYST_PROVIDER,
-                utcnow(),
-            ],
+        before = paragraph_state(db, article_id, target_lang, index)
+        after = {
+            **before,
+            "text": normalise_paragraph(text),
+            "provider": ANALYST_PROVIDER,
+            "translated_at": utcnow(),
+            "source_lang": before["source_lang"] or _source_lang(db, article_id, target_lang),
+        }
+        if (before["text"], before["provider"]) == (after["text"], after["provider"]):
+            return None
+        put_paragraph(db, article_id, after)
+        group_id = new_group_id(db)
+        record_event(
+            db,
+            group_id=group_id,
+            analyst=analyst,
+            action="correct",
+            field_name=CORRECTION_FIELD,
+            old=before,
+            value=after,
+            article_id=article_id,
         )
-        _refresh_search_text(db, article_id)
-        _restory(db, article_id)
+    return group_id
+
+
+def paragraph_state(
+    db: sqlite_utils.Database, article_id: int, target_lang: str, index: int
+) -> dict[str, Any]:
+    """One stored paragraph as the event log keeps it (``text`` None: no row)."""
+    row = db.execute(
+        "SELECT text, provider, translated_at, source_lang FROM translations "
+        "WHERE article_id = ? AND target_lang = ? AND paragraph_index = ?",
+        [article_id, target_lang, index],
+    ).fetchone()
+    text, provider, at, source = row if row is not None else (None, None, None, None)
+    return {
+        "target_lang": target_lang,
+        "index": index,
+        "text": text,
+        "provider": provider,
+        "translated_at": at,
+        "source_lang": source,
+    }
+
+
+def put_paragraph(db: sqlite_utils.Database, article_id: int, state: dict[str, Any]) -> None:
+    """Make one paragraph read as *state* (a :func:`paragraph_state`); caller holds the transaction."""
+    key = [article_id, state["target_lang"], state["index"]]
+    if state["text"] is None:
+        db.execute(
+            "DELETE FROM translations WHERE article_id = ? AND target_lang = ? "
+            "AND paragraph_index = ?",
+            key,
+        )
+    else:
+        db.execute(
+            "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [*key, state["text"], state["source_lang"], state["provider"], state["translated_at"]],
+        )
+    _refresh_search_text(db, article_id)
+    _restory(db, article_id)
+
+
+def _source_lang(db: sqlite_utils.Database, article_id: int, target_lang: str) -> str | None:
+    row = db.execute(
+        "SELECT source_lang FROM translations WHERE article_id = ? AND target_lang = ? LIMIT 1",
+        [article_id, target_lang],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def get_translation(

@@ -6,6 +6,12 @@ shows as saved survives kill -9. An *action* (one keystroke, or one bulk action
 over a filter) is one event group; undo reverses the analyst's latest group and
 redo re-applies it, both by appending events, so the log is never rewritten and
 the history survives restarts.
+
+The steps undo knows are the STEP_ACTIONS: a decision change (``set``), an
+adjudication (``adjudicate``: the ruling and the ``adjudicated`` mark together, so
+undoing it leaves the decision as it was before, unsettled) and a paragraph
+correction (``correct``, see store.translations). Merges are not steps: they write
+other analysts' decisions, which one analyst's undo must not take back.
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ EVENT_COLUMNS = (
     "ref_group",
 )
 _JSON_FIELDS = {"flags", "rejected_suggestions"}
+STEP_ACTIONS = ("set", "adjudicate", "correct")
+"""Actions whose groups are undo steps (undo and redo themselves move them)."""
+_STEP_SQL = ", ".join(f"'{a}'" for a in STEP_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,10 @@ class Change:
 
     group_id: int
     article_ids: tuple[int, ...] = field(default=())
+    action: str = "set"
+    """For undo and redo: the action of the step they took back or did again."""
+    fields: tuple[str, ...] = ()
+    """For undo and redo: the fields that changed, in the order they were first written."""
 
 
 _DECISION_COLUMNS = (
@@ -247,13 +260,16 @@ def record_event(
     field_name: str,
     value: Any,
     article_id: int | None = None,
+    old: Any = None,
+    ref_group: int | None = None,
 ) -> None:
-    """An event that changes no decision but says who did what to the group (e.g. who
-    merged which file). Caller holds write_transaction."""
+    """An event outside the decisions table: who merged which file, a paragraph
+    correction (with its *old* value, for undo). Caller holds write_transaction."""
     db.execute(
         _INSERT_EVENT,
-        [group_id, utcnow(), analyst, action, article_id, field_name, None,
-         json.dumps(value, ensure_ascii=False), None],
+        [group_id, utcnow(), analyst, action, article_id, field_name,
+         None if old is None else json.dumps(old, ensure_ascii=False),
+         json.dumps(value, ensure_ascii=False), ref_group],
     )  # fmt: skip
 
 
@@ -334,7 +350,7 @@ def _undo_top(db: sqlite_utils.Database, analyst: str) -> int | None:
     before: int | None = None
     while (op := _latest_step(db, analyst, before)) is not None:
         group_id, action, ref = op
-        if action == "set":
+        if action in STEP_ACTIONS:
             return group_id
         if action == "redo":
             return ref
@@ -349,7 +365,7 @@ def _redo_top(db: sqlite_utils.Database, analyst: str) -> int | None:
     before: int | None = None
     while (op := _latest_step(db, analyst, before)) is not None:
         group_id, action, ref = op
-        if action == "set":
+        if action in STEP_ACTIONS:
             return None
         if action == "undo":
             return ref
@@ -369,21 +385,27 @@ def _redo_top(db: sqlite_utils.Database, analyst: str) -> int | None:
 def _latest_step(
     db: sqlite_utils.Database, analyst: str, before: int | None
 ) -> tuple[int, str, int | None] | None:
-    """The analyst's newest set/undo/redo group (below *before*): (group, action, ref)."""
+    """The analyst's newest step/undo/redo group (below *before*): (group, action, ref)."""
     return db.execute(
         "SELECT group_id, action, ref_group FROM events WHERE analyst = ? AND group_id < ? "
-        "AND action IN ('set', 'undo', 'redo') ORDER BY group_id DESC LIMIT 1",
+        f"AND action IN ({_STEP_SQL}, 'undo', 'redo') ORDER BY group_id DESC LIMIT 1",
         [analyst, before if before is not None else 1 << 62],
     ).fetchone()
 
 
 def _replay(db: sqlite_utils.Database, analyst: str, *, reverse: bool) -> Change | None:
+    # A paragraph correction is put back by store.translations, which itself writes
+    # its events through this module: imported here, not at the top, to break the cycle.
+    from article_triage.store.translations import CORRECTION_FIELD
+
+    replay_action = "undo" if reverse else "redo"
     with write_transaction(db):
         target = _undo_top(db, analyst) if reverse else _redo_top(db, analyst)
         if target is None:
             return None
         events = db.execute(
-            "SELECT article_id, field, old, new FROM events WHERE group_id = ? AND action = 'set' ORDER BY id",
+            f"SELECT action, article_id, field, old, new FROM events WHERE group_id = ? "
+            f"AND action IN ({_STEP_SQL}) ORDER BY id",
             [target],
         ).fetchall()
         if reverse:
@@ -391,39 +413,72 @@ def _replay(db: sqlite_utils.Database, analyst: str, *, reverse: bool) -> Change
         group_id = _next_group(db)
         at = utcnow()
         touched: list[int] = []
-        for article_id, name, old, new in events:
-            value = json.loads(old if reverse else new)
+        fields: list[str] = []
+        for _action, article_id, name, old, new in events:
+            raw = old if reverse else new
+            value = None if raw is None else json.loads(raw)
             # Only what really changed counts: with no event written at all the step
             # would leave no trace and the same group would be undone again and again.
-            wrote = _write(
-                db,
-                article_id,
-                analyst,
-                {name: value},
-                group_id=group_id,
-                action="undo" if reverse else "redo",
-                ref_group=target,
-                at=at,
-            )
+            if name == CORRECTION_FIELD:
+                wrote = _replay_correction(
+                    db, article_id, analyst, value, group_id, target, reverse
+                )
+            else:
+                wrote = _write(
+                    db,
+                    article_id,
+                    analyst,
+                    {name: value},
+                    group_id=group_id,
+                    action=replay_action,
+                    ref_group=target,
+                    at=at,
+                )
             if wrote and article_id not in touched:
                 touched.append(article_id)
+            if wrote and name not in fields:
+                fields.append(name)
         if not touched:
             # Nothing differed (already at that state): still record the step so the stacks move on.
             db.execute(
                 _INSERT_EVENT,
-                [
-                    group_id,
-                    at,
-                    analyst,
-                    "undo" if reverse else "redo",
-                    None,
-                    None,
-                    None,
-                    None,
-                    target,
-                ],
+                [group_id, at, analyst, replay_action, None, None, None, None, target],
             )
-    return Change(group_id, tuple(touched))
+    step_action = events[0][0] if events else "set"
+    return Change(group_id, tuple(touched), step_action, tuple(fields))
+
+
+def _replay_correction(
+    db: sqlite_utils.Database,
+    article_id: int,
+    analyst: str,
+    state: dict[str, Any],
+    group_id: int,
+    target: int,
+    reverse: bool,
+) -> bool:
+    from article_triage.store.translations import (
+        CORRECTION_FIELD,
+        paragraph_state,
+        put_paragraph,
+    )
+
+    current = paragraph_state(db, article_id, state["target_lang"], state["index"])
+    if (current["text"], current["provider"]) == (state["text"], state["provider"]):
+        return False
+    put_paragraph(db, article_id, state)
+    record_event(
+        db,
+        group_id=group_id,
+        analyst=analyst,
+        action="undo" if reverse else "redo",
+        field_name=CORRECTION_FIELD,
+        old=current,
+        value=state,
+        article_id=article_id,
+        ref_group=target,
+    )
+    return True
 
 
 def undo(db: sqlite_utils.Database, analyst: str) -> Change | None:

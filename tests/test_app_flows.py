@@ -454,7 +454,11 @@ async def test_help_and_palette_come_from_the_action_table(seeded):
         assert best.text.startswith("Reliability C: Fairly reliable")
         await best.command()
         await settle(app, pilot)
-        assert decision(db_path, ids["uk"]).reliability == "C"
+        # A grade is one change: the letter waits in grade mode for its digit.
+        assert (app.mode, app.grade_letter) == ("grade", "C")
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).grade == "C2"
         assert app.mode == ""
 
 
@@ -747,7 +751,7 @@ async def test_lead_filters_to_disagreements_and_adjudicates(seeded):
         bar = app.triage_bar.content.plain
         assert "olena: Critical B" in bar and "taras: Neutral C" in bar
 
-        await pilot.press("2", "g", "b", "2", "A")
+        await pilot.press("2", "g", "b", "2", "A", "y")
         await settle(app, pilot)
 
     db = open_db(db_path)

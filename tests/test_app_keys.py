@@ -18,11 +18,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_app_flows import SIZE, decision, make_app, seed_store, settle
+from test_app_flows import SIZE, decision, make_app, notifications, seed_store, settle
 from test_app_process import read_until
 from textual import events
 
+from article_triage.store.db import open_db
+from article_triage.store.triage import apply_changes
 from article_triage.tui import app as app_module
+from article_triage.tui.screens.confirm import ConfirmDialog
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -142,3 +145,145 @@ async def test_done_then_a_stance_lands_on_the_next_untriaged(db_path):
         None,
     )
     assert decision(db_path, ids["de"]).stance == "neutral"
+
+
+def event_groups(db_path: Path) -> list[tuple]:
+    db = open_db(db_path)
+    try:
+        return db.execute(
+            "SELECT group_id, action, group_concat(field) FROM events GROUP BY group_id ORDER BY 1"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+async def test_a_grade_is_one_change_or_nothing(db_path):
+    ids = seed_store(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("g", "b", "escape")
+        await settle(app, pilot)
+        assert (decision(db_path, ids["uk"]).grade, event_groups(db_path)) == ("", [])
+
+        await pilot.press("g", "3")  # a digit with no letter before it: refused
+        await settle(app, pilot)
+        assert (decision(db_path, ids["uk"]).grade, event_groups(db_path)) == ("", [])
+        assert app.mode == "grade"
+
+        await pilot.press("b", "c", "2")  # a second letter replaces the first
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).grade == "C2"
+        assert event_groups(db_path) == [(1, "set", "reliability,credibility")]
+
+        await pilot.press("g", "5")  # the digit alone keeps the letter already given
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).grade == "C5"
+
+        await pilot.press("u", "u")
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).grade == ""
+
+        await pilot.press("g", "a", "escape", "1")  # escape drops the letter; 1 is a stance again
+        await settle(app, pilot)
+        assert decision(db_path, ids["uk"]).grade == ""
+        assert decision(db_path, ids["uk"]).stance == "supportive"
+
+
+def seed_disagreement(db_path: Path, ids: dict[str, int]) -> None:
+    db = open_db(db_path)
+    apply_changes(db, [ids["de"]], "olena", {"status": "done", "stance": "critical"})
+    apply_changes(db, [ids["de"]], "taras", {"status": "done", "stance": "neutral"})
+    db.close()
+
+
+async def test_adjudication_needs_a_whole_decision_and_a_yes(db_path):
+    ids = seed_store(db_path)
+    seed_disagreement(db_path, ids)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "A")  # nothing decided yet: refused, no dialog
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert any(m.startswith("Not adjudicated") for m in notifications(app))
+        await pilot.press("2", "A")  # a stance but no grade: refused
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert not decision(db_path, ids["de"]).adjudicated
+
+        await pilot.press("g", "b", "2", "A")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Critical B2" in str(app.screen.query_one("#confirm-question").content)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert not decision(db_path, ids["de"]).adjudicated
+
+        await pilot.press("A", "y")
+        await settle(app, pilot)
+        ruled = decision(db_path, ids["de"])
+        assert (ruled.adjudicated, ruled.status, ruled.stance, ruled.grade) == (
+            True,
+            "done",
+            "critical",
+            "B2",
+        )
+
+        # Undo takes the adjudication back whole: the decision as it was, not settled.
+        await pilot.press("u")
+        await settle(app, pilot)
+        back = decision(db_path, ids["de"])
+        assert (back.adjudicated, back.status, back.stance, back.grade) == (
+            False,
+            "new",
+            "critical",
+            "B2",
+        )
+        said = notifications(app)[-1]
+        assert said.startswith(f"Undid adjudication on #{ids['de']} Medienbericht: Ukraine")
+        assert said.endswith("…")  # a long title is cut short
+        assert app.view.id == ids["de"] and not app.view.decision.adjudicated
+
+
+async def test_undo_says_what_and_where_and_shows_that_article(db_path):
+    ids = seed_store(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "4", "j", "j")
+        await settle(app, pilot)
+        assert app.view.id == ids["rtl"]
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert decision(db_path, ids["de"]).stance is None
+        assert app.view.id == ids["de"]  # taken to the article the undo changed
+        assert notifications(app)[-1].startswith(f"Undid stance on #{ids['de']} Medienbericht")
+        await pilot.press("U")
+        await settle(app, pilot)
+        assert decision(db_path, ids["de"]).stance == "mixed"
+        assert notifications(app)[-1].startswith(f"Redid stance on #{ids['de']} ")
+        await pilot.press("u", "u")
+        await settle(app, pilot)
+        assert notifications(app)[-1] == "Nothing to undo."
+
+
+async def test_a_correction_in_the_app_is_one_undo_step(db_path):
+    ids = seed_store(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("C")
+        await pilot.pause()
+        app.screen.query_one("#correct-text").text = "Kazakhstan halted arms exports."
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.view.translation[0].text == "Kazakhstan halted arms exports."
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert app.view.translation[0].text.startswith("Kazakhstan has suspended")
+        assert notifications(app)[-1].startswith(f"Undid translation correction on #{ids['uk']} ")
+    db = open_db(db_path)
+    actions = [r[0] for r in db.execute("SELECT action FROM events WHERE field = 'translation'")]
+    db.close()
+    assert actions == ["correct", "undo"]

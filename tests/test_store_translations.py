@@ -74,14 +74,14 @@ def test_translation_text_is_cleaned(db, article):
 
 def test_analyst_correction_survives_a_later_machine_run(db, article):
     save_translation(db, article, "en", "google", ["P1.", "P2.", "P3."], "uk")
-    correct_paragraph(db, article, "en", 1, "Parliament adopted the budget.")
+    correct_paragraph(db, article, "en", 1, "Parliament adopted the budget.", analyst="ana")
     written = save_translation(db, article, "en", "deepl", ["D1.", "D2.", "D3."], "uk")
     assert written == 2
     aligned = get_translation(db, article, "en")
     assert [p.text for p in aligned] == ["D1.", "Parliament adopted the budget.", "D3."]
     assert [p.provider for p in aligned] == ["deepl", ANALYST_PROVIDER, "deepl"]
     # another correction by the analyst does replace the first
-    correct_paragraph(db, article, "en", 1, "Parliament passed the budget.")
+    correct_paragraph(db, article, "en", 1, "Parliament passed the budget.", analyst="ana")
     assert _texts(db, article)[1] == "Parliament passed the budget."
     row = db.execute(
         "SELECT source_lang FROM translations WHERE article_id = ? AND paragraph_index = 1",
@@ -93,13 +93,13 @@ def test_analyst_correction_survives_a_later_machine_run(db, article):
 def test_correction_of_a_paragraph_that_does_not_exist(db, article):
     for index in (-1, 3):
         with pytest.raises(IndexError):
-            correct_paragraph(db, article, "en", index, "x")
+            correct_paragraph(db, article, "en", index, "x", analyst="ana")
     with pytest.raises(IndexError):
-        correct_paragraph(db, 999, "en", 0, "x")
+        correct_paragraph(db, 999, "en", 0, "x", analyst="ana")
 
 
 def test_correction_before_any_machine_translation(db, article):
-    correct_paragraph(db, article, "en", 2, "Opposition criticises.")
+    correct_paragraph(db, article, "en", 2, "Opposition criticises.", analyst="ana")
     assert _texts(db, article) == [None, None, "Opposition criticises."]
     assert save_translation(db, article, "en", "google", ["a", "b", "c"]) == 2
     assert _texts(db, article) == ["a", "b", "Opposition criticises."]
@@ -118,7 +118,7 @@ def test_search_finds_article_through_its_translation(db, article):
     assert search(db, "budget") == []
     assert [h.id for h in search(db, "spending")] == [article]
     # a correction is searchable too
-    correct_paragraph(db, article, "en", 0, "Zelensky signed.")
+    correct_paragraph(db, article, "en", 0, "Zelensky signed.", analyst="ana")
     assert [h.id for h in search(db, "zelensky")] == [article]
     assert search(db, "wetter")[0].id == other
 

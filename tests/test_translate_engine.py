@@ -303,7 +303,9 @@ def test_an_analyst_correction_survives_a_later_machine_run(db, fake_libre):
     server = fake_libre()
     article = add(db, UK_PARAGRAPHS)
     translate_articles(db, [article], settings_for(server))
-    correct_paragraph(db, article, "en", 0, "Kyiv, 1 March. Air defence shot down two missiles.")
+    correct_paragraph(
+        db, article, "en", 0, "Kyiv, 1 March. Air defence shot down two missiles.", analyst="ana"
+    )
     translate_articles(db, [article], settings_for(server))
     after = get_translation(db, article, "en")
     assert after[0].text == "Kyiv, 1 March. Air defence shot down two missiles."
@@ -314,7 +316,7 @@ def test_an_analyst_correction_survives_a_later_machine_run(db, fake_libre):
 def test_a_paragraph_corrected_before_the_machine_run_is_not_sent(db, fake_libre):
     server = fake_libre()
     article = add(db, UK_PARAGRAPHS)
-    correct_paragraph(db, article, "en", 0, "Kyiv, 1 March.")
+    correct_paragraph(db, article, "en", 0, "Kyiv, 1 March.", analyst="ana")
     translate_articles(db, [article], settings_for(server))
     assert UK_PARAGRAPHS[0] not in server.lines_seen
     assert texts(db, article)[0] == "Kyiv, 1 March."

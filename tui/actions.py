@@ -25,6 +25,7 @@ MODE_PROMPTS = {
     GRADE: "grade: reliability letter, then credibility digit (esc cancels)",
     FLAG: "flag: press a flag key to toggle it (esc cancels)",
 }
+GRADE_DIGIT_PROMPT = "grade: reliability {letter}, now the credibility digit (esc cancels)"
 
 
 @dataclass(frozen=True)

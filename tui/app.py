@@ -31,12 +31,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from article_triage.store.articles import ArticleFilter
+from article_triage.store.articles import ArticleFilter, get_article
+from article_triage.store.boundary import shown_line
 from article_triage.store.config import Config
 from article_triage.store.db import open_db
 from article_triage.store.reader import load_article_view, with_decision
 from article_triage.store.translations import correct_paragraph
 from article_triage.store.triage import (
+    Change,
     Decision,
     apply_changes,
     bulk_apply,
@@ -51,6 +53,7 @@ from article_triage.tui.actions import (
     ANY_MODE,
     FLAG,
     GRADE,
+    GRADE_DIGIT_PROMPT,
     MODE_PROMPTS,
     NORMAL,
     ActionSpec,
@@ -88,6 +91,8 @@ from article_triage.tui.widgets.triage_bar import TriageBar
 
 STARTED_AT = time.perf_counter()
 STORE_CHECK_SECONDS = 2.0
+TITLE_IN_MESSAGE = 40
+"""Characters of an article's title in a one-line notification."""
 KEY_HOLD_LIMIT_SECONDS = 10.0
 """Keys held behind a navigation that has not finished by then are dropped, not misapplied."""
 ORDERED_WORKERS = ("article", "navigate", "history", "bulk")
@@ -137,6 +142,9 @@ class TriageApp(App[None]):
 
     mode: reactive[str] = reactive(NORMAL, bindings=True)
     """'' normally; 'grade' after g (letter, then digit); 'flag' after f."""
+
+    grade_letter: reactive[str | None] = reactive(None)
+    """The reliability letter typed after g, kept until its digit commits both as one change."""
 
     def __init__(self, db_path: str | os.PathLike[str], analyst: str, config: Config | None = None):
         super().__init__()
@@ -271,12 +279,22 @@ class TriageApp(App[None]):
         if spec.mode in (GRADE, FLAG):
             self.mode = spec.mode
         await self.run_action(spec.action)
-        if spec.mode == GRADE:
-            self.mode = NORMAL
 
     def watch_mode(self, mode: str) -> None:
-        if self.is_mounted:
-            self.triage_bar.show(self.view, prompt=MODE_PROMPTS.get(mode, ""))
+        if mode != GRADE:
+            self.grade_letter = None  # left without its digit: the half grade is dropped
+        self._show_prompt()
+
+    def watch_grade_letter(self) -> None:
+        self._show_prompt()
+
+    def _show_prompt(self) -> None:
+        if not self.is_mounted:
+            return
+        prompt = MODE_PROMPTS.get(self.mode, "")
+        if self.mode == GRADE and self.grade_letter:
+            prompt = GRADE_DIGIT_PROMPT.format(letter=self.grade_letter)
+        self.triage_bar.show(self.view, prompt=prompt)
 
     # --- every key acts on the article shown ----------------------------------------------
 
@@ -536,12 +554,19 @@ class TriageApp(App[None]):
     def action_cancel_mode(self) -> None:
         self.mode = NORMAL
 
+    # A grade is one change: the letter waits for its digit, and the digit writes both
+    # (one event group, one undo step). Escape or moving on drops a lone letter.
+
     def action_set_reliability(self, letter: str) -> None:
-        self._set({"reliability": letter})
+        self.grade_letter = letter
 
     def action_set_credibility(self, digit: str) -> None:
+        letter = self.grade_letter or (self.view.decision.reliability if self.view else None)
+        if letter is None:
+            self.notify("Grade: the reliability letter first (A–F), then the digit.")
+            return
         self.mode = NORMAL
-        self._set({"credibility": digit})
+        self._set({"reliability": letter, "credibility": digit})
 
     def action_toggle_flag(self, flag: str) -> None:
         self.mode = NORMAL
@@ -570,7 +595,11 @@ class TriageApp(App[None]):
         )
 
     def action_adjudicate(self) -> None:
-        """Record the lead's current decision as the one that settles the disagreement."""
+        """Settle the analysts' disagreement with the lead's decision as shown, once confirmed.
+
+        A ruling is the whole decision: one with no stance or no grade is refused,
+        not recorded as settling anything.
+        """
         from article_triage.store.agreement import adjudicate
 
         if self.view is None:
@@ -578,17 +607,46 @@ class TriageApp(App[None]):
         if not self.view.others:
             self.notify("No other analyst has graded this article: nothing to adjudicate.")
             return
-        d = self.view.decision
+        article_id, d = self.view.id, self.view.decision
+        missing = [
+            name
+            for name, value in (
+                ("stance", d.stance),
+                ("reliability", d.reliability),
+                ("credibility", d.credibility),
+            )
+            if not value
+        ]
+        if missing:
+            self.notify(
+                f"Not adjudicated: your decision on #{article_id} has no {', no '.join(missing)}. "
+                "Set them first (a stance key, g letter digit), then A.",
+                severity="warning",
+            )
+            return
         ruling = {
             "stance": d.stance,
             "reliability": d.reliability,
             "credibility": d.credibility,
             "flags": list(d.flags),
         }
-        self._commit(
-            lambda db, article_id: adjudicate(db, article_id, self.analyst, ruling, self.taxonomy),
-            {"adjudicated"} | ({"status"} if d.status == "new" else set()),
+        flags = ", ".join(self.taxonomy.label("flags", f) for f in d.flags) or "no flags"
+        question = (
+            f"Settle the disagreement on #{article_id} {shown_line(self.view.title)}\n"
+            f"with your decision: {self.taxonomy.label('stances', d.stance)} {d.grade}, {flags}?\n"
+            "One undo (u) takes it back."
         )
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            self._commit(
+                lambda db, aid: adjudicate(db, aid, self.analyst, ruling, self.taxonomy),
+                {"adjudicated"} | ({"status"} if d.status == "new" else set()),
+                article_id=article_id,
+            )
+
+        self.push_screen(ConfirmDialog(question), answer)
 
     async def action_quit(self) -> None:
         # Textual's own ctrl+q binding outranks every screen's: inside the notes
@@ -633,18 +691,22 @@ class TriageApp(App[None]):
     def _replay(self, redo_step: bool) -> None:
         db = self.thread_db()
         change = redo(db, self.analyst) if redo_step else undo(db, self.analyst)
-        self.post_message(HistoryReplayed(change, redo_step))
+        title = None
+        if change is not None and len(change.article_ids) == 1:
+            article = get_article(db, change.article_ids[0])
+            title = article["title"] if article else None
+        self.post_message(HistoryReplayed(change, redo_step, title))
 
     @on(HistoryReplayed)
     def _on_history_replayed(self, message: HistoryReplayed) -> None:
         self._awaiting.discard("history")
-        word = "redo" if message.redo else "undo"
         change = message.change
         if change is None:
-            self.notify(f"Nothing to {word}.")
+            self.notify(f"Nothing to {'redo' if message.redo else 'undo'}.")
         else:
+            self.notify(describe_replay(change, message.redo, message.title), markup=False)
+            # The article it touched is shown, so the analyst sees what came back.
             touched = change.article_ids
-            self.notify(f"{word.capitalize()}: {len(touched):,} article(s) restored.")
             self._after_store_change(touched[0] if len(touched) == 1 else None)
         self._settled_point()
 
@@ -836,7 +898,9 @@ class TriageApp(App[None]):
                 return
             index, text = correction
             try:
-                correct_paragraph(self.ui_db, article_id, self.target_lang, index, text)
+                correct_paragraph(
+                    self.ui_db, article_id, self.target_lang, index, text, analyst=self.analyst
+                )
             except (IndexError, sqlite3.Error) as exc:
                 self.notify(f"not saved: {exc}", severity="error", markup=False)
                 return
@@ -1020,6 +1084,34 @@ class TriageApp(App[None]):
             text = f"{type(error).__name__}: {error}"
         name = (event.worker.group or event.worker.name).replace("-", " ")
         self.notify(f"{name} failed: {text}", severity="error", markup=False, timeout=8)
+
+
+_STEP_NAMES = {
+    "reliability": "grade",
+    "credibility": "grade",
+    "rejected_suggestions": "suggestion",
+    "adjudicated": "adjudication",
+    "translation": "translation correction",
+}
+
+
+def describe_replay(change: Change, redo_step: bool, title: str | None) -> str:
+    """'Undid stance on #2 Medienbericht: Ukraine…': what undo or redo did, and where."""
+    verb = "Redid" if redo_step else "Undid"
+    if change.action == "adjudicate":
+        names = ["adjudication"]
+    else:
+        names = list(dict.fromkeys(_STEP_NAMES.get(f, f) for f in change.fields))
+    what = ", ".join(names) or "a step that had already been reverted"
+    touched = change.article_ids
+    if len(touched) == 1:
+        shown = shown_line(title or "")
+        if len(shown) > TITLE_IN_MESSAGE:
+            shown = shown[: TITLE_IN_MESSAGE - 1].rstrip() + "…"
+        return f"{verb} {what} on #{touched[0]} {shown}".rstrip()
+    if touched:
+        return f"{verb} {what} on {len(touched):,} articles"
+    return f"{verb} {what}"
 
 
 def filter_summary(flt: ArticleFilter) -> str:

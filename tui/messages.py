@@ -36,6 +36,8 @@ class HistoryReplayed(Message):
 
     change: Change | None
     redo: bool
+    title: str | None = None
+    """The title of the one article the step touched (None for several or none)."""
 
 
 @dataclass

@@ -37,7 +37,7 @@ def correct(obj, article_id: int, paragraph: int, text: str | None, target: str)
             f"article {article_id} has {article['paragraph_count']} paragraphs, not {paragraph}",
             EXIT_USAGE,
         )
-    correct_paragraph(db, article_id, target, paragraph - 1, text)
+    correct_paragraph(db, article_id, target, paragraph - 1, text, analyst=obj.analyst)
     click.echo(
         f"article {article_id}, paragraph {paragraph}: translation ({target}) corrected", err=True
     )
