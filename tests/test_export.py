@@ -409,7 +409,12 @@ def test_a_neutralised_cell_never_starts_a_formula_and_round_trips(value):
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     notes=st.text(
-        alphabet=st.one_of(st.sampled_from("=+-@\t\r\n\"',;'\x00\x1b"), st.characters()),
+        # No lone surrogates: stored text is UTF-8, and the doors in (notes editor,
+        # merge through store.boundary) never hand one on.
+        alphabet=st.one_of(
+            st.sampled_from("=+-@\t\r\n\"',;'\x00\x1b"),
+            st.characters(exclude_categories=["Cs"]),
+        ),
         max_size=30,
     )
 )
