@@ -435,7 +435,7 @@ def m120_stories(db: sqlite_utils.Database) -> None:
             first_day INTEGER NOT NULL,   -- proleptic ordinals (date.toordinal)
             last_day INTEGER NOT NULL,
             keys TEXT NOT NULL,           -- JSON {key: weight}
-            places TEXT NOT NULL DEFAULT '[]'
+            anchors TEXT NOT NULL DEFAULT '[]'   -- JSON: known people and cities it names
         );
         -- The inverted index: strong keys (names, numbers, dates) -> articles, by day,
         -- so candidates come from an index range and never from a scan.

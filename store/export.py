@@ -29,7 +29,7 @@ from article_triage.store.articles import ArticleFilter
 from article_triage.store.translations import get_translation
 from article_triage.store.triage import EVENT_COLUMNS
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_RESOURCE = "schemas/export-record.schema.json"
 FORMATS = ("csv", "json", "jsonl")
 BATCH_SIZE = 1000
@@ -51,6 +51,8 @@ _NEUTRALISER = "'"
 MISP_RELIABILITY = 'admiralty-scale:source-reliability="{}"'
 MISP_CREDIBILITY = 'admiralty-scale:information-credibility="{}"'
 
+# The article's story (store.stories); ids are renumbered by `triage stories rebuild`.
+_STORY_ID = "(SELECT story_id FROM story_members WHERE article_id = a.id)"
 _OUTLET_JSON = "json_object('key', c.outlet_key, 'name', coalesce(o.name, c.outlet_key), 'category', o.category, 'country', o.country)"
 RECORD_SELECT = f"""
     a.id, a.url, a.source, a.title, a.sitename, a.language, a.published, a.added_at, a.text_sha256,
@@ -62,7 +64,8 @@ RECORD_SELECT = f"""
         FROM citations c LEFT JOIN outlets o ON o.key = c.outlet_key
         WHERE c.article_id = a.id AND c.role = 'attributed' ORDER BY c.outlet_key, 1)),
     (SELECT json_group_array(json_array(flag, reason, outlet_key)) FROM
-        (SELECT flag, reason, outlet_key FROM suggested_flags WHERE article_id = a.id ORDER BY flag, reason))
+        (SELECT flag, reason, outlet_key FROM suggested_flags WHERE article_id = a.id ORDER BY flag, reason)),
+    {_STORY_ID}
 """
 
 CSV_COLUMNS = [
@@ -93,6 +96,7 @@ CSV_COLUMNS = [
     "outlet_category",
     "outlet_country",
     "cited_outlets",
+    "story_id",
 ]
 CSV_TEXT_COLUMNS = ["text"]
 CSV_TRANSLATION_COLUMNS = ["translation_lang", "translation"]
@@ -188,6 +192,7 @@ _CSV_EXPRESSIONS = {
         "WHERE c.article_id = a.id AND c.role = 'attributed' ORDER BY c.outlet_key, name",
         "name",
     ),
+    "story_id": _STORY_ID,
     "text": _safe("a.text"),
 }
 
@@ -269,7 +274,8 @@ def _record(row: tuple[Any, ...]) -> dict[str, Any]:
         outlet,
         cited,
         suggestions,
-    ) = row[:21]
+        story_id,
+    ) = row[:22]
     reasons = json.loads(suggestions) if suggestions != "[]" else []
     return {
         "schema_version": SCHEMA_VERSION,
@@ -297,6 +303,7 @@ def _record(row: tuple[Any, ...]) -> dict[str, Any]:
         "adjudicated": bool(adjudicated),
         "outlet": _outlet(outlet),
         "cited_outlets": json.loads(cited) if cited != "[]" else [],
+        "story_id": story_id,
     }
 
 
@@ -381,7 +388,7 @@ def export_records(
         for row in rows:
             record = _record(row)
             if with_text:
-                record["text"] = row[21]
+                record["text"] = row[22]
             if with_translation:
                 translation = _aligned_translation(db, record["id"], target_lang)
                 record["translation_lang"] = target_lang if translation else None

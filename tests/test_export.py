@@ -180,6 +180,7 @@ def record_from_csv(row: dict[str, str]) -> dict:
             else None
         ),
         "cited_outlets": [{"name": n} for n in listed(r["cited_outlets"])],
+        "story_id": int(r["story_id"]) if r["story_id"] else None,
     }
     if "text" in r:
         record["text"] = r["text"]

@@ -204,7 +204,10 @@ def test_chinese_names_numbers_and_dates_meet_their_european_spellings():
     )
     shared = set(zh.keys) & set(de.keys)
     assert {entity_key("Tokayev", "en"), entity_key("Berlin", "en"), "d:05-12", "#:1500"} <= shared
-    assert zh.places == de.places == {entity_key("Berlin", "en")}
+    # People and cities are the anchors that tell two same-topic events apart.
+    assert zh.anchors == de.anchors == {entity_key("Berlin", "en"), entity_key("Tokayev", "en")}
+    # The day of a date is no figure of the event.
+    assert "#:12" not in zh.keys and "#:12" not in de.keys
 
 
 def outlet(key, name, category="non-state", parent=None):
@@ -296,3 +299,23 @@ def test_cli_lists_shows_merges_splits_and_rebuilds(sample_db, db_path):
         ("olena",),
         ("olena",),
     ]
+
+
+def test_exports_carry_the_story_id_in_every_format(sample_db):
+    import csv
+    import io
+
+    from article_triage.store.articles import ArticleFilter
+    from article_triage.store.export import SCHEMA_VERSION, load_schema, write_export
+
+    db = sample_db
+    expected = dict(db.execute("SELECT article_id, story_id FROM story_members").fetchall())
+    assert SCHEMA_VERSION == "1.1" and "story_id" in load_schema()["required"]
+    out = io.StringIO(newline="")
+    write_export(db, out, "jsonl", ArticleFilter())
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert {r["id"]: r["story_id"] for r in records} == expected
+    out = io.StringIO(newline="")
+    write_export(db, out, "csv", ArticleFilter())
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {int(r["id"]): int(r["story_id"]) for r in rows} == expected

@@ -29,13 +29,22 @@ WINDOW_DAYS = 3
 """Stories live within days: a candidate's dates are at most this far from the article's."""
 MONTH_SPAN = 31
 """The widest date range an article can have (published gives only a month)."""
-THRESHOLD = 0.12
+THRESHOLD = 0.14
 MIN_SHARED_STRONG = 2.0
 """Shared names, numbers or dates, weighted: topic words alone never make one event."""
 DAY_PENALTY = 0.08
 """Score lost per day between two articles."""
 POSTINGS_PER_KEY = 300
-CANDIDATES = 60
+CANDIDATES = 30
+RETRIEVAL_MAX_SHARE = 0.005
+RETRIEVAL_MIN_LIMIT = 500
+"""A key in more articles than this (share of the store, but never fewer than the
+limit) is too common to find an event by: it still counts in the score, but
+candidates come from the rarer keys, which keeps retrieval bounded in a large store."""
+
+
+def retrieval_limit(articles: int) -> int:
+    return max(RETRIEVAL_MIN_LIMIT, int(articles * RETRIEVAL_MAX_SHARE))
 
 
 @dataclass(frozen=True)
@@ -58,12 +67,33 @@ def day_gap(a: Signature, b: Signature) -> int:
     return max(0, b.first_day - a.last_day, a.first_day - b.last_day)
 
 
-def pair_score(a: Signature, b: Signature, weight: Callable[[str], float]) -> float:
-    """How strongly two articles look like one event (0..1); *weight* is a key's idf."""
+def anchors_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Each side names a known person or city the other does not: Tokayev meeting Xi is
+    not Tokayev meeting Putin, a strike on Kharkiv is not one on Odesa. (One account
+    naming more than another is detail, not conflict.)"""
+    return bool(a - b) and bool(b - a)
+
+
+def mass(sig: Signature, weight: Callable[[str], float]) -> float:
+    """The weighted size of a signature: what a score is divided by."""
+    return sum(w * weight(k) for k, w in sig.keys.items())
+
+
+def pair_score(
+    a: Signature,
+    b: Signature,
+    weight: Callable[[str], float],
+    mass_of: Callable[[Signature], float] | None = None,
+) -> float:
+    """How strongly two articles look like one event (0..1); *weight* is a key's idf.
+
+    *mass_of* may serve signature masses from a cache (rebuild scores each article
+    against many others with fixed weights).
+    """
     gap = day_gap(a, b)
     if gap > WINDOW_DAYS:
         return 0.0
-    if a.places and b.places and not (a.places & b.places):
+    if anchors_conflict(a.anchors, b.anchors):
         return 0.0
     small, large = (a.keys, b.keys) if len(a.keys) <= len(b.keys) else (b.keys, a.keys)
     shared = strong = 0.0
@@ -77,8 +107,8 @@ def pair_score(a: Signature, b: Signature, weight: Callable[[str], float]) -> fl
             strong += value
     if strong < MIN_SHARED_STRONG:
         return 0.0
-    mass_a = sum(w * weight(k) for k, w in a.keys.items())
-    mass_b = sum(w * weight(k) for k, w in b.keys.items())
+    mass_a = mass_of(a) if mass_of else mass(a, weight)
+    mass_b = mass_of(b) if mass_of else mass(b, weight)
     if not mass_a or not mass_b:
         return 0.0
     return shared / math.sqrt(mass_a * mass_b) * (1.0 - DAY_PENALTY * gap)
@@ -87,22 +117,26 @@ def pair_score(a: Signature, b: Signature, weight: Callable[[str], float]) -> fl
 def best_story(
     sig: Signature,
     candidates: Iterable[tuple[int, Signature, int]],
-    story_places: Callable[[int], frozenset[str]],
+    story_anchors: Callable[[int], frozenset[str]],
     apart: set[int],
     story_members: Callable[[int], Iterable[int]],
     weight: Callable[[str], float],
+    mass_of: Callable[[Signature], float] | None = None,
 ) -> Match:
-    """The best story among (article id, signature, story id) candidates, or Match(None, best)."""
+    """The best story among (article id, signature, story id) candidates, or Match(None, best).
+
+    A story is scored by its best-matching member, and refused when its people and
+    cities conflict with the article's or an analyst split the article from a member.
+    """
     by_story: dict[int, float] = {}
     for _article_id, other, story_id in candidates:
-        score = pair_score(sig, other, weight)
+        score = pair_score(sig, other, weight, mass_of)
         if score > by_story.get(story_id, 0.0):
             by_story[story_id] = score
     for story_id, score in sorted(by_story.items(), key=lambda item: -item[1]):
         if score < THRESHOLD:
             break
-        places = story_places(story_id)
-        if sig.places and places and not (sig.places & places):
+        if anchors_conflict(sig.anchors, story_anchors(story_id)):
             continue
         if apart and apart.intersection(story_members(story_id)):
             continue
@@ -124,8 +158,8 @@ def article_signature(db: sqlite_utils.Database, article_id: int) -> Signature |
 
 
 def stored_signature(row: tuple[int, int, str, str]) -> Signature:
-    first, last, keys, places = row
-    return Signature(json.loads(keys), frozenset(json.loads(places)), first, last)
+    first, last, keys, anchors = row
+    return Signature(json.loads(keys), frozenset(json.loads(anchors)), first, last)
 
 
 def _forget_signature(db: sqlite_utils.Database, article_id: int) -> None:
@@ -145,13 +179,13 @@ def _forget_signature(db: sqlite_utils.Database, article_id: int) -> None:
 
 def _store_signature(db: sqlite_utils.Database, article_id: int, sig: Signature) -> None:
     db.execute(
-        "INSERT INTO story_signatures (article_id, first_day, last_day, keys, places) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO story_signatures (article_id, first_day, last_day, keys, anchors) VALUES (?, ?, ?, ?, ?)",
         [
             article_id,
             sig.first_day,
             sig.last_day,
             json.dumps(sig.keys, ensure_ascii=False, separators=(",", ":")),
-            json.dumps(sorted(sig.places)),
+            json.dumps(sorted(sig.anchors)),
         ],
     )
     db.conn.executemany(
@@ -165,7 +199,8 @@ def _store_signature(db: sqlite_utils.Database, article_id: int, sig: Signature)
     )
 
 
-def _weights(db: sqlite_utils.Database, keys: Iterable[str]) -> Callable[[str], float]:
+def _counts(db: sqlite_utils.Database, keys: Iterable[str]) -> tuple[dict[str, int], int]:
+    """How many articles have each key, and how many have a signature."""
     keys = list(keys)
     counts: dict[str, int] = {}
     for offset in range(0, len(keys), 500):
@@ -177,7 +212,10 @@ def _weights(db: sqlite_utils.Database, keys: Iterable[str]) -> Callable[[str], 
             ).fetchall()
         )
     total = db.execute("SELECT articles FROM story_key_counts WHERE key = ''").fetchone()
-    articles = total[0] if total else 0
+    return counts, (total[0] if total else 0)
+
+
+def _weights(counts: dict[str, int], articles: int) -> Callable[[str], float]:
     cache: dict[str, float] = {}
 
     def weight(key: str) -> float:
@@ -192,19 +230,31 @@ def _weights(db: sqlite_utils.Database, keys: Iterable[str]) -> Callable[[str], 
 # --- assignment -------------------------------------------------------------------------------
 
 
-def _candidates(db: sqlite_utils.Database, article_id: int, sig: Signature) -> list[int]:
-    """Articles sharing a strong key within the window, those sharing most first."""
+def _candidates(
+    db: sqlite_utils.Database,
+    article_id: int,
+    sig: Signature,
+    counts: dict[str, int],
+    weight: Callable[[str], float],
+    articles: int,
+) -> list[int]:
+    """Articles sharing a rare enough strong key within the window, best first."""
     if not sig.first_day:
         return []
     low, high = sig.first_day - WINDOW_DAYS - MONTH_SPAN, sig.last_day + WINDOW_DAYS
-    hits: dict[int, int] = {}
+    limit = retrieval_limit(articles)
+    hits: dict[int, float] = {}
     for key in sig.strong_keys:
+        if counts.get(key, 0) > limit:
+            continue
+        value = weight(key)
         for (other,) in db.execute(
-            "SELECT article_id FROM story_keys WHERE key = ? AND day BETWEEN ? AND ? LIMIT ?",
+            "SELECT article_id FROM story_keys WHERE key = ? AND day BETWEEN ? AND ? "
+            "ORDER BY day DESC LIMIT ?",
             [key, low, high, POSTINGS_PER_KEY],
         ):
             if other != article_id:
-                hits[other] = hits.get(other, 0) + 1
+                hits[other] = hits.get(other, 0.0) + value
     return sorted(hits, key=lambda a: (-hits[a], a))[:CANDIDATES]
 
 
@@ -267,26 +317,26 @@ def assign_article(db: sqlite_utils.Database, article_id: int) -> int | None:
 
 def match_article(db: sqlite_utils.Database, article_id: int, sig: Signature) -> Match:
     """The story the article's signature matches best among its candidates (not stored)."""
-    ids = _candidates(db, article_id, sig)
+    counts, articles = _counts(db, sig.keys)
+    ids = _candidates(db, article_id, sig, counts, _weights(counts, articles), articles)
     if not ids:
         return Match(None, 0.0)
     marks = ",".join("?" * len(ids))
     rows = db.execute(
-        f"SELECT s.article_id, s.first_day, s.last_day, s.keys, s.places, m.story_id "
+        f"SELECT s.article_id, s.first_day, s.last_day, s.keys, s.anchors, m.story_id "
         f"FROM story_signatures s JOIN story_members m ON m.article_id = s.article_id "
         f"WHERE s.article_id IN ({marks})",
         ids,
     ).fetchall()
     candidates = [(r[0], stored_signature(r[1:5]), r[5]) for r in rows]
-    keys = set(sig.keys)
-    for _, other, _ in candidates:
-        keys.update(other.keys)
-    weight = _weights(db, keys)
+    others = {k for _, other, _ in candidates for k in other.keys if k not in counts}
+    more, _ = _counts(db, others)
+    weight = _weights({**counts, **more}, articles)
 
-    def places(story_id: int) -> frozenset[str]:
+    def anchors(story_id: int) -> frozenset[str]:
         out: set[str] = set()
         for (raw,) in db.execute(
-            "SELECT s.places FROM story_members m JOIN story_signatures s ON s.article_id = m.article_id "
+            "SELECT s.anchors FROM story_members m JOIN story_signatures s ON s.article_id = m.article_id "
             "WHERE m.story_id = ?",
             [story_id],
         ):
@@ -301,7 +351,7 @@ def match_article(db: sqlite_utils.Database, article_id: int, sig: Signature) ->
             )
         ]
 
-    return best_story(sig, candidates, places, apart_from(db, article_id), members, weight)
+    return best_story(sig, candidates, anchors, apart_from(db, article_id), members, weight)
 
 
 def reassign_if_assigned(db: sqlite_utils.Database, article_id: int) -> int | None:

@@ -70,11 +70,14 @@ _KAZAKH_ENDINGS = re.compile(
 
 def fold_latin(word: str) -> str:
     """Lowercase Latin without diacritics, spelling variants folded (see module doc)."""
-    word = unicodedata.normalize("NFKD", word.lower().replace("ß", "ss"))
-    word = "".join(c for c in word if not unicodedata.combining(c))
+    word = word.lower()
+    if not word.isascii():
+        word = unicodedata.normalize("NFKD", word.replace("ß", "ss"))
+        word = "".join(c for c in word if not unicodedata.combining(c))
     return _FOLD_RE.sub(lambda m: _FOLD_MAP[m.group()], word)
 
 
+@lru_cache(maxsize=262_144)
 def to_latin(word: str) -> str:
     """*word* in folded Latin: Cyrillic through the one table, Latin through :func:`fold_latin`."""
     lower = word.lower()
@@ -125,7 +128,9 @@ ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "European Union": ("org", ("欧盟", "ЕС", "ЄС", "Еуроодақ", "ЕО", "EU", "Евросоюз", "Євросоюз")),
     "NATO": ("org", ("北约", "НАТО", "Nato")),
     "United Nations": ("org", ("联合国", "ООН", "БҰҰ", "UN", "UNO", "Vereinten Nationen")),
-    "IAEA": ("org", ("国际原子能机构", "МАГАТЭ", "МАГАТЕ", "IAEO", "АЭА")),
+    "IAEA": ("org", ("国际原子能机构", "МАГАТЭ", "МАГАТЕ", "IAEO", "АЭА", "Atomenergiebehörde")),
+    "SCO": ("org", ("上合组织", "上海合作组织", "ШОС", "ШЫҰ", "SOZ")),
+    "UAE": ("country", ("阿联酋", "ОАЭ", "ОАЕ", "БАӘ", "VAE", "Emirates", "Emirate", "Емірати", "Эмираты")),
     "Tokayev": ("person", ("托卡耶夫", "Тоқаев", "Токаєв", "Токаев", "Tokajew")),
     "Zelensky": ("person", ("泽连斯基", "Зеленский", "Зеленський", "Selenskyj", "Zelenskyy")),
     "Putin": ("person", ("普京", "Путин", "Путін")),
@@ -136,11 +141,14 @@ ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Grossi": ("person", ("格罗西", "Гросси", "Гроссі")),
     "von der Leyen": ("person", ("冯德莱恩", "Ляйен", "Ляєн", "Leyen", "Ляйенн")),
     "Kyiv": ("city", ("基辅", "Киев", "Київ", "Kiew", "Kiev", "Киев")),
-    "Kharkiv": ("city", ("哈尔科夫", "Харьков", "Харків", "Charkiw")),
-    "Odesa": ("city", ("敖德萨", "Одесса", "Одеса", "Odessa")),
+    "Kharkiv": ("city", ("哈尔科夫", "Харьков", "Харків", "Charkiw", "Харківськ", "Харьковск")),
+    "Odesa": ("city", ("敖德萨", "Одесса", "Одеса", "Odessa", "Одеськ", "Одесск")),
     "Lviv": ("city", ("利沃夫", "Львов", "Львів", "Lwiw", "Lemberg")),
     "Dnipro": ("city", ("第聂伯", "Днепр", "Дніпро", "Dnipro")),
-    "Zaporizhzhia": ("city", ("扎波罗热", "Запорожье", "Запоріжжя", "Saporischschja")),
+    "Zaporizhzhia": ("city", ("扎波罗热", "Запорожье", "Запоріжжя", "Saporischschja", "Запорізьк", "Запорожск", "Zaporizhzhya")),
+    "Kursk": ("city", ("库尔斯克", "Курск", "Курськ", "Kursker")),
+    "Ryazan": ("city", ("梁赞", "Рязань", "Рязанск", "Рязанськ", "Rjasan")),
+    "Volgograd": ("city", ("伏尔加格勒", "Волгоград", "Волгоградск", "Wolgograd")),
     "Sumy": ("city", ("苏梅", "Сумы", "Суми")),
     "Kherson": ("city", ("赫尔松", "Херсон", "Cherson")),
     "Mykolaiv": ("city", ("尼古拉耶夫", "Николаев", "Миколаїв", "Mykolajiw")),
@@ -156,11 +164,21 @@ ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
 }  # fmt: skip
 
 
+def name_form(word: str) -> str:
+    """The skeleton of a name; an acronym (IAEA, NATO) keeps all its letters."""
+    if word.isupper() and len(word) <= 6:
+        return to_latin(word)
+    return skeleton(to_latin(word))
+
+
+@lru_cache(maxsize=262_144)
 def entity_key(word: str, language: str) -> str:
     """The story key of a capitalised word: 'n:' and its skeleton (or its alias's)."""
     canonical = alias_of(word)
     if canonical is not None:
         return canonical[0]
+    if word.isupper():
+        return "n:" + name_form(word)
     return "n:" + skeleton(to_latin(strip_ending(word, language)))
 
 
@@ -168,16 +186,22 @@ def entity_key(word: str, language: str) -> str:
 def _alias_index() -> dict[str, tuple[str, str]]:
     index: dict[str, tuple[str, str]] = {}
     for english, (kind, spellings) in ALIASES.items():
-        key = "n:" + skeleton(to_latin(english.replace(" ", "")))
+        key = "n:" + name_form(english.replace(" ", ""))
         for spelling in (english, *spellings):
-            index[spelling.lower()] = (key, kind)
+            index[_lookup_form(spelling)] = (key, kind)
     return index
 
 
+def _lookup_form(word: str) -> str:
+    # Ukrainian writes a soft sign where Russian does not (Рязанськ / Рязанск).
+    return word.lower().replace("ь", "").replace("'", "").replace("’", "")
+
+
+@lru_cache(maxsize=262_144)
 def alias_of(word: str) -> tuple[str, str] | None:
     """(key, kind) when *word* (or its stem) is a known spelling of an aliased name."""
     index = _alias_index()
-    lower = word.lower()
+    lower = _lookup_form(word)
     hit = index.get(lower)
     if hit is None and len(lower) > 4:
         hit = index.get(_SLAVIC_ENDINGS.sub("", lower)) or index.get(_KAZAKH_ENDINGS.sub("", lower))
@@ -203,9 +227,14 @@ def han_aliases() -> tuple[tuple[str, str, str], ...]:
     return tuple(sorted(out, key=lambda t: -len(t[0])))
 
 
-def place_kind(key: str) -> str | None:
-    """'city' when *key* is an aliased city (the precise places used to tell events apart)."""
-    return _kinds().get(key)
+ANCHOR_KINDS = frozenset({"city", "person"})
+"""Aliased names precise enough to tell two events apart: two meetings with different
+leaders, two strikes on different cities."""
+
+
+@lru_cache(maxsize=65_536)
+def is_anchor(key: str) -> bool:
+    return _kinds().get(key) in ANCHOR_KINDS
 
 
 @lru_cache(maxsize=1)

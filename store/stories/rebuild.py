@@ -25,6 +25,8 @@ from article_triage.store.stories.cluster import (
     best_story,
     idf,
     iso_day,
+    mass,
+    retrieval_limit,
 )
 from article_triage.store.stories.signature import Signature, signature
 
@@ -58,26 +60,34 @@ def _read(db: sqlite_utils.Database) -> Iterator[tuple[int, Signature]]:
 
 
 class _Clusters:
-    """Stories as they form in memory: members, places, and the index of strong keys."""
+    """Stories as they form in memory: members, anchors, and the index of strong keys."""
 
     def __init__(self, counts: dict[str, int], total: int, apart: dict[int, set[int]]):
         self.counts = counts
         self.total = total
+        self.limit = retrieval_limit(total)
         self.apart = apart
         self.story_of: dict[int, int] = {}
         self.score_of: dict[int, float | None] = {}
         self.members: dict[int, list[int]] = {}
-        self.places: dict[int, set[str]] = {}
+        self.anchors: dict[int, set[str]] = {}
         self.postings: dict[str, tuple[list[int], list[int]]] = {}
         self.signatures: dict[int, Signature] = {}
         self.placed_by: dict[int, str] = {}
         self._weights: dict[str, float] = {}
+        self._masses: dict[int, float] = {}
         self._next = 1
 
     def weight(self, key: str) -> float:
         value = self._weights.get(key)
         if value is None:
             value = self._weights[key] = idf(self.counts.get(key, 1), self.total)
+        return value
+
+    def mass_of(self, sig: Signature) -> float:
+        value = self._masses.get(id(sig))
+        if value is None:
+            value = self._masses[id(sig)] = mass(sig, self.weight)
         return value
 
     def add(self, article_id: int, sig: Signature) -> None:
@@ -87,17 +97,18 @@ class _Clusters:
             match = best_story(
                 sig,
                 self._candidates(article_id, sig),
-                lambda s: frozenset(self.places[s]),
+                lambda s: frozenset(self.anchors[s]),
                 self.apart.get(article_id, set()),
                 lambda s: self.members[s],
                 self.weight,
+                self.mass_of,
             )
             story_id, score = match.story_id, match.score
         if story_id is None:
             story_id, score = self._next, None
             self._next += 1
             self.members[story_id] = []
-            self.places[story_id] = set()
+            self.anchors[story_id] = set()
         self.place(article_id, story_id, score)
         for key in sig.strong_keys:
             days, ids = self.postings.setdefault(key, ([], []))
@@ -109,20 +120,21 @@ class _Clusters:
         self.story_of[article_id] = story_id
         self.score_of[article_id] = score
         self.members[story_id].append(article_id)
-        self.places[story_id].update(self.signatures[article_id].places)
+        self.anchors[story_id].update(self.signatures[article_id].anchors)
 
     def _candidates(self, article_id: int, sig: Signature) -> list[tuple[int, Signature, int]]:
         low, high = sig.first_day - WINDOW_DAYS - MONTH_SPAN, sig.last_day + WINDOW_DAYS
-        hits: dict[int, int] = {}
+        hits: dict[int, float] = {}
         for key in sig.strong_keys:
             posting = self.postings.get(key)
-            if posting is None:
+            if posting is None or self.counts.get(key, 0) > self.limit:
                 continue
+            value = self.weight(key)
             days, ids = posting
             start = bisect.bisect_left(days, low)
             end = bisect.bisect_right(days, high)
             for other in ids[max(start, end - POSTINGS_PER_KEY) : end]:
-                hits[other] = hits.get(other, 0) + 1
+                hits[other] = hits.get(other, 0.0) + value
         best = sorted(hits, key=lambda a: (-hits[a], a))[:CANDIDATES]
         return [(a, self.signatures[a], self.story_of[a]) for a in best]
 
@@ -133,9 +145,11 @@ class _Clusters:
         self.members[old].remove(article_id)
         if not self.members[old]:
             del self.members[old]
-            del self.places[old]
+            del self.anchors[old]
         else:
-            self.places[old] = set().union(*(self.signatures[a].places for a in self.members[old]))
+            self.anchors[old] = set().union(
+                *(self.signatures[a].anchors for a in self.members[old])
+            )
         self.place(article_id, story_id, None)
         self.placed_by[article_id] = placed_by
 
@@ -143,7 +157,7 @@ class _Clusters:
         story_id = self._next
         self._next += 1
         self.members[story_id] = []
-        self.places[story_id] = set()
+        self.anchors[story_id] = set()
         return story_id
 
 
@@ -223,14 +237,14 @@ def _write(
             db.execute(f"DELETE FROM {table}")
         db.execute("DELETE FROM story_key_counts")
         db.conn.executemany(
-            "INSERT INTO story_signatures (article_id, first_day, last_day, keys, places) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO story_signatures (article_id, first_day, last_day, keys, anchors) VALUES (?, ?, ?, ?, ?)",
             (
                 (
                     a,
                     s.first_day,
                     s.last_day,
                     json.dumps(s.keys, ensure_ascii=False, separators=(",", ":")),
-                    json.dumps(sorted(s.places)),
+                    json.dumps(sorted(s.anchors)),
                 )
                 for a, s in signatures
             ),

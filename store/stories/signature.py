@@ -19,13 +19,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from article_triage.store.stories.names import (
+    ANCHOR_KINDS,
     MONTHS,
     alias_of,
     entity_key,
     han_aliases,
-    place_kind,
+    is_anchor,
     to_latin,
 )
 
@@ -34,7 +36,8 @@ GERMAN_NOUN_WEIGHT = 1.5
 """German capitalises every noun, so its capitalised words are weaker evidence of a name."""
 NUMBER_WEIGHT = 2.0
 YEAR_WEIGHT = 1.0
-DATE_WEIGHT = 2.0
+DATE_WEIGHT = 1.0
+"""Weak: every report of the day names the day, whatever the event."""
 WORD_WEIGHT = 1.0
 STRONG_PREFIXES = ("n:", "#:", "d:")
 """Keys that go into the inverted index: a story is found through what it names."""
@@ -44,10 +47,10 @@ _TOKEN_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-][^\W\d_])*", re.UNICODE)
 _SENTENCE_END_RE = re.compile(r"(?:[.!?…:;»\"“”„«]\s+|\n+|[。！？])")
 _NUMBER_RE = re.compile(r"\d+(?:[\u00a0\u202f ]\d{3}(?!\d)|[.,]\d+)*")
 _THOUSANDS_RE = re.compile(r"^\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+$")
-_DAY_MONTH_RE = re.compile(r"(?<!\d)(\d{1,2})\.?\s+([^\W\d_]+)", re.UNICODE)
-_MONTH_DAY_RE = re.compile(r"([^\W\d_]+)\s+(\d{1,2})(?!\d)", re.UNICODE)
-_HAN_DATE_RE = re.compile(r"(\d{1,2})月(\d{1,2})日")
-_ISO_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_WORD_AFTER_RE = re.compile(r"\.?\s+([^\W\d_]+)")
+_WORD_BEFORE_RE = re.compile(r"([^\W\d_]+)\s+$")
+_HAN_MONTH_DAY_RE = re.compile(r"月(\d{1,2})日")
+_ISO_TAIL_RE = re.compile(r"-(\d{2})-(\d{2})(?!\d)")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 
 _STOPWORD_TEXT = """
@@ -73,6 +76,30 @@ _STOPWORD_TEXT = """
     және бойынша туралы деген жылы жылғы болды болып үшін сондай бірақ сәйкес
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+TITLES = frozenset(
+    [
+        "president",
+        "director",
+        "general",
+        "minister",
+        "prime",
+        "chancellor",
+        "mayor",
+        "governor",
+        "head",
+        "chairman",
+        "secretary",
+        "commission",
+        "ministry",
+        "government",
+        "foreign",
+        "defence",
+        "defense",
+        "council",
+    ]
+)
+"""Capitalised in English titles and translations ("Director General Rafael Grossi"),
+but no name: they say nothing about which event it is."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +108,8 @@ class Signature:
 
     keys: dict[str, float]
     """Key -> type weight (before inverse document frequency)."""
-    places: frozenset[str]
-    """Keys of the cities it names: two articles naming only different cities differ."""
+    anchors: frozenset[str]
+    """Keys of the known people and cities it names (store.stories.names.ANCHOR_KINDS)."""
     first_day: int
     """Proleptic ordinal of the earliest day the article can be about (published, else added)."""
     last_day: int
@@ -126,13 +153,13 @@ def signature(
 ) -> Signature:
     """The signature of one article from its title, text and (English) translation."""
     keys: dict[str, float] = {}
-    places: set[str] = set()
+    anchors: set[str] = set()
     body = f"{title or ''}\n{text or ''}"
-    _read(body, language, keys, places)
+    _read(body, language, keys, anchors)
     if translation:
-        _read(translation, "en", keys, places)
+        _read(translation, "en", keys, anchors)
     first, last = day_range(published, added_at)
-    return Signature(keys, frozenset(places), first, last)
+    return Signature(keys, frozenset(anchors), first, last)
 
 
 def _add(keys: dict[str, float], key: str, weight: float) -> None:
@@ -140,26 +167,30 @@ def _add(keys: dict[str, float], key: str, weight: float) -> None:
         keys[key] = weight
 
 
-def _read(text: str, language: str, keys: dict[str, float], places: set[str]) -> None:
-    if _HAN_RE.search(text):
+def _read(text: str, language: str, keys: dict[str, float], anchors: set[str]) -> None:
+    has_han = _HAN_RE.search(text) is not None
+    if has_han:
         for spelling, key, kind in han_aliases():
             if spelling in text:
                 _add(keys, key, NAME_WEIGHT)
-                if kind == "city":
-                    places.add(key)
+                if kind in ANCHOR_KINDS:
+                    anchors.add(key)
     _numbers_and_dates(text, keys)
     name_weight = GERMAN_NOUN_WEIGHT if language == "de" else NAME_WEIGHT
     for sentence in _SENTENCE_END_RE.split(text):
         tokens = _TOKEN_RE.findall(sentence)
         for position, token in enumerate(tokens):
-            if _HAN_RE.search(token):
+            if has_han and _HAN_RE.search(token):
                 continue
             if token[0].isupper():
                 alias = alias_of(token)
                 if alias is not None:
                     _add(keys, alias[0], NAME_WEIGHT)
-                    if alias[1] == "city":
-                        places.add(alias[0])
+                    if alias[1] in ANCHOR_KINDS:
+                        anchors.add(alias[0])
+                    continue
+                lower = token.lower()
+                if lower in TITLES or lower in MONTHS or lower in STOPWORDS:
                     continue
                 acronym = len(token) >= 2 and token.isupper()
                 if position > 0 or acronym:
@@ -167,37 +198,66 @@ def _read(text: str, language: str, keys: dict[str, float], places: set[str]) ->
                         key = entity_key(token, language)
                         if len(key) > 3:
                             _add(keys, key, NAME_WEIGHT if acronym else name_weight)
-                            if place_kind(key) == "city":
-                                places.add(key)
+                            if is_anchor(key):
+                                anchors.add(key)
                     continue
-            word = token.lower()
-            if len(word) >= 4 and word not in STOPWORDS and word not in MONTHS:
-                _add(keys, "w:" + to_latin(word)[:WORD_LENGTH], WORD_WEIGHT)
+            key = word_key(token)
+            if key is not None:
+                _add(keys, key, WORD_WEIGHT)
+
+
+@lru_cache(maxsize=262_144)
+def word_key(token: str) -> str | None:
+    """'w:' and the word in folded Latin cut to six letters; None for short and stop words."""
+    word = token.lower()
+    if len(word) < 4 or word in STOPWORDS or word in MONTHS:
+        return None
+    return "w:" + to_latin(word)[:WORD_LENGTH]
 
 
 def _numbers_and_dates(text: str, keys: dict[str, float]) -> None:
+    """Numbers, years and dates in one pass over the figures of *text*.
+
+    A figure next to a month name ("12 May", "May 12", "12. Mai", "12 мая"), in a
+    Chinese date (5月12日) or an ISO date is a date, not a figure of the event.
+    """
+    skip_until = -1
     for match in _NUMBER_RE.finditer(text):
-        value = _number(match.group())
+        start, end, raw = match.start(), match.end(), match.group()
+        if start < skip_until:
+            continue
+        if raw.isdigit() and len(raw) <= 2:
+            day = int(raw)
+            han = _HAN_MONTH_DAY_RE.match(text, end)
+            if han:
+                _date_key(keys, day, int(han.group(1)))
+                skip_until = han.end()
+                continue
+            after = _WORD_AFTER_RE.match(text, end)
+            if after and (month := MONTHS.get(after.group(1).lower())):
+                _date_key(keys, month, day)
+                continue
+            before = _WORD_BEFORE_RE.search(text, max(0, start - 24), start)
+            if before and (month := MONTHS.get(before.group(1).lower())):
+                _date_key(keys, month, day)
+                continue
+        elif len(raw) == 4 and raw.isdigit():
+            iso = _ISO_TAIL_RE.match(text, end)
+            if iso:
+                _date_key(keys, int(iso.group(1)), int(iso.group(2)))
+                skip_until = iso.end()
+        value = _number(raw)
         if value is None:
             continue
         if value.isdigit() and 1900 <= int(value) <= 2099:
             _add(keys, f"y:{value}", YEAR_WEIGHT)
         elif not (value.isdigit() and int(value) < 10):
             _add(keys, f"#:{value}", NUMBER_WEIGHT)
-    for day, word in _DAY_MONTH_RE.findall(text):
-        _date_key(keys, MONTHS.get(word.lower()), day)
-    for word, day in _MONTH_DAY_RE.findall(text):
-        _date_key(keys, MONTHS.get(word.lower()), day)
-    for month, day in _HAN_DATE_RE.findall(text):
-        _date_key(keys, int(month), day)
-    for _, month, day in _ISO_DATE_RE.findall(text):
-        _date_key(keys, int(month), day)
 
 
-def _date_key(keys: dict[str, float], month: int | None, day: str) -> None:
-    if month is None or not 1 <= month <= 12 or not 1 <= int(day) <= 31:
-        return
-    _add(keys, f"d:{month:02d}-{int(day):02d}", DATE_WEIGHT)
+def _date_key(keys: dict[str, float], month: int, day: int) -> None:
+    if 1 <= month <= 12 and 1 <= day <= 31:
+        _add(keys, f"d:{month:02d}-{day:02d}", DATE_WEIGHT)
 
 
 def _number(raw: str) -> str | None:
