@@ -7,6 +7,7 @@ connected to an address before checking it.
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 import socket
 import ssl
@@ -15,6 +16,8 @@ import time
 
 import loopback_server
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from article_triage.store.ingest import fetch as fetch_module
 from article_triage.store.ingest.fetch import BLOCKED
@@ -224,3 +227,29 @@ def test_feed_entry_links_go_through_the_same_door(db, tmp_path):
         assert row == ("article-triage.feed", None)
     finally:
         listener.close()
+
+
+_INTERNAL_V4 = st.one_of(
+    st.ip_addresses(v=4, network="127.0.0.0/8"),
+    st.ip_addresses(v=4, network="10.0.0.0/8"),
+    st.ip_addresses(v=4, network="172.16.0.0/12"),
+    st.ip_addresses(v=4, network="192.168.0.0/16"),
+    st.ip_addresses(v=4, network="169.254.0.0/16"),
+    st.ip_addresses(v=4, network="100.64.0.0/10"),
+    st.ip_addresses(v=4, network="0.0.0.0/8"),
+)
+
+
+@given(_INTERNAL_V4)
+def test_an_internal_address_is_not_public_in_any_spelling(address):
+    v4 = int(address)
+    spellings = [
+        str(address),
+        str(ipaddress.IPv6Address((0xFFFF << 32) | v4)),  # IPv4-mapped ::ffff:a.b.c.d
+        str(ipaddress.IPv6Address((0x64FF9B << 96) | v4)),  # NAT64 64:ff9b::a.b.c.d
+        str(ipaddress.IPv6Address((0x2002 << 112) | (v4 << 80))),  # 6to4 2002:abcd:...
+        "::1",
+        "fe80::1%eth0",
+    ]
+    assert not any(fetch_module.is_public_address(s) for s in spellings)
+    assert fetch_module.is_public_address("93.184.216.34")  # a public one, for contrast
