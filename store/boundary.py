@@ -21,6 +21,10 @@ door out (before a value reaches a terminal, a notification, a dialog or an edit
     `shown_identity` single-line identity (analyst, outlet): as `shown_line`, and bidi
                    controls and zero-width characters shown as ``<U+202E>`` instead of
                    being obeyed, so ``bob`` and ``b\\u200bob`` never look alike.
+    `shown_json`   a JSON report for stdout: exact data (it parses back to the same
+                   value), with DEL, C1 and lone surrogates written as ``\\u`` escapes
+                   too (``json.dumps(ensure_ascii=False)`` writes them raw, and U+009B
+                   is a CSI to many terminals).
 
 The door out escapes rather than drops: a file name with ESC in it should be
 recognisable in a failure line. Rich markup is not this module's concern: widgets
@@ -29,7 +33,9 @@ show text with ``markup=False`` or ``rich.text.Text``.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from article_triage.store.text import strip_control
@@ -104,3 +110,14 @@ def shown_line(value: object) -> str:
 def shown_identity(value: object) -> str:
     """An analyst or outlet name: as `shown_line`, with invisible characters made visible."""
     return _INVISIBLE_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", shown_line(value))
+
+
+# What json.dumps(ensure_ascii=False) leaves raw that a terminal may obey or cannot encode.
+_JSON_RAW_CONTROL_RE = re.compile(r"[\x7f-\x9f\ud800-\udfff]")
+
+
+def shown_json(value: Any, **dumps: Any) -> str:
+    """*value* as JSON for stdout: parses back to exactly *value*, and no C0/C1 byte or
+    lone surrogate comes out raw (JSON escapes C0 itself; this escapes the rest)."""
+    text = json.dumps(value, ensure_ascii=False, **dumps)
+    return _JSON_RAW_CONTROL_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

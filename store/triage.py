@@ -24,6 +24,7 @@ from typing import Any
 import sqlite_utils
 
 from article_triage.store.articles import ArticleFilter, iter_article_ids
+from article_triage.store.boundary import clean_text
 from article_triage.store.db import utcnow, write_transaction
 from article_triage.store.taxonomy import Taxonomy, format_grade
 
@@ -148,6 +149,8 @@ def _write(
 ) -> bool:
     """Apply *changes* to one decision and log them; True if anything changed. Caller holds the transaction."""
     current = get_decision(db, article_id, analyst)
+    if "notes" in changes:  # typed, pasted or merged: every note enters through the door in
+        changes = {**changes, "notes": clean_text(changes["notes"])}
     changed = {k: v for k, v in changes.items() if current.value(k) != v}
     if not changed:
         return False

@@ -26,13 +26,14 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingsMap
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from article_triage.store.articles import ArticleFilter, get_article
-from article_triage.store.boundary import shown_line
+from article_triage.store.boundary import shown_line, shown_text
 from article_triage.store.config import Config
 from article_triage.store.db import open_db
 from article_triage.store.reader import load_article_view, with_decision
@@ -946,7 +947,7 @@ class TriageApp(App[None]):
         )
         if report.failures:
             first = report.failures[0]
-            summary += f" ({first.source}: {first.reason})"
+            summary += f" ({shown_line(first.source)}: {shown_line(first.reason)})"
         self.post_message(ImportFinished(report.imported, report.failed, summary))
 
     @on(ImportProgress)
@@ -1052,6 +1053,25 @@ class TriageApp(App[None]):
         self.notify(message.summary, markup=False)
 
     # --- errors -------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (the app's, a screen's, a widget's) passes the door out: file
+        names, reasons and exception texts in it come from outside."""
+        super().notify(
+            shown_text(message),
+            title=shown_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     @on(Worker.StateChanged)
     def _on_worker_state(self, event: Worker.StateChanged) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from article_triage.store.boundary import shown_line
 from article_triage.store.config import Config, ConfigError, load_config
 
 # name -> "module:attribute", one module per command under tui/commands/.
@@ -144,8 +145,10 @@ def cli(
 
 
 def fail(message: str, code: int = EXIT_SOME_FAILED) -> None:
-    """Print one clean error line and exit with *code*."""
-    click.echo(f"triage: {message}", err=True)
+    """Print one clean error line and exit with *code*.
+
+    Messages quote file names, URLs and values from outside: they pass the door out."""
+    click.echo(f"triage: {shown_line(message)}", err=True)
     sys.exit(code)
 
 
@@ -170,7 +173,10 @@ def main(argv: list[str] | None = None) -> Any:
     except Exception as exc:
         if debug:
             raise
-        click.echo(f"triage: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        click.echo(
+            f"triage: {type(exc).__name__}: {shown_line(exc)} (run with --debug for details)",
+            err=True,
+        )
         sys.exit(EXIT_SOME_FAILED)
 
 

@@ -4,6 +4,8 @@ Both produce user-registry entries (dicts in the shape of registry fields) that
 :func:`store.outlets.registry.upsert_user_entries` writes into the user's file.
 Rows that belong to an outlet already in the registry (one of their hosts is
 covered by its domains) only add domains to it: the curated facts stay.
+Every cell and file name that becomes a name, alias or source passes store.boundary's
+door in (clean_line) here, before it is written to the user's file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from article_triage.store.boundary import clean_line
 from article_triage.store.outlets.domains import host_of, normalise_host, outlet_for_host
 from article_triage.store.outlets.registry import CATEGORIES, Registry, RegistryError
 
@@ -135,9 +138,10 @@ def import_state_media_matrix(path: Path, registry: Registry) -> ImportResult:
         )
     result = ImportResult()
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for line, row in enumerate(reader, 2):
-        name = _ASSET_PREFIX_RE.sub("", (row.get("Main assets") or "").strip()).strip(" )(")
-        name = name or (row.get("Media company") or "").strip()
+    for line, raw_row in enumerate(reader, 2):
+        row = {column: clean_line(value) for column, value in raw_row.items() if column}
+        name = _ASSET_PREFIX_RE.sub("", row.get("Main assets") or "").strip(" )(")
+        name = name or row.get("Media company") or ""
         if not name:
             result.skipped.append(f"{path.name}:{line}: no outlet name")
             continue
@@ -160,9 +164,10 @@ def import_state_media_matrix(path: Path, registry: Registry) -> ImportResult:
 
     taken = set(registry.outlets)
     merged: dict[str, dict[str, Any]] = {}
+    file_name = clean_line(path.name)
     for group in groups.values():
         where = (
-            f"State Media Matrix ({path.name}) line(s) {', '.join(map(str, group['lines'][:5]))}"
+            f"State Media Matrix ({file_name}) line(s) {', '.join(map(str, group['lines'][:5]))}"
         )
         known = next(
             (o for o in (outlet_for_host(h, registry) for h in group["hosts"]) if o is not None),
@@ -294,15 +299,15 @@ def import_domain_list(
     entry: dict[str, Any] = {
         "key": outlet_key,
         "domains": tuple(domains),
-        "sources": (f"domain list {path.name}",),
+        "sources": (clean_line(f"domain list {path.name}"),),
     }
     if outlet_key in registry:
         result.merged = 1
     else:
-        entry["name"] = name or path.stem
+        entry["name"] = clean_line(name) or clean_line(path.stem) or outlet_key
         result.new = 1
-    if name and outlet_key in registry:
-        entry["name"] = name
+    if clean_line(name) and outlet_key in registry:
+        entry["name"] = clean_line(name)
     if category:
         entry["category"] = category
     if country:

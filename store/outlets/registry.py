@@ -22,6 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from article_triage.store.boundary import clean_line, clean_text
+
 if TYPE_CHECKING:
     from article_triage.store.outlets.matcher import AliasMatcher
 
@@ -188,6 +190,7 @@ _LIST_FIELDS = (
     "sources",
 )
 _TEXT_FIELDS = ("name", "country", "category", "parent", "notes")
+_PATTERN_FIELDS = ("exclude_before", "exclude_after")
 OUTLET_FIELDS = ("key", *_TEXT_FIELDS, *_LIST_FIELDS, "designations")
 
 
@@ -270,7 +273,10 @@ def _designations(value: Any, where: str) -> tuple[Designation, ...]:
 
 
 def outlet_fields(entry: dict[str, Any], where: str) -> dict[str, Any]:
-    """The fields an entry gives, checked and converted; unknown fields are an error."""
+    """The fields an entry gives, checked and converted; unknown fields are an error.
+
+    Every entry passes here (`outlets add`, a registry file, an imported list): it is
+    the door in for outlet names, aliases, domains and sources (store.boundary)."""
     unknown = set(entry) - set(OUTLET_FIELDS)
     if unknown:
         raise RegistryError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -284,7 +290,9 @@ def outlet_fields(entry: dict[str, Any], where: str) -> dict[str, Any]:
         if name in entry and entry[name] not in (None, ""):
             if not isinstance(entry[name], str):
                 raise RegistryError(f"{where} ({key}): {name} must be text")
-            out[name] = entry[name].strip()
+            value = (clean_text if name == "notes" else clean_line)(entry[name]).strip()
+            if value:
+                out[name] = value
     if "category" in out and out["category"] not in CATEGORIES:
         raise RegistryError(
             f"{where} ({key}): unknown category {out['category']!r} "
@@ -292,9 +300,17 @@ def outlet_fields(entry: dict[str, Any], where: str) -> dict[str, Any]:
         )
     for name in _LIST_FIELDS:
         if name in entry:
-            out[name] = _as_list(entry[name], f"{where} ({key}).{name}")
+            values = _as_list(entry[name], f"{where} ({key}).{name}")
+            if name not in _PATTERN_FIELDS:  # a pattern's spacing is its meaning
+                values = tuple(v for v in map(clean_line, values) if v)
+            out[name] = values
     if "designations" in entry:
-        out["designations"] = _designations(entry["designations"], f"{where} ({key})")
+        out["designations"] = tuple(
+            Designation(
+                clean_line(d.name), d.date and clean_line(d.date), d.source and clean_line(d.source)
+            )
+            for d in _designations(entry["designations"], f"{where} ({key})")
+        )
     for pattern in (*out.get("exclude_before", ()), *out.get("exclude_after", ())):
         try:
             re.compile(pattern)

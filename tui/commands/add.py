@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
+from article_triage.store.boundary import shown_json, shown_line
 from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, fail
 
 
@@ -129,7 +129,7 @@ class _JsonReporter:
 
     def progress(self, outcome, total: int | None) -> None:
         click.echo(
-            ("\n" if self.first else ",\n") + json.dumps(outcome.as_dict(), ensure_ascii=False),
+            ("\n" if self.first else ",\n") + shown_json(outcome.as_dict()),
             nl=False,
         )
         self.first = False
@@ -139,7 +139,7 @@ class _JsonReporter:
 
     def finish(self, counts: dict[str, int]) -> None:
         click.echo("\n],")
-        click.echo(json.dumps(counts, ensure_ascii=False)[1:])
+        click.echo(shown_json(counts)[1:])
 
 
 def _summary(report) -> None:
@@ -152,4 +152,6 @@ def _summary(report) -> None:
     parts.append(f"{report.failed} failed")
     click.echo(", ".join(parts), err=True)
     for failure in report.failures:
-        click.echo(f"  failed: {failure.source}: {failure.reason}", err=True)
+        click.echo(
+            f"  failed: {shown_line(failure.source)}: {shown_line(failure.reason)}", err=True
+        )

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from article_triage.store.agreement import AgreementReport
 from article_triage.store.agreement import adjudicate as store_adjudicate
 from article_triage.store.agreement import agreement as store_agreement
+from article_triage.store.boundary import shown_identity, shown_json, shown_line
 from article_triage.tui.cli import EXIT_USAGE, fail
 
 
@@ -21,28 +20,33 @@ def _rating(value: object) -> str:
     # A flag's rating is whether the analyst set it.
     if isinstance(value, bool):
         return "set" if value else "not set"
-    return str(value)
+    return shown_line(value)
 
 
 def _print_report(report: AgreementReport, show_all_fields: bool) -> None:
-    click.echo(f"analysts: {', '.join(report.analysts) or '(fewer than two on any article)'}")
+    # Analyst names and values may come from a merged file: one row each, whatever they hold.
+    analysts = ", ".join(shown_identity(a) for a in report.analysts)
+    click.echo(f"analysts: {analysts or '(fewer than two on any article)'}")
     click.echo(f"{'field':<32} {'articles':>8} {'agreed':>7} {'kappa':>7} {'alpha':>7}")
     for f in report.fields:
         if not f.items and not show_all_fields:
             continue
         click.echo(
-            f"{f.field:<32} {f.items:>8} {f.agreed:>7} {_figure(f.kappa):>7} {_figure(f.alpha):>7}"
+            f"{shown_line(f.field):<32} {f.items:>8} {f.agreed:>7} "
+            f"{_figure(f.kappa):>7} {_figure(f.alpha):>7}"
         )
         if len(f.analysts) > 2:
             for p in f.pairs:
-                click.echo(f"    {' / '.join(p.analysts)}: kappa {_figure(p.kappa)} on {p.items}")
+                pair = " / ".join(shown_identity(a) for a in p.analysts)
+                click.echo(f"    {pair}: kappa {_figure(p.kappa)} on {p.items}")
     if report.settled:
         click.echo(f"\n{report.settled} disagreements already adjudicated")
     if report.disagreements:
         click.echo(f"\n{len(report.disagreements)} disagreements to adjudicate:")
     for d in report.disagreements:
-        values = ", ".join(f"{a}={_rating(v)}" for a, v in d.values.items())
-        click.echo(f"  {d.article_id:>6} {d.field:<28} {values}   {d.title[:50]}")
+        values = ", ".join(f"{shown_identity(a)}={_rating(v)}" for a, v in d.values.items())
+        title = shown_line(d.title[:50])
+        click.echo(f"  {d.article_id:>6} {shown_line(d.field):<28} {values}   {title}")
 
 
 @click.command()
@@ -59,7 +63,7 @@ def agreement(obj, as_json: bool, fields: tuple[str, ...]) -> None:
     for more, per field; then the disagreements to adjudicate (filter the app to them)."""
     report = store_agreement(obj.open_db(), fields or None, obj.config.taxonomy)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(shown_json(report.as_dict(), indent=2))
     else:
         _print_report(report, show_all_fields=bool(fields))
 
@@ -102,7 +106,7 @@ def adjudicate(obj, article_id: int, assignments: tuple[str, ...]) -> None:
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
     click.echo(
-        f"article {article_id}: {decision.analyst} ruled {decision.status}, "
+        f"article {article_id}: {shown_identity(decision.analyst)} ruled {decision.status}, "
         f"stance {decision.stance or '-'}, grade {decision.grade or '-'}, "
-        f"flags {', '.join(decision.flags) or '-'}"
+        f"flags {shown_line(', '.join(decision.flags)) or '-'}"
     )

@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from article_triage.store.boundary import shown_identity, shown_json, shown_line
 from article_triage.store.exchange import MergeError, MergeReport, merge_file
 from article_triage.tui.cli import EXIT_SOME_FAILED
 
 
 def _value(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return shown_json(value) if not isinstance(value, str) else shown_line(repr(value))
 
 
 def _print_report(report: MergeReport) -> None:
     click.echo(
-        f"{report.path}: {report.records} records, {report.added_articles} articles added, "
+        f"{shown_line(report.path)}: {report.records} records, {report.added_articles} articles added, "
         f"{report.matched} matched; decisions: {report.decisions_added} added, "
         f"{report.decisions_updated} updated, {report.unchanged} unchanged, "
         f"{len(report.conflicts)} conflicting fields"
     )
     for c in report.conflicts:
         click.echo(
-            f"  conflict: article {c.article_id} ({c.title[:50]}) {c.analyst} {c.field}: "
+            f"  conflict: article {c.article_id} ({shown_line(c.title[:50])}) "
+            f"{shown_identity(c.analyst)} {shown_line(c.field)}: "
             f"here {_value(c.ours)}, file {_value(c.theirs)} -> {c.resolution}"
         )
     for error in report.errors:
-        click.echo(f"triage: {error}", err=True)
+        click.echo(f"triage: {shown_line(error)}", err=True)
 
 
 @click.command()
@@ -57,12 +58,12 @@ def merge(obj, files: tuple[Path, ...], take_theirs: bool, as_json: bool) -> Non
                 db, path, obj.analyst, take_theirs=take_theirs, taxonomy=obj.config.taxonomy
             )
         except MergeError as exc:
-            click.echo(f"triage: {exc}", err=True)
+            click.echo(f"triage: {shown_line(exc)}", err=True)
             failed = True
             continue
         failed = failed or bool(report.errors)
         if as_json:
-            click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+            click.echo(shown_json(report.as_dict()))
         else:
             _print_report(report)
     if failed:

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from article_triage.store.boundary import shown_line
 from article_triage.tui.cli import EXIT_SOME_FAILED, fail
 
 
@@ -60,5 +61,5 @@ def _import(obj, sources: tuple[str, ...]) -> int:
         err=True,
     )
     for outcome in report.failures:
-        click.echo(f"triage: {outcome.source}: {outcome.reason}", err=True)
+        click.echo(f"triage: {shown_line(outcome.source)}: {shown_line(outcome.reason)}", err=True)
     return report.failed

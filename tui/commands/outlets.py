@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from article_triage.store.boundary import shown_identity, shown_json, shown_line
 from article_triage.tui.cli import EXIT_USAGE, fail
 
 _REGISTRY_HELP = (
@@ -67,7 +68,7 @@ def list_outlets(obj, query, category, country, user_only, as_json) -> None:
         rows.append(outlet)
     if as_json:
         click.echo(
-            json.dumps(
+            shown_json(
                 [
                     {
                         **{
@@ -82,16 +83,16 @@ def list_outlets(obj, query, category, country, user_only, as_json) -> None:
                     }
                     for o in rows
                 ],
-                ensure_ascii=False,
                 indent=2,
             )
         )
         return
     for o in rows:
-        designations = "; ".join(d.label() for d in o.designations)
+        # Names, countries and designations may come from an imported list: shown, not obeyed.
+        designations = shown_line("; ".join(d.label() for d in o.designations))
         click.echo(
-            f"{o.key:<26} {o.name[:34]:<34} {o.country or '-':<3} {o.category or '-':<25}"
-            f" {o.origin:<7} {designations}"
+            f"{o.key:<26} {shown_identity(o.name[:34]):<34} {shown_line(o.country) or '-':<3} "
+            f"{shown_line(o.category) or '-':<25} {o.origin:<7} {designations}"
         )
     click.echo(f"{len(rows)} outlet(s); your registry file: {_user_path(obj)}", err=True)
 
@@ -104,16 +105,17 @@ def show_outlet(obj, key) -> None:
     outlet = _registry(obj).get(key)
     if outlet is None:
         fail(f"no outlet {key!r} (see `triage outlets list`)", EXIT_USAGE)
-    click.echo(f"{outlet.name} [{outlet.key}] ({outlet.origin})")
-    click.echo(f"  {outlet.describe()}")
+    click.echo(f"{shown_identity(outlet.name)} [{outlet.key}] ({outlet.origin})")
+    click.echo(f"  {shown_line(outlet.describe())}")
     if outlet.parent:
-        click.echo(f"  part of: {outlet.parent}")
+        click.echo(f"  part of: {shown_line(outlet.parent)}")
     for d in outlet.designations:
-        click.echo(f"  designation: {d.name} {d.date or ''} {d.source or ''}".rstrip())
-    click.echo(f"  domains: {', '.join(outlet.domains) or '-'}")
-    click.echo(f"  aliases: {', '.join(outlet.aliases) or '-'}")
+        designation = " ".join(x for x in (d.name, d.date, d.source) if x)
+        click.echo(f"  designation: {shown_line(designation)}")
+    click.echo(f"  domains: {shown_line(', '.join(outlet.domains)) or '-'}")
+    click.echo(f"  aliases: {', '.join(shown_identity(a) for a in outlet.aliases) or '-'}")
     for source in outlet.sources:
-        click.echo(f"  source: {source}")
+        click.echo(f"  source: {shown_line(source)}")
 
 
 def _designation(text: str):
@@ -186,7 +188,9 @@ def add_outlet(
     except RegistryError as exc:
         fail(str(exc), EXIT_USAGE)
     verb = "added" if added else "updated"
-    click.echo(f"{verb} {key} in {path}; run `triage detect` to apply it to stored articles")
+    click.echo(
+        f"{verb} {shown_line(key)} in {path}; run `triage detect` to apply it to stored articles"
+    )
 
 
 @outlets.command(
@@ -254,7 +258,7 @@ def import_outlets(
                 skip_attributes=tuple(skip_attrs),
             )
         for problem in result.skipped:
-            click.echo(f"triage: {problem}", err=True)
+            click.echo(f"triage: {shown_line(problem)}", err=True)
         target = _user_path(obj)
         if not dry_run:
             upsert_user_entries(target, result.entries)

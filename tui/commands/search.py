@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from article_triage.store.articles import search as search_articles
+from article_triage.store.boundary import shown_json, shown_line
 
 
 @click.command()
@@ -19,9 +18,12 @@ def search(obj, query: tuple[str, ...], limit: int, as_json: bool) -> None:
     hits = search_articles(obj.open_db(), " ".join(query), limit=limit)
     for hit in hits:
         if as_json:
-            click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
+            click.echo(shown_json(hit.__dict__))
         else:
-            snippet = " ".join(hit.snippet.split())
-            click.echo(f"{hit.id:>6}  [{hit.language}] {hit.title}\n        {snippet}")
+            snippet = shown_line(" ".join(hit.snippet.split()))
+            click.echo(
+                f"{hit.id:>6}  [{shown_line(hit.language)}] {shown_line(hit.title)}\n"
+                f"        {snippet}"
+            )
     if not hits and not as_json:
         click.echo("no matches", err=True)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from article_triage.store.articles import stats as store_stats
+from article_triage.store.boundary import shown_identity, shown_json, shown_line
 
 
 @click.command()
@@ -16,11 +15,11 @@ def stats(obj, as_json: bool) -> None:
     """Counts by status, language, publisher outlet and grade (your decisions)."""
     counts = store_stats(obj.open_db(), analyst=obj.analyst)
     if as_json:
-        click.echo(
-            json.dumps({k: dict(v) for k, v in counts.items()}, ensure_ascii=False, indent=2)
-        )
+        click.echo(shown_json({k: dict(v) for k, v in counts.items()}, indent=2))
         return
     for section, rows in counts.items():
+        # Outlet names come from registry files and imported lists: shown, never obeyed.
+        shown = shown_identity if section == "outlet" else shown_line
         click.echo(f"{section}:")
         for key, n in rows:
-            click.echo(f"  {key or '-':<28} {n:>8,}")
+            click.echo(f"  {shown(key) or '-':<28} {n:>8,}")

@@ -7,7 +7,6 @@ stops at once; what is saved stays saved).
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -17,6 +16,7 @@ from contextlib import contextmanager
 import click
 
 from article_triage.store.articles import ArticleFilter, iter_article_ids
+from article_triage.store.boundary import shown_json, shown_line
 from article_triage.store.config import ConfigError
 from article_triage.store.translate import (
     PROVIDERS,
@@ -119,7 +119,7 @@ def translate(
     if not selected:
         message = f"nothing to translate into {settings.target}"
         if as_json:
-            click.echo(json.dumps(_report_json(TranslateReport(), settings, None)))
+            click.echo(shown_json(_report_json(TranslateReport(), settings, None)))
         click.echo(f"triage: {message}", err=True)
         sys.exit(EXIT_OK)
 
@@ -149,7 +149,7 @@ def translate(
             )
             sys.exit(EXIT_INTERRUPTED)
     if as_json:
-        click.echo(json.dumps(_report_json(report, settings, error), ensure_ascii=False))
+        click.echo(shown_json(_report_json(report, settings, error)))
     else:
         _print_summary(report, settings.target)
     if error:
@@ -168,7 +168,8 @@ def _print_summary(report: TranslateReport, target: str) -> None:
         err=True,
     )
     for article_id, reason in report.failed:
-        click.echo(f"  article {article_id}: {reason}", err=True)
+        # A provider's error text is outside data.
+        click.echo(f"  article {article_id}: {shown_line(reason)}", err=True)
 
 
 def _report_json(report: TranslateReport, settings, error: str | None) -> dict:

@@ -10,9 +10,15 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
+from article_triage.store.boundary import shown_line, shown_text
+
 
 class NotesEditor(ModalScreen[str | None]):
-    """Returns the edited text (Esc or Ctrl-S save), or None when closed with Ctrl-Q unsaved."""
+    """Returns the edited text (Esc or Ctrl-S save), or None when closed with Ctrl-Q unsaved.
+
+    A note may hold what a colleague's file brought in: the editor shows it through the
+    door out (an ESC as the four characters ``\\x1b``), and saving it untouched returns
+    the note as stored, so opening and closing the editor never rewrites it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "save", "Save and close", priority=True, id="notes.save"),
@@ -23,12 +29,13 @@ class NotesEditor(ModalScreen[str | None]):
     def __init__(self, text: str, title: str) -> None:
         super().__init__()
         self.original = text
-        self.heading = title
+        self.shown = shown_text(text)
+        self.heading = shown_line(title)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="notes-dialog", classes="dialog"):
             yield Label(self.heading, id="notes-title", markup=False)
-            yield TextArea(self.original, id="notes-text", soft_wrap=True)
+            yield TextArea(self.shown, id="notes-text", soft_wrap=True)
             yield Label("esc or ctrl+s saves · ctrl+q discards", classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -37,7 +44,8 @@ class NotesEditor(ModalScreen[str | None]):
         area.move_cursor(area.document.end)
 
     def action_save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
+        text = self.query_one(TextArea).text
+        self.dismiss(self.original if text == self.shown else text)
 
     def action_discard(self) -> None:
         self.dismiss(None)

@@ -29,7 +29,7 @@ from article_triage.store.articles import (
     page_articles,
     position_of,
 )
-from article_triage.store.text import strip_control
+from article_triage.store.boundary import shown_line
 from article_triage.store.triage import Decision
 
 PAGE_SIZE = 100
@@ -327,5 +327,6 @@ def format_row(row: QueueRow) -> Text:
     mark = STATUS_MARKS.get(row.status, "?")
     grade = f"{row.reliability or '-'}{row.credibility or '-'}"
     translated = "≈" if row.translated else " "
-    title = " ".join(strip_control(row.title or "").split()) or f"(article {row.id})"
-    return Text.assemble(f"{mark} {grade} {row.language[:3]:<3}{translated} ", title)
+    title = shown_line(" ".join((row.title or "").split())) or f"(article {row.id})"
+    language = shown_line(row.language[:3])
+    return Text.assemble(f"{mark} {grade} {language:<3}{translated} ", title)

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from article_triage.store.boundary import shown_line
 from article_triage.store.reader import ArticleView, is_rtl
 from article_triage.store.text import strip_control
 
@@ -68,9 +69,9 @@ class Reader(VerticalScroll, can_focus=False):
 
 def pane_titles(view: ArticleView) -> tuple[str, str]:
     """Column headings: each pane's language, and the translation's provider."""
-    original = f"Original · {view.language}"
-    providers = ", ".join(view.providers)
-    translation = f"Translation · {view.target_lang}"
+    original = f"Original · {shown_line(view.language)}"
+    providers = shown_line(", ".join(view.providers))
+    translation = f"Translation · {shown_line(view.target_lang)}"
     if providers:
         translation += f" · {providers}"
     if view.paragraphs and view.translated_count < len(view.paragraphs):
@@ -79,9 +80,9 @@ def pane_titles(view: ArticleView) -> tuple[str, str]:
 
 
 def render_article(view: ArticleView, columns: Columns = "both") -> RenderableType:
-    header = Text(view.title or f"(article {view.id})", style="bold")
+    header = Text(shown_line(view.title) or f"(article {view.id})", style="bold")
     meta = " · ".join(
-        part
+        shown_line(part)
         for part in (
             f"#{view.id}",
             view.language,
@@ -113,7 +114,7 @@ def render_article(view: ArticleView, columns: Columns = "both") -> RenderableTy
         if columns in ("both", "translation"):
             cells.append(_translation_cell(view, index))
         table.add_row(*cells)
-    return Group(header, Text(strip_control(meta), style="dim"), Text(""), table)
+    return Group(header, Text(meta, style="dim"), Text(""), table)
 
 
 def _paragraph_text(text: str) -> Text:

@@ -1,6 +1,8 @@
 """The triage bar: the current decision, the publisher hint, the suggestions and the mode prompt.
 
-It only ever shows a decision the store has returned after the commit.
+It only ever shows a decision the store has returned after the commit. Names, reasons
+and sources in it may come from outside (a merged file, an outlet list): every one passes
+store.boundary's door out, analyst and outlet names as identities.
 """
 
 from __future__ import annotations
@@ -8,9 +10,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from article_triage.store.boundary import shown_identity, shown_line
 from article_triage.store.reader import ArticleView, Suggestion
 from article_triage.store.taxonomy import Taxonomy
-from article_triage.store.text import strip_control
 from article_triage.store.triage import Decision
 
 
@@ -44,14 +46,16 @@ def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activi
     else:
         d = view.decision
         grade = d.grade or "--"
-        grade_hint = f"  (publisher {view.publisher.describe()})" if view.publisher else ""
-        flags = ", ".join(taxonomy.label("flags", f) for f in d.flags) or "none"
+        grade_hint = (
+            f"  (publisher {shown_line(view.publisher.describe())})" if view.publisher else ""
+        )
+        flags = shown_line(", ".join(taxonomy.label("flags", f) for f in d.flags)) or "none"
         lines.append(
             Text.assemble(
                 ("Status ", "dim"),
-                (taxonomy.label("statuses", d.status), "bold"),
+                (shown_line(taxonomy.label("statuses", d.status)), "bold"),
                 ("   Stance ", "dim"),
-                (taxonomy.label("stances", d.stance) or "--", "bold"),
+                (shown_line(taxonomy.label("stances", d.stance)) or "--", "bold"),
                 ("   Grade ", "dim"),
                 (grade, "bold"),
                 (grade_hint, "italic"),
@@ -65,7 +69,7 @@ def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activi
             lines.append(
                 Text.assemble(
                     ("Others ", "dim"),
-                    strip_control(" · ".join(_describe(o, taxonomy) for o in view.others)),
+                    " · ".join(_describe(o, taxonomy) for o in view.others),
                     ("  (A adjudicates with your decision)", "dim")
                     if not d.adjudicated
                     else ("  adjudicated", "bold"),
@@ -73,7 +77,7 @@ def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activi
             )
         if view.sources:
             lines.append(
-                Text.assemble(("Sources ", "dim"), strip_control(" · ".join(view.sources)))
+                Text.assemble(("Sources ", "dim"), " · ".join(map(shown_line, view.sources)))
             )
         # A flag may be suggested for several reasons (two state outlets cited);
         # the analyst decides per flag, so the bar lists flags, not reasons.
@@ -84,17 +88,17 @@ def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activi
             lines.append(
                 Text.assemble(
                     ("Suggests ", "dim"),
-                    (taxonomy.label("flags", flag), "bold"),
+                    (shown_line(taxonomy.label("flags", flag)), "bold"),
                     ": ",
-                    strip_control("; ".join(reasons)),
+                    shown_line("; ".join(reasons)),
                     ("  y accept · x reject", "dim"),
                     more,
                 )
             )
         elif view.suggestions:
             states = {s.flag: s.state for s in view.suggestions}
-            reviewed = ", ".join(
-                f"{taxonomy.label('flags', f)} {state}" for f, state in states.items()
+            reviewed = shown_line(
+                ", ".join(f"{taxonomy.label('flags', f)} {state}" for f, state in states.items())
             )
             lines.append(Text.assemble(("Suggestions reviewed: ", "dim"), reviewed))
     if prompt:
@@ -112,11 +116,12 @@ def _by_flag(suggestions: list[Suggestion]) -> dict[str, list[str]]:
 
 
 def _describe(decision: Decision, taxonomy: Taxonomy) -> str:
-    """'taras: Critical B2 [Single source]' — another analyst's decision in brief."""
+    """'taras: Critical B2 [Single source]' — another analyst's decision in brief, the
+    name shown as an identity (a merged file may carry ESC, newlines or bidi marks in it)."""
     parts = [
         taxonomy.label("stances", decision.stance) or "no stance",
         decision.grade or "ungraded",
     ]
     if decision.flags:
         parts.append("[" + ", ".join(taxonomy.label("flags", f) for f in decision.flags) + "]")
-    return f"{decision.analyst}: {' '.join(parts)}"
+    return f"{shown_identity(decision.analyst)}: {shown_line(' '.join(parts))}"
