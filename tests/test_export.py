@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import article_triage.store.export as export_module
 from article_triage.store.articles import ArticleFilter, insert_article
+from article_triage.store.boundary import clean_text
 from article_triage.store.db import open_db
 from article_triage.store.export import (
     FORMULA_PREFIXES,
@@ -423,11 +424,12 @@ def test_any_notes_survive_a_csv_export(db, notes):
     article = db.execute("SELECT id FROM articles LIMIT 1").fetchone()
     article_id = article[0] if article else insert_article(db, ["a paragraph"])
     apply_changes(db, [article_id], "tester", {"notes": notes})
+    stored = clean_text(notes)  # the door in: what the store holds, the export keeps exactly
     text = _export(db, "csv", ArticleFilter(analyst="tester"))
     (row,) = _csv_rows(text)
     assert not row["notes"].startswith(FORMULA_PREFIXES)
-    assert row["notes"] == neutralise_cell(notes)  # SQLite neutralises as Python does
-    assert restore_cell(row["notes"]) == notes
+    assert row["notes"] == neutralise_cell(stored)  # SQLite neutralises as Python does
+    assert restore_cell(row["notes"]) == stored
 
 
 # --- streaming ---------------------------------------------------------------------------------
