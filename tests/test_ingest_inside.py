@@ -193,6 +193,15 @@ def test_no_user_password_reaches_the_store_an_export_or_a_report(db, tmp_path, 
     feed.write_text(f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>')
     report, outcomes = run_import(db, [url, saved, feed], allow_private_addresses=True)
     assert report.failed == 0, outcomes
+    # A link that cannot be fetched is named in the failure line without its password.
+    bare = tmp_path / "bare.xml"
+    bare.write_text(
+        '<rss version="2.0"><channel><title>T</title>'
+        f"<item><link>http://reader:{secret}@127.0.0.1:9/x</link></item></channel></rss>"
+    )
+    _, failed = run_import(db, [bare], fetch_feed_links=True)
+    assert failed[0].status == "failed" and "entry link http://127.0.0.1:9/x" in failed[0].reason
+    assert secret not in failed[0].reason
     stored = db.execute("SELECT * FROM articles").fetchall()
     assert stored and secret not in repr(stored)
     assert all(secret not in o.source for o in outcomes)

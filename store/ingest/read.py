@@ -263,7 +263,7 @@ def _feed_entry_result(
         try:
             article = _fetch_entry_page(entry.link, origin, settings)
         except IngestError as exc:
-            error = f"entry link {entry.link}: {exc}"
+            error = f"entry link {clean_url(entry.link)}: {exc}"
     if article is None and (entry.paragraphs or entry.title):
         article = ExtractedArticle(
             paragraphs=entry.paragraphs or [entry.title or ""],
