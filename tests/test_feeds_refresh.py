@@ -114,6 +114,18 @@ def test_an_edited_or_reordered_feed_imports_only_the_new_entry(db, loopback):
     assert refresh(db, request()).feeds[0].status == "unchanged"
 
 
+def test_entries_sharing_a_link_are_told_apart_by_guid_and_without_one_by_link(db, loopback):
+    home = "https://news.example.com/"
+    same_link = [item(n, link=home) for n in (1, 2)]
+    no_guid = item(3).replace("<guid>urn:story:3</guid>", "")
+    url = loopback.add("/feed.xml", rss(*same_link, no_guid), etag='"1"')
+    add_feed(db, url)
+    assert refresh(db, request()).feeds[0].new == 3
+    edited = item(3, text="Rewritten by the editors, same link and no guid, so the same entry.")
+    loopback.add("/feed.xml", rss(*same_link, edited.replace("<guid>urn:story:3</guid>", "")))
+    assert refresh(db, request()).feeds[0].new == 0
+
+
 def test_every_nth_request_is_unconditional(db, loopback):
     url = loopback.add("/feed.xml", rss(item(1)), etag='"same"', last_modified=LAST_MODIFIED)
     add_feed(db, url)

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from article_triage.store.boundary import clean_line, clean_url
+from article_triage.store.db import write_transaction
 from article_triage.store.feeds import schedule
 from article_triage.store.feeds.discover import advertised_feeds, decode_document, is_feed
 from article_triage.store.feeds.request import FeedResponse, Validators, request_feed
@@ -493,14 +494,13 @@ def _close(
     if fetched.error:
         return failed(fetched.error)
 
+    memory: list[tuple[list[str], int | None]] = []
     if read:
         outcomes = write_results(db, [result for _, result in read], registry, settings.languages)
-        memory = []
         for ((_entry, keys), _result), written in zip(read, outcomes, strict=True):
             _count(outcome, written)
             if written.status != "failed":
                 memory.append((keys, written.article_id or written.duplicate_of))
-        remember_entries(db, feed.id, memory)
     if outcome.new:
         outcome.status = NEW
     if fetched.total_entries > request.max_entries:
@@ -541,7 +541,10 @@ def _close(
         else:
             note = f"moved permanently to {moved}, already feed {taken[0]}"
         outcome.reason = f"{outcome.reason}; {note}" if outcome.reason else note
-    update_state(db, feed.id, **state)
+    with write_transaction(db):  # the memory and the new state commit together
+        if memory:
+            remember_entries(db, feed.id, memory)
+        update_state(db, feed.id, **state)
     return outcome
 
 

@@ -221,12 +221,14 @@ def entry_keys(entry: FeedEntry) -> list[str]:
     """How an entry is recognised next time: its guid, its link, a hash of its content.
 
     Any one matching means "seen": an entry whose text was edited keeps its guid, one
-    re-published under a new guid keeps its content, one without either keeps its link.
+    re-published under a new guid keeps its content, one without a guid keeps its link.
+    The link counts only without a guid: some feeds give every entry the same link
+    (their home page), and distinct guids then say they are distinct entries.
     """
     keys = []
     if entry.guid:
         keys.append("guid:" + entry.guid.strip())
-    if entry.link:
+    elif entry.link:
         keys.append("link:" + entry.link.strip())
     content = "\n".join([entry.title or "", *entry.paragraphs])
     if content.strip():

@@ -1,0 +1,358 @@
+"""Feed refresh: store.feeds.refresh against a plain feedparser/urllib loop, same run.
+
+200 feeds (10 entries each) are served from 50 loopback hosts (127.0.0.2 ...
+127.0.0.51, four feeds a host, as outlets publish several feeds each); every
+request is answered after 100 ms, a typical latency to a news site. Each feed has
+an ETag and answers If-None-Match with 304. Measured, medians over --repeats:
+
+- first refresh: ``refresh()`` on a fresh store (fetch, parse, find what is new,
+  import every entry through the import's write path: language, outlets, FTS),
+  against the baseline of ``urllib.request.urlopen`` + ``feedparser.parse`` per
+  feed, one after another (what a first script does; it stores nothing);
+- second refresh: ``refresh(--all)`` on the same store, nothing changed: every
+  request conditional, every answer 304, nothing imported; against one round of
+  the same 200 conditional requests sent by plain urllib from a thread pool of the
+  same size and the same per-host limit (the network's own cost of a 304 round);
+- memory: the peak of Python allocations (tracemalloc) during a first refresh of
+  50 and of 200 feeds, to show it is flat in the number of feeds.
+
+Entries are built from the feeds alone (--no-fetch-links) in the ratios, as the
+baseline does not fetch linked pages either; --with-links adds a run that does.
+
+Targets (issue 11): first refresh >= 8x faster than the loop; the all-304 second
+refresh < 2x one round of 304s; memory flat in the number of feeds.
+
+Run: python benchmarks/refresh.py [--repeats 3] [--latency 0.1] [--with-links]
+(needs feedparser: pip install -e '.[bench]')
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO)]
+
+from article_triage.store.db import open_db  # noqa: E402
+from article_triage.store.feeds import RefreshRequest, add_feed, refresh  # noqa: E402
+from article_triage.store.ingest.model import ImportOptions  # noqa: E402
+
+FEEDS, HOSTS, ENTRIES = 200, 50, 10
+WORDS = (
+    "Kazakhstan suspends arms exports for a year, the government said on Thursday, "
+    "after a meeting of the commission on military and technical cooperation."
+)
+
+
+class FeedSite:
+    """One loopback host serving its feeds; every answer waits *latency* seconds.
+
+    ``version`` 1 serves ENTRIES entries a feed; each ``publish()`` adds one entry at
+    the top of every feed and changes its ETag, as a day's news does.
+    """
+
+    def __init__(self, address: str, latency: float, feeds: int, first_feed: int) -> None:
+        self.not_modified = 0
+        self.version = 1
+        self.numbers = range(first_feed, first_feed + feeds)
+        self.bodies: dict[str, bytes] = {}
+        self.publish(reset=True)
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                time.sleep(latency)
+                body = site.bodies.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                etag = site.etag(self.path)
+                if self.headers.get("If-None-Match") == etag:
+                    site.not_modified += 1
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer((address, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.request_queue_size = 64
+        port = self.httpd.server_address[1]
+        self.urls = [f"http://{address}:{port}/feed{n}.xml" for n in self.numbers]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def etag(self, path: str) -> str:
+        return f'"{path}-{self.version}"'
+
+    def publish(self, reset: bool = False) -> None:
+        self.version = 1 if reset else self.version + 1
+        self.bodies = {f"/feed{n}.xml": _feed(n, ENTRIES + self.version - 1) for n in self.numbers}
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+_SYLLABLES = ("ka", "ro", "vel", "min", "tor", "az", "bek", "lun", "dra", "sen", "ol", "gri")
+_NAMES = sorted({(a + b + c).capitalize() for a in _SYLLABLES for b in _SYLLABLES for c in "ni"})
+_VERBS = ("met", "criticised", "visited", "signed a deal with", "denied reports about", "praised")
+_TOPICS = (
+    "grain exports",
+    "the pipeline",
+    "border talks",
+    "a new tariff",
+    "the election",
+    "flooding",
+)
+
+
+def _story(rng: random.Random) -> tuple[str, str]:
+    """A title and three sentences with their own names and numbers: each entry its own event."""
+    who, whom, where = rng.sample(_NAMES, 3)
+    title = f"{who} {rng.choice(_VERBS)} {whom} in {where}"
+    sentences = [
+        f"{who} {rng.choice(_VERBS)} {whom} in {where} on {rng.choice(_TOPICS)}.",
+        f"Officials in {rng.choice(_NAMES)} said {rng.randint(2, 9000)} people were affected.",
+        f"{WORDS.split(',')[0].replace('Kazakhstan', rng.choice(_NAMES))}, the ministry said.",
+    ]
+    return title, " ".join(sentences)
+
+
+def _feed(n: int, entries: int) -> bytes:
+    today = date.today().strftime("%a, %d %b %Y")
+    items = []
+    for e in reversed(range(entries)):  # newest first, as feeds list them
+        title, text = _story(random.Random(n * 10_000 + e))
+        items.append(
+            f"<item><title>{title}</title><guid>urn:feed{n}:story{e}</guid>"
+            f"<link>http://127.0.0.1:9/feed{n}/story{e}.html</link>"
+            f"<pubDate>{today} 0{e % 10}:00:00 GMT</pubDate>"
+            f"<description>{text}</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Feed {n}</title><link>http://example.invalid/{n}</link>{''.join(items)}"
+        "</channel></rss>"
+    ).encode()
+
+
+def start_sites(latency: float, feeds: int) -> list[FeedSite]:
+    per_host = max(1, feeds // HOSTS)
+    return [
+        FeedSite(f"127.0.0.{2 + h}", latency, per_host, h * per_host)
+        for h in range(min(HOSTS, feeds))
+    ]
+
+
+def request(*, links: bool) -> RefreshRequest:
+    options = ImportOptions(
+        allow_private_addresses=True, fetch_feed_links=links, timeout=20, workers=1
+    )
+    return RefreshRequest(options=options, ignore_schedule=True)
+
+
+def subscribe(db, sites: list[FeedSite]) -> None:
+    for site in sites:
+        for url in site.urls:
+            add_feed(db, url)
+
+
+def baseline_loop(urls: list[str]) -> float:
+    import feedparser
+
+    started = time.perf_counter()
+    entries = 0
+    for url in urls:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            entries += len(feedparser.parse(response.read()).entries)
+    assert entries == len(urls) * ENTRIES, entries
+    return time.perf_counter() - started
+
+
+def baseline_304_round(
+    sites: list[FeedSite], urls: list[str], concurrency: int, per_host: int
+) -> float:
+    """The same conditional requests, from a pool of the same size and per-host limit."""
+    etags = {url: site.etag("/" + url.split("/", 3)[3]) for site in sites for url in site.urls}
+    slots = {url.split("/")[2]: threading.Semaphore(per_host) for url in urls}
+
+    def ask(url: str) -> int:
+        request = urllib.request.Request(url, headers={"If-None-Match": etags[url]})
+        with slots[url.split("/")[2]]:
+            try:
+                urllib.request.urlopen(request, timeout=20)
+            except urllib.error.HTTPError as exc:
+                return exc.code
+        return 200
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        codes = list(pool.map(ask, urls))
+    assert set(codes) == {304}, Counter(codes)
+    return time.perf_counter() - started
+
+
+class WriteClock:
+    """Time spent in the import's write path (language, insert, outlets, stories, FTS)."""
+
+    def __init__(self) -> None:
+        from article_triage.store.ingest import pipeline
+
+        self.seconds = 0.0
+        self._module = pipeline
+        self._real = pipeline.write_results
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return self._real(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        pipeline.write_results = timed
+
+    def close(self) -> None:
+        self._module.write_results = self._real
+
+
+def one_day(sites: list[FeedSite], links: bool, interleaved: list[str], req) -> dict[str, float]:
+    """First refresh, an all-304 refresh, one round of plain 304s, then a day's news."""
+    for site in sites:
+        site.publish(reset=True)
+    folder = Path(tempfile.mkdtemp(prefix="refresh-bench-"))
+    clock = WriteClock()
+    try:
+        db = open_db(folder / "bench.db")
+        subscribe(db, sites)
+        started = time.perf_counter()
+        first = refresh(db, request(links=links))
+        figures = {"first": time.perf_counter() - started, "first_write": clock.seconds}
+        assert sum(o.new for o in first.feeds) == len(first.feeds) * ENTRIES
+        before_304 = sum(site.not_modified for site in sites)
+        started = time.perf_counter()
+        second = refresh(db, request(links=links))
+        figures["second"] = time.perf_counter() - started
+        assert all(o.http_status == 304 for o in second.feeds)
+        assert sum(o.new for o in second.feeds) == 0
+        assert sum(site.not_modified for site in sites) - before_304 == len(second.feeds)
+        figures["round"] = baseline_304_round(sites, interleaved, req.concurrency, req.per_host)
+        for site in sites:
+            site.publish()
+        clock.seconds = 0.0
+        started = time.perf_counter()
+        daily = refresh(db, request(links=links))
+        figures["daily"] = time.perf_counter() - started
+        figures["daily_write"] = clock.seconds
+        assert sum(o.new for o in daily.feeds) == len(daily.feeds)
+        db.close()
+        return figures
+    finally:
+        clock.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def peak_memory(latency: float, feeds: int) -> float:
+    sites = start_sites(latency, feeds)
+    folder = Path(tempfile.mkdtemp(prefix="refresh-mem-"))
+    try:
+        db = open_db(folder / "mem.db")
+        subscribe(db, sites)
+        tracemalloc.start()
+        refresh(db, request(links=False))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        db.close()
+        return peak / 1024 / 1024
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        for site in sites:
+            site.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--with-links", action="store_true")
+    args = parser.parse_args()
+    try:
+        import feedparser  # noqa: F401
+    except ImportError:
+        sys.exit("benchmarks/refresh.py needs feedparser: pip install -e '.[bench]'")
+
+    sites = start_sites(args.latency, FEEDS)
+    urls = [url for site in sites for url in site.urls]
+    # Hosts taken in turn, as refresh's dispatcher does: no pool thread waits on a busy host.
+    interleaved = [site.urls[i] for i in range(len(sites[0].urls)) for site in sites]
+    req = request(links=False)
+    one_day(sites[:1], False, sites[0].urls, req)  # warm-up: lingua, the registry, imports
+    loops, days = [], []
+    for _ in range(args.repeats):
+        for site in sites:
+            site.publish(reset=True)
+        loops.append(baseline_loop(urls))
+        days.append(one_day(sites, False, interleaved, req))
+    loop = statistics.median(loops)
+    fig = {key: statistics.median(day[key] for day in days) for key in days[0]}
+    n = FEEDS * ENTRIES
+    print(
+        f"{FEEDS} feeds x {ENTRIES} entries on {HOSTS} hosts, "
+        f"{args.latency * 1000:.0f} ms a request, median of {args.repeats}; "
+        f"baseline feedparser/urllib loop {loop:.2f} s"
+    )
+    print(
+        f"first refresh ({n} imported)   {fig['first']:6.2f} s -> {loop / fig['first']:5.1f}x faster"
+        f" (target >= 8x); of which the import write path {fig['first_write']:.2f} s"
+        f" ({fig['first_write'] / n * 1000:.1f} ms an article); the rest"
+        f" {fig['first'] - fig['first_write']:.2f} s -> {loop / (fig['first'] - fig['first_write']):.1f}x"
+    )
+    print(
+        f"daily refresh ({FEEDS} new, 1 a feed) {fig['daily']:6.2f} s -> {loop / fig['daily']:5.1f}x faster;"
+        f" of which writing {fig['daily_write']:.2f} s"
+    )
+    print(
+        f"all-304 refresh               {fig['second']:6.2f} s vs one round of plain 304s "
+        f"{fig['round']:.2f} s -> {fig['second'] / fig['round']:.2f}x (target < 2x)"
+    )
+    if args.with_links:
+        linked = statistics.median(
+            one_day(sites, True, interleaved, req)["first"] for _ in range(args.repeats)
+        )
+        print(f"first refresh fetching linked pages (port 9: refused at once): {linked:.2f} s")
+    for site in sites:
+        site.close()
+    small, large = peak_memory(args.latency, 50), peak_memory(args.latency, FEEDS)
+    print(
+        f"peak Python memory of a first refresh: 50 feeds {small:.1f} MiB, "
+        f"{FEEDS} feeds {large:.1f} MiB -> {large / small:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
