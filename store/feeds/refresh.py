@@ -32,6 +32,7 @@ from article_triage.store.feeds.discover import advertised_feeds, decode_documen
 from article_triage.store.feeds.request import FeedResponse, Validators, request_feed
 from article_triage.store.feeds.schedule import ScheduleSettings
 from article_triage.store.feeds.subscriptions import (
+    FeedNotFound,
     Subscription,
     due_feed_ids,
     entry_keys,
@@ -364,7 +365,10 @@ def refresh(
                     waiting_ids.clear()
                 # Queue feed requests while few feeds are open (entries queue first).
                 while waiting_ids and len(open_feeds) + _queued_feeds(dispatcher) < max_open:
-                    feed = get_feed(db, waiting_ids.popleft())
+                    try:
+                        feed = get_feed(db, waiting_ids.popleft())
+                    except FeedNotFound:  # removed (in the app, say) since the run began
+                        continue
                     dispatcher.add(
                         _host(feed.url),
                         ("feed", feed),
