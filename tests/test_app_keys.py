@@ -287,3 +287,28 @@ async def test_a_correction_in_the_app_is_one_undo_step(db_path):
     actions = [r[0] for r in db.execute("SELECT action FROM events WHERE field = 'translation'")]
     db.close()
     assert actions == ["correct", "undo"]
+
+
+async def test_cursor_keys_do_not_wait_for_the_reads_they_skip(db_path, monkeypatch):
+    """Held-down j moves on while reads are slow; the stance after it still waits."""
+    ids = seed_store(db_path)
+    gate = threading.Event()
+    real_load = app_module.load_article_view
+
+    def slow_load(db, article_id, *args):
+        if article_id != ids["uk"]:
+            gate.wait(timeout=30)
+        return real_load(db, article_id, *args)
+
+    monkeypatch.setattr(app_module, "load_article_view", slow_load)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j", "j", "5")
+        assert app.queue.cursor == 3  # moved without the reads of #2 and #3
+        assert app.view.id == ids["uk"]
+        gate.set()
+        await settle(app, pilot)
+        assert app.view.id == ids["rtl"]
+    assert decision(db_path, ids["rtl"]).stance == "unclear"
+    assert decision(db_path, ids["uk"]).stance is None

@@ -98,6 +98,10 @@ KEY_HOLD_LIMIT_SECONDS = 10.0
 """Keys held behind a navigation that has not finished by then are dropped, not misapplied."""
 ORDERED_WORKERS = ("article", "navigate", "history", "bulk")
 """Worker groups whose outcome the next key must see (what is shown, where the cursor is)."""
+CURSOR_ACTIONS = frozenset(
+    {"next_article", "previous_article", "first_article", "last_article", "page_down", "page_up"}
+)
+"""Actions that only move the queue's cursor: they need the cursor settled, not the article."""
 EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
 """Set to 1 and the app exits once the first article is on screen (start-up benchmark)."""
 
@@ -158,6 +162,12 @@ class TriageApp(App[None]):
             build_actions(self.taxonomy), self.config.section("keys")
         )
         self._rules = {action_name(spec.action): spec for spec in self.action_table}
+        self._cursor_keys = frozenset(
+            key.strip()
+            for spec in self.action_table
+            if spec.mode == NORMAL and action_name(spec.action) in CURSOR_ACTIONS
+            for key in spec.keys.split(",")
+        )
         normal = [spec for spec in self.action_table if spec.mode == NORMAL]
         for _key, binding in BindingsMap(to_bindings(normal)):
             self._bindings._add_binding(binding)
@@ -317,6 +327,19 @@ class TriageApp(App[None]):
         row = self.queue.current
         return row is not None and self.view is not None and row.id == self.view.id
 
+    def _ready_for(self, event: events.Key) -> bool:
+        """May *event* run now? A key that only moves the cursor needs the cursor
+        settled, not the article read: held-down j skips the reads in between."""
+        if self._navigation_settled():
+            return True
+        return (
+            event.key in self._cursor_keys
+            and self.mode == NORMAL
+            and not self._awaiting - {"article"}
+            and not self.queue.reloading
+            and self.queue.current is not None
+        )
+
     def _on_triage_screen(self) -> bool:
         return len(self.screen_stack) == 1
 
@@ -325,13 +348,15 @@ class TriageApp(App[None]):
         # reaches the app; prevent_default keeps App._on_key from seeing a held key.
         if not self._on_triage_screen():
             return
-        if self._held_keys or not self._navigation_settled():
+        if self._held_keys or not self._ready_for(event):
             self._held_keys.append((time.monotonic(), event))
             event.prevent_default()
 
     async def _release_held_keys(self) -> None:
-        """Run the held keys in order while the article shown is settled."""
-        while self._held_keys and self._on_triage_screen() and self._navigation_settled():
+        """Run the held keys in order while each may run."""
+        while (
+            self._held_keys and self._on_triage_screen() and self._ready_for(self._held_keys[0][1])
+        ):
             _held_at, event = self._held_keys.popleft()
             await super()._on_key(event)
         if self._held_keys and not self._on_triage_screen():
