@@ -356,3 +356,56 @@ def test_a_real_terminal_receives_no_clipboard_write_or_clear_screen(template, t
     assert "\x1b" not in without_sgr and "\x9b" not in without_sgr
     assert "bad\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\x1b[2J\\x1b[H.html" in pane
     assert "mallory\\x1b]52;c;" in pane and "<U+202E>" in pane
+
+
+# --- the app ------------------------------------------------------------------------------
+
+
+async def test_the_app_shows_a_hostile_note_and_analyst_escaped_and_keeps_them(tmp_path):
+    """A colleague's name and a note with ESC sequences, as an old merge stored them: the
+    triage bar and the notes editor show them escaped, a toast too, and opening and
+    closing the editor leaves the stored note exactly as it was."""
+    from test_app_flows import SIZE, rendered_text, settle
+
+    from article_triage.store.boundary import shown_text
+    from article_triage.store.config import Config
+    from article_triage.tui.app import TriageApp
+    from article_triage.tui.screens.notes_editor import NotesEditor
+
+    db_path = tmp_path / "store.db"
+    db = open_db(db_path)
+    article_id = insert_article(db, ["A paragraph about zebras."], title="Zebras", language="en")
+    apply_changes(db, [article_id], "bob", {"status": "done", "stance": "critical"})
+    apply_changes(db, [article_id], "tester", {"status": "done", "notes": "placeholder"})
+    analyst = f"bob{OSC52}\u202e"
+    note = f"check{OSC52}\nthen{CLEAR}\x9b2J"
+    with db.conn:  # past the door in, as a store written before it would hold them
+        db.execute("UPDATE decisions SET analyst = ? WHERE analyst = 'bob'", [analyst])
+        db.execute("UPDATE decisions SET notes = ? WHERE analyst = 'tester'", [note])
+    db.close()
+
+    app = TriageApp(db_path, "tester", Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        bar = rendered_text(app.triage_bar.content)
+        assert "bob\\x1b]52;c;ZWNobyBwd25lZA==\\x07<U+202E>: Critical" in bar
+        assert raw_controls(bar) == [] and "\u202e" not in bar
+
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NotesEditor)
+        editor_text = app.screen.query_one("#notes-text").text
+        assert editor_text == shown_text(note)
+        assert raw_controls(editor_text) == []
+        await pilot.press("escape")  # save, untouched
+        await settle(app, pilot)
+
+        app.notify(f"failed: {tmp_path}/evil{OSC52}.html", markup=False)
+        await pilot.pause()
+        toast = [n.message for n in app._notifications][-1]
+        assert "evil\\x1b]52;c;ZWNobyBwd25lZA==\\x07.html" in toast
+
+    db = open_db(db_path)
+    stored = get_decision(db, article_id, "tester").notes
+    db.close()
+    assert stored == note  # shown escaped, never rewritten

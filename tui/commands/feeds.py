@@ -63,7 +63,7 @@ def add_command(
             )
         except IngestError as exc:
             failed += 1
-            click.echo(f"  failed: {shown_line(url)}: {exc}", err=True)
+            click.echo(f"  failed: {shown_line(url)}: {shown_line(exc)}", err=True)
             continue
         feed, created = add_feed(
             db, found.url, name=name or found.title, tags=tags, site_url=found.site_url

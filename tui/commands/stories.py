@@ -50,7 +50,7 @@ def list_command(obj, min_size: int, limit: int, offset: int, as_json: bool) -> 
         outlets = ", ".join(shown_identity(o) for o in s.outlets) or "-"
         click.echo(
             f"{s.id:>6}  {s.size:>4} articles  {s.first_day or '?'} .. {s.last_day or '?'}  "
-            f"[{' '.join(s.languages)}]  {outlets}"
+            f"[{shown_line(' '.join(s.languages))}]  {outlets}"
         )
     total = count_stories(db, min_size=min_size)
     click.echo(f"{total} stories of {min_size}+ articles", err=True)
@@ -114,10 +114,10 @@ def show_command(obj, story_id: int, as_json: bool) -> None:
     click.echo(shown_line(detail.line()))
     click.echo(f"independent sources: {corroboration.independent_count}")
     for a in detail.articles:
-        category = f" ({a.outlet_category})" if a.outlet_category else ""
+        category = f" ({shown_line(a.outlet_category)})" if a.outlet_category else ""
         cites = f"  cites {', '.join(a.cites)}" if a.cites else ""
         click.echo(
-            f"{a.id:>7}  {a.language:<3} {a.published or '?':<10}  "
+            f"{a.id:>7}  {shown_line(a.language):<3} {shown_line(a.published or '?'):<10}  "
             f"{shown_identity(a.outlet or '-')}{category}  {a.stance or '-'} {a.grade or '--'}"
             f"{shown_line(cites)}"
         )
