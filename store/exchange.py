@@ -1,13 +1,34 @@
 """Exchange: taking another analyst's JSON/JSONL export into this store.
 
+A merged file is untrusted input: anyone can write one, and it can speak in any
+analyst's name. So, record by record:
+
+- it is checked against the published export schema (store/schemas/, types and
+  enums of every field present), its times must be ISO-8601 with a zone and not
+  later than now (give or take CLOCK_SKEW), and no string may hold a lone surrogate;
+  a record that fails is reported with its position and the rest are merged;
+- it never writes a decision in the name of the analyst merging (she is here to
+  make her own), and a name that only looks like a known one (``bоb`` with a Cyrillic
+  о, ``Bob``, a zero-width space: store.identity.skeleton) is reported, not taken as
+  a new person, unless the merge accepts look-alikes;
+- ``adjudicated`` counts only as JSON ``true``, and only when the merge accepts
+  adjudications; it never unsets one;
+- notes and names pass through the door in (store.boundary) before they are stored.
+
 Articles are matched by text hash, then by URL; an article this store lacks is added
-from the record's text (exports made with --with-text carry it). Decisions stay per
-analyst. A decision that differs from the one stored here is a conflict: it is
-listed and, unless the caller asks for the incoming value, left as it is. The one
-exception is a fast-forward: when the stored decision came from an earlier merge and
-nobody changed it here since, a newer incoming version replaces it (and is counted).
-Everything a merge writes is one event group (action 'merge') in one transaction, so
-merging the same file twice changes nothing.
+from the record's text through the import's own write path
+(store.ingest.pipeline.write_results), so it gets its publisher, citations, suggested
+flags and story like any imported article. Decisions stay per analyst. An incoming
+decision on one this store has from the same analyst replaces it only when it is
+strictly newer (``triaged_at``): as a fast-forward when nobody changed it here since an
+earlier merge, or with ``take_theirs``; every such change is listed. Anything else
+that differs is a conflict, listed and left as it is.
+
+The file is streamed (ijson for arrays, line by line for JSONL) and committed every
+BATCH_RECORDS records or BATCH_SECONDS, whichever comes first, so a million-record
+merge never makes ``adjudicate`` or an import wait on the lock for more than a moment.
+What one merge writes is one event group (action 'merge'); merging the same file
+twice changes nothing.
 """
 
 from __future__ import annotations
@@ -15,29 +36,65 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+import time
+import unicodedata
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, TextIO
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import sqlite_utils
 
-from article_triage.store.articles import DuplicateArticle, find_duplicate, insert_article
+from article_triage.store.boundary import clean_line, clean_text, clean_url
 from article_triage.store.db import write_transaction
+from article_triage.store.identity import skeleton
+from article_triage.store.schema_check import Check, compile_schema
 from article_triage.store.taxonomy import Taxonomy
 from article_triage.store.text import split_paragraphs
 from article_triage.store.translations import AlignmentError, save_translation
 from article_triage.store.triage import get_decision, new_group_id, record_changes, record_event
 
-MERGED_FIELDS = ("status", "stance", "reliability", "credibility", "flags", "notes", "adjudicated")
+if TYPE_CHECKING:
+    from article_triage.store.outlets.registry import Registry
+
+DECISION_FIELDS = ("status", "stance", "reliability", "credibility", "flags", "notes")
+"""The decision fields a record carries (``adjudicated`` is taken apart, see above)."""
 SUPPORTED_MAJOR = "1"
 MERGE_PROVIDER = "merged"
 """Provider recorded for translations that arrive with a merged article."""
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a record's time may be: the exporting machine's clock may run
+ahead of ours by this much. Anything later (a ``9999-12-31`` that would win every
+"newer" comparison for ever) is refused."""
+BATCH_RECORDS = 2000
+BATCH_SECONDS = 0.3
+"""Commit after this many records or this long, whichever comes first: another writer
+waits at most about this long (plus one record and BATCH_PAUSE) for the lock. Also the
+most records read ahead and held in memory."""
+BATCH_PAUSE = 0.1
+"""Between batches the merge leaves the lock free at least this long, reading and
+checking the next records meanwhile. SQLite queues nobody: a writer waiting on
+busy_timeout sleeps and retries, up to 100 ms apart, so a merge that took the lock again
+at once would starve it (seen: `database is locked` after 2 s)."""
 _CHUNK = 1 << 16
-_DECODER = json.JSONDecoder()
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_ARTICLE_FIELDS = ("url", "source", "title", "sitename", "language", "published")
+"""Bytes ijson reads at a time."""
+C_PARSER_MAX_LINE = 4 << 20
+"""The longest line the C parser is given; a longer one goes to ijson's Python parser.
+
+ijson's C backend (yajl) re-scans a token from its start each time a read ends inside
+it (lloyd/yajl#202): a string of n bytes costs n²/_CHUNK. A JSON string cannot span
+lines, so lines up to this length bound that cost; the Python parser is linear."""
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+"""yajl turns a lone ``\\ud800`` into ``?`` and ``\\ud800\\u0041`` into one wrong character:
+a file with any surrogate escape goes to the Python parser, which keeps them as they
+are so the record can be refused."""
+_TIMES = ("added_at", "triaged_at")
+_ARTICLE_LINES = ("title", "sitename", "source")
 
 
 class MergeError(Exception):
@@ -53,7 +110,19 @@ class MergeConflict:
     ours: Any
     theirs: Any
     resolution: str
-    """'kept ours' or 'took theirs'."""
+    """'kept ours', 'took theirs', or 'kept ours: file not newer' (take_theirs refused)."""
+
+
+@dataclass(frozen=True)
+class MergeChange:
+    """A field of an analyst's existing decision that the merge replaced."""
+
+    article_id: int
+    title: str
+    analyst: str
+    field: str
+    old: Any
+    new: Any
 
 
 @dataclass
@@ -65,12 +134,14 @@ class MergeReport:
     """Records whose article was already in this store."""
     decisions_added: int = 0
     decisions_updated: int = 0
-    """Fast-forwards of earlier merges, and conflicts resolved as 'theirs'."""
+    """Existing decisions replaced by strictly newer ones (listed in ``changes``)."""
     unchanged: int = 0
     """Decisions already stored exactly as in the file."""
     conflicts: list[MergeConflict] = field(default_factory=list)
+    changes: list[MergeChange] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    """One line per record that could not be merged."""
+    """One line per record that was not merged (bad, in the merging analyst's name, a
+    look-alike name), with its position; and the line where a broken file stops."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +153,7 @@ class MergeReport:
             "decisions_updated": self.decisions_updated,
             "unchanged": self.unchanged,
             "conflicts": [c.__dict__ for c in self.conflicts],
+            "changes": [c.__dict__ for c in self.changes],
             "errors": self.errors,
         }
 
@@ -90,86 +162,139 @@ class _BadRecord(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A record that passed every check that needs no database, ready to write."""
+
+    where: str
+    record: dict[str, Any]
+    analyst: str | None
+    decision: dict[str, Any]
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Refused:
+    line: str
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
 def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
-    """(where, record) for each record of a JSON array or JSONL file; raises MergeError."""
+    """(where, record) for each record of a JSON array or JSONL file; raises MergeError.
+
+    A record that cannot be decoded comes as a _BadRecord (a JSONL line); a JSON array
+    that breaks stops there with MergeError, since nothing after it can be trusted to
+    be where it seems.
+    """
+    for where, record, _ in _read(path):
+        yield where, record
+
+
+_Read = tuple[str, Any, bool]
+"""(where, record, whether a string in it may hold a lone surrogate)."""
+
+
+def _read(path: str | os.PathLike[str]) -> Iterator[_Read]:
     try:
-        with Path(path).open(encoding="utf-8-sig") as fh:
-            yield from _records_in(fh, path)
+        with Path(path).open("rb") as fh:
+            head = fh.read(_CHUNK)
+            while head.strip() == b"" and (more := fh.read(_CHUNK)):
+                head += more
+            start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+            fh.seek(start)
+            if head[start:].lstrip().startswith(b"["):
+                yield from _array_records(fh, path, _array_parser(fh, start))
+            else:
+                yield from _jsonl_records(fh, path)
     except OSError as exc:
         raise MergeError(f"{path}: cannot be read ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise MergeError(f"{path}: not UTF-8 text") from exc
 
 
-def _records_in(fh: TextIO, path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
-    head = fh.read(_CHUNK)
-    while head.isspace() and (more := fh.read(_CHUNK)):
-        head += more
-    if head.lstrip().startswith("["):
-        yield from _array_elements(fh, head, path)
-        return
-    fh.seek(0)
+def _jsonl_records(fh: BinaryIO, path: str | os.PathLike[str]) -> Iterator[_Read]:
     seen_json = False
-    for number, line in enumerate(fh, 1):
-        if not line.strip():
+    for number, raw in enumerate(fh, 1):
+        if not raw.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
+            record = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             if not seen_json:
                 # The first line already is not JSON: a CSV export or some other file,
                 # one clear error rather than one per line.
                 raise MergeError(
                     f"{path}: not a JSON or JSONL export (use triage export --format json|jsonl)"
                 ) from exc
-            yield f"line {number}", _BadRecord(f"not JSON ({exc.msg})")
+            reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else f"not JSON ({exc.msg})"
+            yield f"line {number}", _BadRecord(reason), False
             continue
         seen_json = True
-        yield f"line {number}", record
+        # UTF-8 bytes cannot spell a surrogate: only a \u escape can.
+        yield f"line {number}", record, _SURROGATE_ESCAPE.search(raw) is not None
 
 
-def _array_elements(
-    fh: TextIO, buffer: str, path: str | os.PathLike[str]
-) -> Iterator[tuple[str, Any]]:
-    """The elements of a top-level JSON array, decoded one by one as the file is read.
+def _array_parser(fh: BinaryIO, start: int) -> ModuleType:
+    """The ijson backend for this file: C when a pre-scan shows it is safe, else Python.
 
-    The json module has no incremental reader, and a whole export with text can be
-    larger than memory; this holds one chunk and the record being decoded.
+    The scan reads the file once more (at disk speed, stopping at the first reason for
+    the Python parser); see C_PARSER_MAX_LINE and _SURROGATE_ESCAPE for the reasons.
     """
-    pos = _WHITESPACE.match(buffer).end() + 1  # past "["
-    number = 0
-    expect_value = True
-    at_end = False
+    import ijson.backends.python as python_parser
+
+    try:
+        import ijson.backends.yajl2_c as c_parser
+    except ImportError:
+        return python_parser
+    run, tail = 0, b""  # run: the length of the line the last chunk ended in
+    try:
+        while chunk := fh.read(1 << 20):
+            if _SURROGATE_ESCAPE.search(tail + chunk):
+                return python_parser
+            lengths = [len(line) for line in chunk.split(b"\n")]
+            lengths[0] += run
+            if max(lengths) > C_PARSER_MAX_LINE:
+                return python_parser
+            run, tail = lengths[-1], chunk[-5:]
+        return c_parser
+    finally:
+        fh.seek(start)
+
+
+def _array_records(
+    fh: BinaryIO, path: str | os.PathLike[str], parser: ModuleType
+) -> Iterator[_Read]:
+    import ijson
+    import ijson.backends.python as python_parser
+
+    start = fh.tell()
+    done = 0  # records yielded so far
     while True:
-        pos = _WHITESPACE.match(buffer, pos).end()
-        need_more = pos >= len(buffer)
-        if not need_more and expect_value and buffer[pos] != "]":
-            try:
-                value, pos = _DECODER.raw_decode(buffer, pos)
-            except json.JSONDecodeError as exc:
-                if at_end:
-                    raise MergeError(
-                        f"{path}: not a valid JSON export ({exc.msg} in record {number + 1})"
-                    ) from exc
-                need_more = True
-            else:
-                number += 1
-                expect_value = False
-                yield f"record {number}", value
-                continue
-        if need_more:
-            if at_end:
-                raise MergeError(f"{path}: not a valid JSON export (the array is not closed)")
-            more = fh.read(_CHUNK)
-            at_end = not more
-            buffer, pos = buffer[pos:] + more, 0
-            continue
-        if buffer[pos] == "]" and (number == 0 or not expect_value):
+        number = 0
+        try:
+            records = parser.items(fh, "item", buf_size=_CHUNK, use_float=True)
+            for number, record in enumerate(records, 1):
+                if number > done:
+                    done = number
+                    # The C parser is only given files without surrogate escapes.
+                    yield f"record {number}", record, parser is python_parser
             return
-        if expect_value or buffer[pos] != ",":
-            raise MergeError(f"{path}: not a valid JSON export (after record {number})")
-        pos += 1
-        expect_value = True
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
+            if parser is not python_parser:
+                # yajl refuses some valid JSON (integers past 64 bits): read the file
+                # again with the Python parser, past the records already merged.
+                parser = python_parser
+                fh.seek(start)
+                continue
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise MergeError(
+                f"{path}: not a valid JSON export ({reason[:120]} in record {number + 1})"
+            ) from exc
+
+
+# --- merging ---------------------------------------------------------------------------
+
+Progress = Callable[[MergeReport], None]
 
 
 def merge_file(
@@ -178,130 +303,442 @@ def merge_file(
     merging_analyst: str,
     *,
     take_theirs: bool = False,
+    accept_adjudications: bool = False,
+    accept_lookalikes: bool = False,
     taxonomy: Taxonomy | None = None,
+    registry: Registry | None = None,
+    progress: Progress | None = None,
 ) -> MergeReport:
     """Merge an export file into the store; see the module docstring for the rules.
 
-    *merging_analyst* is recorded in the event log as the one who merged the file.
-    With *take_theirs* conflicting fields take the incoming value (still listed).
+    *merging_analyst* is recorded in the event log as the one who merged the file, and
+    no record in that name is taken. With *take_theirs* a strictly newer incoming
+    decision replaces one changed here (still listed as a conflict). *registry* is the
+    outlet registry detection applies to added articles (default: the configured one).
+    *progress* is called with the report after each committed batch.
     """
-    taxonomy = taxonomy or Taxonomy()
-    report = MergeReport(str(path))
-    with write_transaction(db):
-        group_id = new_group_id(db)
-        for where, record in read_records(path):
-            report.records += 1
+    merge = _Merge(
+        db,
+        str(path),
+        merging_analyst,
+        taxonomy=taxonomy or Taxonomy(),
+        take_theirs=take_theirs,
+        accept_adjudications=accept_adjudications,
+        accept_lookalikes=accept_lookalikes,
+        registry=registry,
+    )
+    report = merge.report
+    records = _read(path)
+    pending: deque[_Checked | _Refused] = deque()
+    read = 0
+    broken: MergeError | None = None
+    exhausted = committed = False
+    while True:
+        # Outside the lock: read and check the next records. After a batch this gap
+        # lasts at least BATCH_PAUSE, so a writer waiting on busy_timeout wakes in it.
+        gap_started = time.monotonic()
+        while not exhausted and len(pending) < BATCH_RECORDS:
+            if pending and time.monotonic() - gap_started >= BATCH_PAUSE:
+                break
             try:
-                if isinstance(record, _BadRecord):
-                    raise record
-                _merge_record(db, record, report, group_id, take_theirs, taxonomy)
-            except _BadRecord as exc:
-                report.errors.append(f"{path}: {where}: {exc}")
-        if report.added_articles or report.decisions_added or report.decisions_updated:
-            record_event(
-                db,
-                group_id=group_id,
-                analyst=merging_analyst,
-                action="merge",
-                field_name="file",
-                value={
-                    "path": str(path),
-                    "added_articles": report.added_articles,
-                    "decisions_added": report.decisions_added,
-                    "decisions_updated": report.decisions_updated,
-                    "conflicts": len(report.conflicts),
-                },
-            )
-    return report
+                item = next(records, None)
+            except MergeError as exc:
+                if read == 0:
+                    raise
+                broken, item = exc, None
+            if item is None:
+                exhausted = True
+                break
+            read += 1
+            pending.append(merge.check_record(*item))
+        if committed:
+            time.sleep(max(0.0, BATCH_PAUSE - (time.monotonic() - gap_started)))
+        with write_transaction(db):
+            started = time.monotonic()
+            while pending and time.monotonic() - started < BATCH_SECONDS:
+                merge.write(pending.popleft())
+            done = exhausted and not pending
+            if done:
+                if broken is not None:
+                    # The batches before it are committed: say so rather than pretend
+                    # the file was refused whole.
+                    report.errors.append(
+                        f"{broken}; the {read} records before it were merged, none after it"
+                    )
+                merge.finish()
+        committed = True
+        if progress is not None:
+            progress(report)
+        if done:
+            return report
 
 
-def _merge_record(
-    db: sqlite_utils.Database,
-    record: Any,
-    report: MergeReport,
-    group_id: int,
-    take_theirs: bool,
-    taxonomy: Taxonomy,
-) -> None:
-    if not isinstance(record, dict):
-        raise _BadRecord("not a JSON object")
-    version = str(record.get("schema_version", ""))
-    if version.split(".")[0] != SUPPORTED_MAJOR:
-        raise _BadRecord(f"schema_version {version or '(missing)'} is not 1.x")
-    article_id = _match_article(db, record)
-    added = False
-    if article_id is None:
-        article_id, added = _add_article(db, record)
-    if added:
-        report.added_articles += 1
+@lru_cache(maxsize=1)
+def _record_check() -> Check:
+    """The export schema as a merge applies it.
+
+    Every field present must be what the schema says; of the required ones only
+    ``schema_version`` must be present (a hand-written record need not repeat the
+    exporter's bookkeeping), and any 1.x version is read (a minor version only adds).
+    """
+    from article_triage.store.export import load_schema
+
+    schema = load_schema()
+    schema["properties"]["schema_version"] = {"type": "string"}
+    return compile_schema(schema, required=("schema_version",))
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO-8601 time with a zone (``Z`` or an offset) as an aware datetime; ValueError."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("no time zone")
+    return moment
+
+
+def _store_time(moment: datetime) -> str:
+    # The store's one format (store.db.utcnow), so times compare as strings there too.
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _lone_surrogate(value: Any, where: str = "") -> str | None:
+    """Where in *value* a string holds a lone surrogate (it cannot be stored), or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where or "the record"
+        return None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
     else:
-        report.matched += 1
-    analyst = record.get("analyst")
-    if analyst is None:
-        return
-    if not isinstance(analyst, str) or not analyst.strip():
-        raise _BadRecord("analyst must be a name or null")
-    theirs = _incoming_decision(record, taxonomy)
-    _merge_decision(db, article_id, analyst, theirs, record, report, group_id, take_theirs)
-
-
-def _match_article(db: sqlite_utils.Database, record: dict[str, Any]) -> int | None:
-    digest = record.get("text_sha256")
-    if isinstance(digest, str) and digest:
-        row = db.execute("SELECT id FROM articles WHERE text_sha256 = ?", [digest]).fetchone()
-        if row:
-            return row[0]
-    url = record.get("url")
-    if isinstance(url, str) and url:
-        return find_duplicate(db, url=url)
+        return None
+    for key, element in items:
+        if isinstance(key, str) and _lone_surrogate(key):
+            return f"{where}.(a key)" if where else "a key"
+        inner = f"{where}[{key}]" if isinstance(key, int) else (f"{where}.{key}" if where else key)
+        if found := _lone_surrogate(element, inner):
+            return found
     return None
 
 
-def _add_article(db: sqlite_utils.Database, record: dict[str, Any]) -> tuple[int, bool]:
-    """(article id, True if stored now); the same text already here is (its id, False)."""
-    text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise _BadRecord(
-            "article not in this store and the record has no text (export with --with-text)"
-        )
-    paragraphs = split_paragraphs(text)
-    metadata = {k: record[k] for k in _ARTICLE_FIELDS if isinstance(record.get(k), str)}
-    try:
-        article_id = insert_article(db, paragraphs, **metadata)
-    except DuplicateArticle as exc:  # same text under another hash spelling: already here
-        return exc.article_id, False
-    except ValueError as exc:
-        raise _BadRecord(str(exc)) from exc
-    translation, lang = record.get("translation"), record.get("translation_lang")
-    if isinstance(translation, list) and isinstance(lang, str) and lang:
-        # A translation that does not line up with the text is worse than none.
-        with suppress(AlignmentError):
-            save_translation(
-                db,
-                article_id,
-                lang,
-                MERGE_PROVIDER,
-                [p if isinstance(p, str) else None for p in translation],
-            )
-    return article_id, True
+def _spelled(name: str) -> str:
+    """The letters of *name* that are not ASCII, named, so a look-alike can be seen."""
+    odd = [c for c in name if not c.isascii() or not c.isprintable()]
+    if not odd:
+        return repr(name)
+    names = ", ".join(
+        f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in dict.fromkeys(odd)
+    )
+    return f"{name!r} ({names})"
 
 
-def _incoming_decision(record: dict[str, Any], taxonomy: Taxonomy) -> dict[str, Any]:
-    decision = {
-        "status": record.get("status") or "new",
-        "stance": record.get("stance"),
-        "reliability": record.get("reliability"),
-        "credibility": record.get("credibility"),
-        "flags": record.get("flags") or [],
-        "notes": record.get("notes") or "",
-        "adjudicated": bool(record.get("adjudicated", False)),
-    }
-    for name, value in decision.items():
+class _Merge:
+    """One merge run: the rules of the module docstring, record by record."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        path: str,
+        merging_analyst: str,
+        *,
+        taxonomy: Taxonomy,
+        take_theirs: bool,
+        accept_adjudications: bool,
+        accept_lookalikes: bool,
+        registry: Registry | None,
+    ) -> None:
+        self.db = db
+        self.path = path
+        self.merging_analyst = merging_analyst
+        self.taxonomy = taxonomy
+        self.take_theirs = take_theirs
+        self.accept_adjudications = accept_adjudications
+        self.accept_lookalikes = accept_lookalikes
+        self.registry = registry
+        self.report = MergeReport(path)
+        self.group_id: int | None = None
+        self.check = _record_check()
+        self.latest = datetime.now(UTC) + CLOCK_SKEW
+        # Every name this store knows (and the one merging): a record's analyst is one
+        # of them, or a new person whose skeleton matches none of them.
+        self.names: set[str] = {merging_analyst}
+        self.names.update(r[0] for r in db.execute("SELECT DISTINCT analyst FROM decisions"))
+        self.skeletons: dict[str, str] = {}
+        for name in sorted(self.names):
+            self.skeletons.setdefault(skeleton(name), name)
+
+    # -- per record: checked outside the lock, written inside it
+
+    def check_record(self, where: str, record: Any, surrogates: bool) -> _Checked | _Refused:
+        """Everything about a record that needs no database: schema, times, names."""
         try:
-            taxonomy.validate(name, value)
-        except ValueError as exc:
-            raise _BadRecord(str(exc)) from exc
-    return decision
+            if isinstance(record, _BadRecord):
+                raise record
+            if surrogates and (found := _lone_surrogate(record)):
+                raise _BadRecord(f"{found} holds a lone surrogate (text that is not Unicode)")
+            return self._checked(where, record)
+        except _BadRecord as exc:
+            return _Refused(f"{self.path}: {where}: {exc}")
+
+    def write(self, item: _Checked | _Refused) -> None:
+        """Merge one checked record (or count a refused one), in the caller's transaction."""
+        self.report.records += 1
+        if isinstance(item, _Refused):
+            self.report.errors.append(item.line)
+            return
+        try:
+            # One savepoint per record: a record that fails half-way leaves nothing.
+            with write_transaction(self.db):
+                article_id, added = self._article(item.record)
+                if added:
+                    self.report.added_articles += 1
+                else:
+                    self.report.matched += 1
+                if item.analyst is not None:
+                    self._merge_decision(article_id, item.analyst, item.decision, item.at)
+        except _BadRecord as exc:
+            self.report.errors.append(f"{self.path}: {item.where}: {exc}")
+
+    def _checked(self, where: str, record: Any) -> _Checked:
+        if not isinstance(record, dict):
+            raise _BadRecord("not a JSON object")
+        version = record.get("schema_version")
+        if not isinstance(version, str) or version.split(".")[0] != SUPPORTED_MAJOR:
+            raise _BadRecord(f"schema_version {version or '(missing)'} is not 1.x")
+        if problem := self.check(record, ""):
+            raise _BadRecord(problem)
+        times = {name: self._time(record, name) for name in _TIMES}
+        analyst = self._analyst(record)
+        decision = self._incoming_decision(record) if analyst is not None else {}
+        return _Checked(where, record, analyst, decision, times["triaged_at"])
+
+    def _time(self, record: dict[str, Any], name: str) -> datetime | None:
+        value = record.get(name)
+        if value is None:
+            return None
+        try:
+            moment = parse_time(value)
+        except ValueError:
+            raise _BadRecord(
+                f"{name}: {value[:40]!r} is not an ISO-8601 time with a zone"
+            ) from None
+        if moment > self.latest:
+            raise _BadRecord(f"{name}: {value[:40]!r} is in the future")
+        return moment
+
+    def _analyst(self, record: dict[str, Any]) -> str | None:
+        """The record's analyst as stored, None for no decision; _BadRecord if refused."""
+        raw = record.get("analyst")
+        if raw is None:
+            return None
+        name = clean_line(raw)
+        if not name:
+            raise _BadRecord("analyst must be a name or null")
+        if name == self.merging_analyst:
+            raise _BadRecord(
+                f"a decision in your own name ({name!r}): a merge never writes as the "
+                "analyst merging"
+            )
+        if name in self.names:
+            return name
+        form = skeleton(name)
+        known = self.skeletons.get(form)
+        if known is not None and not self.accept_lookalikes:
+            raise _BadRecord(
+                f"analyst {_spelled(name)} looks like {known!r}; not merged "
+                "(--accept-lookalikes if they are different people)"
+            )
+        self.names.add(name)
+        self.skeletons.setdefault(form, name)
+        return name
+
+    def _incoming_decision(self, record: dict[str, Any]) -> dict[str, Any]:
+        decision = {name: record[name] for name in DECISION_FIELDS if name in record}
+        if "notes" in decision:
+            decision["notes"] = clean_text(decision["notes"])
+        for name, value in decision.items():
+            try:
+                self.taxonomy.validate(name, value)
+            except ValueError as exc:
+                raise _BadRecord(str(exc)) from exc
+        # Only a JSON true, and only when asked for: a colleague's file must not settle
+        # a disagreement by itself, and it never unsettles one.
+        if self.accept_adjudications and record.get("adjudicated") is True:
+            decision["adjudicated"] = True
+        return decision
+
+    # -- articles
+
+    def _article(self, record: dict[str, Any]) -> tuple[int, bool]:
+        """(article id, True if added now)."""
+        digest = record.get("text_sha256")
+        if digest:
+            row = self.db.execute(
+                "SELECT id FROM articles WHERE text_sha256 = ?", [digest]
+            ).fetchone()
+            if row:
+                return row[0], False
+        url = clean_url(record.get("url"))
+        if url:
+            from article_triage.store.articles import find_duplicate
+
+            if (found := find_duplicate(self.db, url=url)) is not None:
+                return found, False
+        return self._add_article(record, url)
+
+    def _add_article(self, record: dict[str, Any], url: str) -> tuple[int, bool]:
+        """Store the record's article through the import's write path (hooks included)."""
+        from article_triage.store.ingest.model import ExtractedArticle
+        from article_triage.store.ingest.pipeline import write_results
+        from article_triage.store.ingest.read import WorkResult
+
+        text = record.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise _BadRecord(
+                "article not in this store and the record has no text (export with --with-text)"
+            )
+        lines = {name: clean_line(record.get(name)) or None for name in _ARTICLE_LINES}
+        article = ExtractedArticle(
+            paragraphs=[clean_text(p) for p in split_paragraphs(text)],
+            url=url or None,
+            published=clean_line(record.get("published")) or None,
+            language=clean_line(record.get("language")) or "und",
+            **lines,
+        )
+        if self.registry is None:
+            from article_triage.store.outlets import load_registry
+
+            self.registry = load_registry()
+        # languages=None: the exporter's language stands (its "und" included).
+        outcome = write_results(self.db, [WorkResult(self.path, article)], self.registry, None)[0]
+        if outcome.status == "duplicate" and outcome.duplicate_of is not None:
+            return outcome.duplicate_of, False  # the same text under another hash spelling
+        if outcome.article_id is None:
+            raise _BadRecord(outcome.reason or "article not stored")
+        self._translation(outcome.article_id, record)
+        return outcome.article_id, True
+
+    def _translation(self, article_id: int, record: dict[str, Any]) -> None:
+        translation, lang = record.get("translation"), clean_line(record.get("translation_lang"))
+        if isinstance(translation, list) and lang:
+            # A translation that does not line up with the text is worse than none.
+            with suppress(AlignmentError):
+                save_translation(
+                    self.db,
+                    article_id,
+                    lang,
+                    MERGE_PROVIDER,
+                    [clean_text(p) if isinstance(p, str) else None for p in translation],
+                )
+
+    # -- decisions
+
+    def _merge_decision(
+        self,
+        article_id: int,
+        analyst: str,
+        theirs: dict[str, Any],
+        theirs_at: datetime | None,
+    ) -> None:
+        current = get_decision(self.db, article_id, analyst)
+        differing = {n: v for n, v in theirs.items() if not _same(n, current.value(n), v)}
+        if not differing:
+            self.report.unchanged += 1
+            return
+        stamp = _store_time(theirs_at) if theirs_at else None
+        if current.triaged_at is None:  # no decision of theirs here yet
+            self._write(article_id, analyst, differing, stamp)
+            self.report.decisions_added += 1
+            return
+        newer = theirs_at is not None and theirs_at > parse_time(current.triaged_at)
+        title = self._title(article_id)
+        if newer and (self.take_theirs or self._only_merges_wrote(article_id, analyst)):
+            if not self._only_merges_wrote(article_id, analyst):
+                self._conflicts(article_id, title, analyst, current, differing, "took theirs")
+            self._write(article_id, analyst, differing, stamp)
+            self.report.decisions_updated += 1
+            self.report.changes.extend(
+                MergeChange(article_id, title, analyst, name, current.value(name), value)
+                for name, value in differing.items()
+            )
+            return
+        refused = self.take_theirs and not newer
+        resolution = "kept ours: file not newer" if refused else "kept ours"
+        self._conflicts(article_id, title, analyst, current, differing, resolution)
+
+    def _conflicts(
+        self,
+        article_id: int,
+        title: str,
+        analyst: str,
+        current: Any,
+        differing: dict[str, Any],
+        resolution: str,
+    ) -> None:
+        self.report.conflicts.extend(
+            MergeConflict(article_id, title, analyst, name, current.value(name), value, resolution)
+            for name, value in differing.items()
+        )
+
+    def _write(
+        self, article_id: int, analyst: str, changes: dict[str, Any], stamp: str | None
+    ) -> None:
+        if self.group_id is None:
+            # Taken at the first write, inside its transaction: once that commits the
+            # group is in the log, so no other writer can take the same number.
+            self.group_id = new_group_id(self.db)
+        record_changes(
+            self.db,
+            article_id,
+            analyst,
+            changes,
+            group_id=self.group_id,
+            action="merge",
+            triaged_at=stamp,
+        )
+
+    def _only_merges_wrote(self, article_id: int, analyst: str) -> bool:
+        """Nobody changed this decision here since a merge wrote it: taking a newer one
+        overwrites nothing anyone did in this store."""
+        last = self.db.execute(
+            "SELECT action FROM events WHERE article_id = ? AND analyst = ? "
+            "AND field IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [article_id, analyst],
+        ).fetchone()
+        return last is not None and last[0] == "merge"
+
+    def _title(self, article_id: int) -> str:
+        row = self.db.execute(
+            "SELECT coalesce(title, '') FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        return row[0]
+
+    # -- the end
+
+    def finish(self) -> None:
+        """Say in the log who merged which file, if the merge wrote anything."""
+        report = self.report
+        if not (report.added_articles or report.decisions_added or report.decisions_updated):
+            return
+        if self.group_id is None:
+            self.group_id = new_group_id(self.db)
+        record_event(
+            self.db,
+            group_id=self.group_id,
+            analyst=self.merging_analyst,
+            action="merge",
+            field_name="file",
+            value={
+                "path": self.path,
+                "added_articles": report.added_articles,
+                "decisions_added": report.decisions_added,
+                "decisions_updated": report.decisions_updated,
+                "conflicts": len(report.conflicts),
+            },
+        )
 
 
 def _same(name: str, ours: Any, theirs: Any) -> bool:
@@ -309,82 +746,3 @@ def _same(name: str, ours: Any, theirs: Any) -> bool:
     if name == "flags":
         return sorted(ours) == sorted(theirs)
     return ours == theirs
-
-
-def _merge_decision(
-    db: sqlite_utils.Database,
-    article_id: int,
-    analyst: str,
-    theirs: dict[str, Any],
-    record: dict[str, Any],
-    report: MergeReport,
-    group_id: int,
-    take_theirs: bool,
-) -> None:
-    current = get_decision(db, article_id, analyst)
-    ours = {name: current.value(name) for name in MERGED_FIELDS}
-    triaged_at = record.get("triaged_at") if isinstance(record.get("triaged_at"), str) else None
-    differing = {n: v for n, v in theirs.items() if not _same(n, ours[n], v)}
-    if not differing:
-        report.unchanged += 1
-        return
-    untouched = current.triaged_at is None
-    if untouched or _fast_forward(db, article_id, analyst, current.triaged_at, triaged_at):
-        record_changes(
-            db,
-            article_id,
-            analyst,
-            differing,
-            group_id=group_id,
-            action="merge",
-            triaged_at=triaged_at,
-        )
-        if untouched:
-            report.decisions_added += 1
-        else:
-            report.decisions_updated += 1
-        return
-    title = db.execute("SELECT coalesce(title, '') FROM articles WHERE id = ?", [article_id])
-    title_text = title.fetchone()[0]
-    for name, value in differing.items():
-        report.conflicts.append(
-            MergeConflict(
-                article_id,
-                title_text,
-                analyst,
-                name,
-                ours[name],
-                value,
-                "took theirs" if take_theirs else "kept ours",
-            )
-        )
-    if take_theirs:
-        record_changes(
-            db,
-            article_id,
-            analyst,
-            differing,
-            group_id=group_id,
-            action="merge",
-            triaged_at=triaged_at,
-        )
-        report.decisions_updated += 1
-
-
-def _fast_forward(
-    db: sqlite_utils.Database,
-    article_id: int,
-    analyst: str,
-    ours_at: str | None,
-    theirs_at: str | None,
-) -> bool:
-    """The stored decision came from a merge, nobody changed it here since, and the
-    incoming one is newer: taking it overwrites nothing anyone did in this store."""
-    if not ours_at or not theirs_at or theirs_at <= ours_at:
-        return False
-    last = db.execute(
-        "SELECT action FROM events WHERE article_id = ? AND analyst = ? AND field IS NOT NULL "
-        "ORDER BY id DESC LIMIT 1",
-        [article_id, analyst],
-    ).fetchone()
-    return last is not None and last[0] == "merge"

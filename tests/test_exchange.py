@@ -15,6 +15,7 @@ from article_triage.store.articles import ArticleFilter, insert_article
 from article_triage.store.db import open_db
 from article_triage.store.exchange import MergeError, merge_file, read_records
 from article_triage.store.export import write_export
+from article_triage.store.outlets import annotate_all
 from article_triage.store.translations import get_translation, save_translation
 from article_triage.store.triage import apply_changes, get_decision
 from article_triage.tui.cli import cli
@@ -49,6 +50,7 @@ def theirs(tmp_path):
         db, [second], "olena", {"status": "done", "flags": ["state-media-sourcing"], "notes": "RT"}
     )
     save_translation(db, first, "en", "sample", ["First paragraph on the moratorium.", None])
+    annotate_all(db)  # as an import would have: publisher, citations, suggested flags
     yield db
     db.close()
 
@@ -145,9 +147,19 @@ def test_conflicts_are_listed_and_nothing_is_overwritten(db, theirs, tmp_path):
     ]
     assert report.conflicts[0].title == "Мораторій"
 
+    # --theirs takes a file's decision only when it is strictly newer than the one here.
+    refused = merge_file(db, path, "lead", take_theirs=True)
+    assert _snapshot(db) == before
+    assert [c.resolution for c in refused.conflicts] == ["kept ours: file not newer"] * 2
+
+    db.execute("UPDATE decisions SET triaged_at = '2000-01-01T00:00:00Z' WHERE analyst = 'olena'")
     taken = merge_file(db, path, "lead", take_theirs=True)
     assert [c.resolution for c in taken.conflicts] == ["took theirs", "took theirs"]
     assert taken.decisions_updated == 1
+    assert [(c.field, c.old, c.new) for c in taken.changes] == [
+        ("stance", "neutral", "critical"),
+        ("credibility", "3", "2"),
+    ]
     decision = get_decision(db, first, "olena")
     assert (decision.stance, decision.credibility) == ("critical", "2")
 
@@ -155,10 +167,13 @@ def test_conflicts_are_listed_and_nothing_is_overwritten(db, theirs, tmp_path):
 def test_a_newer_export_fast_forwards_a_decision_only_merges_wrote(db, theirs, tmp_path):
     merge_file(db, _export_file(theirs, tmp_path / "day1.jsonl"), "lead")
     apply_changes(theirs, [1], "olena", {"stance": "mixed"})
-    # triaged_at has one-second resolution: make the second export visibly newer.
-    theirs.execute("UPDATE decisions SET triaged_at = '2999-01-01T00:00:00Z' WHERE article_id = 1")
+    # triaged_at has one-second resolution: make the first merge's copy visibly older.
+    db.execute("UPDATE decisions SET triaged_at = '2000-01-01T00:00:00Z'")
     report = merge_file(db, _export_file(theirs, tmp_path / "day2.jsonl"), "lead")
     assert report.conflicts == [] and report.decisions_updated == 1
+    assert [(c.analyst, c.field, c.old, c.new) for c in report.changes] == [
+        ("olena", "stance", "critical", "mixed")
+    ]
     first = db.execute("SELECT id FROM articles WHERE url = 'https://example.ua/1'").fetchone()[0]
     assert get_decision(db, first, "olena").stance == "mixed"
 

@@ -261,18 +261,19 @@ def write_results(
     db: sqlite_utils.Database,
     results: list[WorkResult],
     registry: Registry | None,
-    languages: tuple[str, ...],
+    languages: tuple[str, ...] | None,
 ) -> list[ImportOutcome]:
     """Store read results in one transaction, one savepoint each: the one write path.
 
     The language is detected here rather than in the workers: lingua's models load
     once, in this process, while the workers are already extracting; and before the
-    transaction, so the write lock is held only for writing.
+    transaction, so the write lock is held only for writing. *languages* None: the
+    caller already knows each article's language (a merge takes the exporter's).
     """
     from article_triage.store.ingest.language import detect_language
 
     for result in results:
-        if result.article is not None:
+        if result.article is not None and languages is not None:
             result.article.language = detect_language(result.article.paragraphs, languages)
     with write_transaction(db):
         return [_write(db, result, registry) for result in results]
