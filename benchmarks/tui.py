@@ -1,6 +1,7 @@
-"""The app at scale: launch to first article, handler time per move, peak memory.
+"""The app at scale: launch to first article, handler time per move, peak memory, long articles.
 
     python benchmarks/tui.py [--sizes 10,100000] [--repeats 5] [--moves 60] [--workdir DIR]
+    python benchmarks/tui.py --long [--paragraphs 5,1500] [--keys 30]
 
 Stores are built once per size with ``benchmarks/synth.py`` (kept in --workdir, a
 temporary directory by default). Every figure is measured at the large size and at
@@ -17,6 +18,16 @@ the small one in the same run, and printed with their ratio:
   printed beside it.
 - peak memory (peak RSS, VmHWM) of a process that opens the app, moves through --moves
   articles and jumps to the end of the queue. Target: under 250 MB at 100k.
+
+With ``--long`` it measures long articles instead: two stores of LONG_ARTICLES
+translated Ukrainian articles, one with 5 paragraphs each (the baseline) and one
+with 1,500 (about 1.4 MB of text each). Key-to-screen, in-process (Pilot, 140x40),
+from the key until the first frame composed after the reader changed (the frame is
+where the visible lines are rendered), median over --keys presses of each key:
+``j`` (next article), ``v`` (the next column layout) and ``space`` (a page down). The
+two stores are measured alternately, one key kind at a time. Target: at most 50 ms
+at 1,500 paragraphs, within noise of the 5-paragraph figure. Then the peak memory
+of a process that reads every article of its store and pages through each.
 """
 
 from __future__ import annotations
@@ -207,6 +218,168 @@ def peak_memory_mb(db: Path, workdir: Path, moves: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+LONG_ARTICLES = 8
+
+
+def build_long_store(workdir: Path, paragraphs: int) -> Path:
+    """LONG_ARTICLES Ukrainian articles of *paragraphs* paragraphs, each translated in full."""
+    import random
+
+    from synth import SyntheticText
+
+    from article_triage.store.articles import insert_article
+    from article_triage.store.db import open_db
+    from article_triage.store.translations import save_translation
+
+    path = workdir / f"tui-long-{paragraphs}.db"
+    if path.exists():
+        return path
+    print(f"building {LONG_ARTICLES} articles of {paragraphs:,} paragraphs ...", flush=True)
+    rng = random.Random(paragraphs)
+    text = SyntheticText(rng, pool_size=500)
+    db = open_db(path)
+    for _ in range(LONG_ARTICLES):
+        # Four to eight sentences a paragraph: 1,500 of them are about 1.4 MB of text.
+        original = [
+            " ".join(rng.choices(text.pools["uk"], k=rng.randint(4, 8))) for _ in range(paragraphs)
+        ]
+        original[0] = f"{rng.randint(2, 10**9)} {original[0]}"
+        translated = [
+            " ".join(rng.choices(text.pools["en"], k=rng.randint(3, 6))) for _ in range(paragraphs)
+        ]
+        article_id = insert_article(db, original, title=text.title("uk"), language="uk")
+        save_translation(db, article_id, "en", "synthetic", translated, source_lang="uk")
+    size = db.execute("SELECT max(length(CAST(text AS BLOB))) FROM articles").fetchone()[0]
+    print(f"  {size / 1e6:.2f} MB of original text per article", flush=True)
+    db.close()
+    return path
+
+
+class FrameClock:
+    """When the app composed each frame, and when the reader last changed."""
+
+    def __init__(self, app) -> None:
+        self.frames: list[float] = []
+        self.changed_at = 0.0
+        display = app._display
+
+        def timed_display(screen, renderable):
+            # The update is computed (every visible line rendered) before this call.
+            self.frames.append(time.perf_counter())
+            return display(screen, renderable)
+
+        app._display = timed_display
+
+    def mark(self, function):
+        def wrapper(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.changed_at = time.perf_counter()
+
+        return wrapper
+
+    async def frame_after_change(self, since: float) -> float:
+        """Seconds from *since* to the first frame composed after the last change."""
+        deadline = time.perf_counter() + 60
+        while time.perf_counter() < deadline:
+            if self.changed_at > since:
+                after = [t for t in self.frames if t > self.changed_at]
+                if after:
+                    return after[0] - since
+            await asyncio.sleep(0.0005)
+        raise RuntimeError("no frame came after the change")
+
+
+def long_session(db: Path):
+    from article_triage.store.config import Config
+    from article_triage.tui.app import TriageApp
+
+    return TriageApp(db, ANALYST, Config())
+
+
+def reader_at_end(reader) -> bool:
+    at_end = getattr(reader, "at_end", None)
+    return at_end() if at_end else reader.scroll_y >= reader.max_scroll_y
+
+
+async def measure_long_keys(db: Path, key: str, presses: int) -> list[float]:
+    """Key-to-screen ms of *presses* presses of *key* (j, v or space) on a store of long articles."""
+    app = long_session(db)
+    shown: list[float] = []
+    async with app.run_test(size=TERMINAL) as pilot:
+        while app.view is None:
+            await asyncio.sleep(0.005)
+        await pilot.pause()
+        clock = FrameClock(app)
+        reader = app.reader
+        reader.show = clock.mark(reader.show)
+        reader.set_columns = clock.mark(reader.set_columns)
+        reader.scroll_page_down = clock.mark(reader.scroll_page_down)
+        for _ in range(presses):
+            if key == "space" and reader_at_end(reader):
+                await pilot.press("home" if app.queue.cursor else "j")
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            if key == "j" and app.queue.cursor >= app.queue.total - 1:
+                await pilot.press("home")
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            started = time.perf_counter()
+            await pilot.press(key)
+            shown.append(await clock.frame_after_change(started) * 1000)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+    return shown
+
+
+async def long_memory_workout(db: Path, pages: int) -> None:
+    app = long_session(db)
+    async with app.run_test(size=TERMINAL) as pilot:
+        while app.view is None:
+            await asyncio.sleep(0.005)
+        for _ in range(LONG_ARTICLES):
+            for _ in range(pages):
+                await pilot.press("space")
+            await pilot.press("v", "v", "v", "j")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+
+
+def run_long(args: argparse.Namespace, workdir: Path) -> int:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    short, long = (int(s) for s in args.paragraphs.split(","))
+    stores = {n: build_long_store(workdir, n) for n in (short, long)}
+    print(
+        f"\nlong articles: key to screen (Pilot {TERMINAL[0]}x{TERMINAL[1]}, "
+        f"median of {args.keys} presses)"
+    )
+    for key, what in (("j", "next article"), ("v", "columns"), ("space", "page down")):
+        figures = {n: [] for n in (short, long)}
+        for _round in range(2):  # alternate the stores: noise hits both alike
+            for n in (short, long):
+                figures[n] += asyncio.run(measure_long_keys(stores[n], key, args.keys // 2))
+        a, b = median(figures[short]), median(figures[long])
+        print(
+            f"  {key:<5} ({what:<12}) {short:>5,} paragraphs: {a:7.1f} ms   "
+            f"{long:>5,} paragraphs: {b:7.1f} ms   ratio {b / a:.2f}x (target <= 50 ms)"
+        )
+    mem = {}
+    for n in (short, long):
+        out = subprocess.run(
+            [sys.executable, __file__, "--long-memory-child", str(stores[n])],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**child_env(stores[n], workdir), "TRIAGE_EXIT_AFTER_FIRST_ARTICLE": ""},
+        )
+        mem[n] = float(out.stdout.strip().splitlines()[-1])
+    print(f"\npeak memory (read {LONG_ARTICLES} articles, 10 pages and every layout of each)")
+    print(f"  {short:>5,} paragraphs: {mem[short]:8.1f} MB")
+    print(f"  {long:>5,} paragraphs: {mem[long]:8.1f} MB   ratio {mem[long] / mem[short]:.2f}x")
+    return 0
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -217,7 +390,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="launches per size")
     parser.add_argument("--moves", type=int, default=60, help="moves to the next article")
     parser.add_argument("--workdir", type=Path, help="where the stores are built and kept")
+    parser.add_argument("--long", action="store_true", help="measure long articles instead")
+    parser.add_argument("--paragraphs", default="5,1500", help="short,long paragraph counts")
+    parser.add_argument("--keys", type=int, default=30, help="presses of each key (--long)")
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--long-memory-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measured
 
@@ -225,10 +402,16 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(memory_workout(args.memory_child, args.moves))
         print(peak_rss_mb())
         return 0
+    if args.long_memory_child:
+        asyncio.run(long_memory_workout(args.long_memory_child, 10))
+        print(peak_rss_mb())
+        return 0
 
-    small, large = (int(s) for s in args.sizes.split(","))
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tui-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.long:
+        return run_long(args, workdir)
+    small, large = (int(s) for s in args.sizes.split(","))
     stores = {size: build_store(workdir, size) for size in (small, large)}
 
     launches: dict[int, list[float]] = {small: [], large: []}

@@ -146,7 +146,7 @@ def rendered_text(renderable, width: int = SIZE[0]) -> str:
 
 def screen_text(app: TriageApp) -> str:
     """The reader's text as the terminal shows it."""
-    return rendered_text(app.reader.query_one("#reader-body").content)
+    return app.reader.visible_text()
 
 
 @pytest.fixture
@@ -486,7 +486,7 @@ async def test_columns_missing_translation_and_refresh(seeded):
         await pilot.press("j")
         await settle(app, pilot)
         text = screen_text(app)
-        assert "Translation · en · deepl · 1/2 paragraphs" in text
+        assert "Translation · en · 1/2 paragraphs" in text
         assert "no translation — press T to translate" in text
 
         # Another process imports while the app is open; a refresh shows it.
@@ -508,10 +508,10 @@ async def test_columns_missing_translation_and_refresh(seeded):
         assert app.view.id == 5
         await pilot.press("space")
         await pilot.pause()
-        assert app.reader.scroll_y > 0
+        assert app.reader.body.scroll_y > 0
         await pilot.press("b")
         await pilot.pause()
-        assert app.reader.scroll_y == 0 and app.queue.cursor == 4
+        assert app.reader.body.scroll_y == 0 and app.queue.cursor == 4
 
 
 async def test_worker_errors_become_a_notification_not_a_crash(seeded, monkeypatch):

@@ -1,4 +1,4 @@
-"""The reader's read model (store.reader), its rendering, and the action table (no app running)."""
+"""The reader's read model (store.reader), its widget (a long article a screen at a time), the action table."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
-from rich.text import Text
-from test_app_flows import DE, HEBREW, HOSTILE, HOSTILE_TITLE, UK, seed_store
+from test_app_flows import DE, HEBREW, HOSTILE, seed_store, settle
+from textual.app import App
 
+from article_triage.store.articles import insert_article
+from article_triage.store.config import Config
 from article_triage.store.reader import is_rtl, load_article_view, with_decision
 from article_triage.store.taxonomy import Taxonomy, taxonomy_from_config
+from article_triage.store.translations import save_translation
 from article_triage.store.triage import get_decision, review_suggestion, set_field
 from article_triage.tui.actions import (
     ANY_MODE,
@@ -27,10 +30,15 @@ from article_triage.tui.actions import (
 from article_triage.tui.app import TriageApp
 from article_triage.tui.screens.help import help_table
 from article_triage.tui.widgets.reader import (
+    COLUMN_SEPARATOR,
     MISSING_TRANSLATION,
+    RENDERED_LINES,
+    Geometry,
+    Reader,
     _paragraph_text,
+    original_text,
     pane_titles,
-    render_article,
+    translation_text,
 )
 
 
@@ -92,39 +100,41 @@ def test_rtl_paragraphs_are_right_justified_and_kept_in_logical_order():
     assert text.plain == HEBREW[0]
 
 
-def test_rendered_article_shows_markup_and_controls_as_text(db, db_path):
+def test_paragraph_text_shows_markup_and_controls_as_text(db, db_path):
     ids = seed_store(db_path)
     view = load_article_view(db, ids["hostile"], "tester")
-    out = plain(render_article(view))
-    assert HOSTILE_TITLE in out
-    assert "\x1b" not in out
-    assert "Escape here: [31mred[0m done." in out
-    assert "Markup [bold]x and [/] stay text." in out
-    assert HOSTILE[0] in out
-    assert out.count(MISSING_TRANSLATION) == 2
+    first, second = original_text(view, 0), original_text(view, 1)
+    assert first.plain == HOSTILE[0] and first.spans == []
+    assert second.plain == "Escape here: [31mred[0m done."
+    assert translation_text(view, 0).plain == MISSING_TRANSLATION
 
 
 def test_citation_spans_are_highlighted(db, db_path):
     ids = seed_store(db_path)
     view = load_article_view(db, ids["de"], "tester")
-    table = render_article(view).renderables[-1]
-    first_cell = table.columns[0]._cells[0]
-    assert isinstance(first_cell, Text)
-    [span] = first_cell.spans
-    assert first_cell.plain[span.start : span.end] == "RIA Nowosti"
+    first = original_text(view, 0)
+    [span] = first.spans
+    assert first.plain[span.start : span.end] == "RIA Nowosti"
+    assert original_text(view, 1).spans == []
 
 
-def test_single_column_layouts(db, db_path):
+def test_headings_say_a_partial_translation_before_its_provider(db, db_path):
     ids = seed_store(db_path)
-    view = load_article_view(db, ids["uk"], "tester")
-    original, translation = pane_titles(view)
-    assert original == "Original · uk"
-    assert translation == "Translation · en · google"
-    only_original = plain(render_article(view, "original"))
-    assert "Kazakhstan has suspended" not in only_original and "Original · uk" in only_original
-    only_translation = plain(render_article(view, "translation"))
-    assert UK[0] not in only_translation
-    assert "Translation · en · google" in only_translation
+    assert pane_titles(load_article_view(db, ids["uk"], "tester")) == (
+        "Original · uk",
+        "Translation · en · google",
+    )
+    assert pane_titles(load_article_view(db, ids["de"], "tester"))[1] == (
+        "Translation · en · 1/2 paragraphs · deepl"
+    )
+
+
+def test_geometry_splits_the_width_between_gutter_and_columns():
+    both = Geometry.fit(80, 1500, "both")
+    assert both.gutter == len(" 1500 ")
+    assert both.width == 80 and abs(both.original - both.translation) <= 1
+    assert Geometry.fit(80, 9, "original").translation == 0
+    assert Geometry.fit(80, 9, "translation") == Geometry(3, 0, 77)
 
 
 @given(st.text(max_size=200))
@@ -132,6 +142,153 @@ def test_any_paragraph_renders_without_markup_or_controls(paragraph):
     text = _paragraph_text(paragraph)
     assert not any(ord(c) < 32 and c not in "\n\t" for c in text.plain)
     assert text.spans == []
+
+
+# --- the reader widget: a long article drawn a screen at a time ---------------------------
+
+LONG = 1500
+READER_SIZE = (100, 30)
+
+
+def long_article(db) -> int:
+    """LONG paragraphs whose two sides wrap to different heights, every one distinct."""
+    original = [f"Абзац {i + 1} " + "слово " * (i % 23) for i in range(LONG)]
+    translated = [f"Paragraph {i + 1} " + "word " * ((i * 7) % 31) for i in range(LONG)]
+    article_id = insert_article(db, original, title="Довга стаття", language="uk")
+    save_translation(db, article_id, "en", "google", translated, source_lang="uk")
+    return article_id
+
+
+class ReaderApp(App[None]):
+    def compose(self):
+        yield Reader(id="reader")
+
+
+def body_rows(reader: Reader) -> list[tuple[str, str, str]]:
+    """(gutter, original, translation) of each line in view."""
+    g = reader.body.geometry
+    rows = []
+    for line in reader.visible_text().splitlines()[3:]:
+        line = line.ljust(g.width)
+        rows.append(
+            (
+                line[: g.gutter].strip(),
+                line[g.gutter : g.gutter + g.original].strip(),
+                line[g.gutter + g.original + len(COLUMN_SEPARATOR) :].strip(),
+            )
+        )
+    return rows
+
+
+def assert_aligned(reader: Reader) -> list[int]:
+    """Each numbered line starts paragraph n on both sides; returns the numbers in view."""
+    numbers = []
+    for gutter, original, translation in body_rows(reader):
+        if gutter:
+            n = int(gutter)
+            numbers.append(n)
+            assert original.startswith(f"Абзац {n} ") or original == f"Абзац {n}"
+            assert translation.startswith(f"Paragraph {n}")
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    return numbers
+
+
+async def test_long_article_is_drawn_a_screen_at_a_time_and_stays_aligned(db):
+    view = load_article_view(db, long_article(db), "tester")
+    app = ReaderApp()
+    async with app.run_test(size=READER_SIZE) as pilot:
+        reader = app.query_one(Reader)
+        reader.show(view)
+        await pilot.pause()
+        body = reader.body
+        assert assert_aligned(reader)[0] == 1
+        # Only what is in view (and a screen below) was wrapped, not 1,500 paragraphs.
+        assert body.wrapped_paragraphs < 2 * body.size.height
+        heading = reader.visible_text().splitlines()[2]
+        assert "Original · uk" in heading and "Translation · en · google" in heading
+
+        # Paging: the headings stay, the numbers carry on, both sides stay together.
+        for _ in range(3):
+            before = assert_aligned(reader)[-1]
+            reader.scroll_page_down(animate=False)
+            await pilot.pause()
+            assert assert_aligned(reader)[0] in (before, before + 1)
+            assert "Original · uk" in reader.visible_text().splitlines()[2]
+
+        # The far end: the last paragraph, still aligned, still only a few wrapped.
+        body.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        await pilot.pause()
+        assert assert_aligned(reader)[-1] == LONG
+        assert body.wrapped_paragraphs < 6 * body.size.height
+
+        # Scrolling back over a line draws from the cache, which never outgrows its bound.
+        for _ in range(40):
+            reader.scroll_page_up(animate=False)
+            await pilot.pause()
+        assert_aligned(reader)
+        assert len(body._lines) <= RENDERED_LINES
+
+
+async def test_columns_and_width_keep_the_paragraph_in_view(db):
+    view = load_article_view(db, long_article(db), "tester")
+    app = ReaderApp()
+    async with app.run_test(size=READER_SIZE) as pilot:
+        reader = app.query_one(Reader)
+        reader.show(view)
+        await pilot.pause()
+        for _ in range(30):
+            reader.scroll_page_down(animate=False)
+        await pilot.pause()
+        top = reader.paragraph_in_view()
+        assert top > 50
+
+        reader.set_columns("original")
+        await pilot.pause()
+        assert reader.paragraph_in_view() == top
+        assert not any(t for _, _, t in body_rows(reader)) or reader.body.geometry.translation == 0
+        assert "Paragraph" not in reader.visible_text()
+
+        reader.set_columns("both")
+        await pilot.resize_terminal(70, 24)
+        await pilot.pause()
+        assert reader.paragraph_in_view() == top
+        assert_aligned(reader)
+
+        # A decision re-shows the same article: the place is kept.
+        reader.show(view, keep_scroll=True)
+        await pilot.pause()
+        assert reader.paragraph_in_view() == top
+        reader.show(view)
+        await pilot.pause()
+        assert reader.paragraph_in_view() == 0
+
+
+async def test_C_opens_on_the_paragraph_in_view_and_corrects_it(db, db_path):
+    article_id = long_article(db)
+    app = TriageApp(db_path, "tester", Config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.view.id == article_id
+        for _ in range(5):
+            await pilot.press("space")
+        await pilot.pause()
+        top = app.reader.paragraph_in_view()
+        assert top > 0
+        numbers = assert_aligned(app.reader)
+        assert numbers[0] in (top + 1, top + 2)
+        await pilot.press("C")
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog.query_one("#correct-index").value == str(top + 1)
+        dialog.query_one("#correct-text").text = "Corrected by hand."
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    stored = db.execute(
+        "SELECT text, provider FROM translations WHERE article_id = ? AND paragraph_index = ?",
+        [article_id, top],
+    ).fetchone()
+    assert stored == ("Corrected by hand.", "analyst")
 
 
 # --- the action table ---------------------------------------------------------------------

@@ -6,10 +6,13 @@ Property tests over arbitrary text are in test_hostile_input.py.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from article_triage.store.articles import fts_query
 from article_triage.store.text import (
     PARAGRAPH_SEPARATOR,
+    _split_normalising,
     join_paragraphs,
     normalise_paragraph,
     split_paragraphs,
@@ -112,3 +115,13 @@ def test_word_count():
 )
 def test_fts_query(query, expected):
     assert fts_query(query) == expected
+
+
+@given(
+    st.text(alphabet=st.sampled_from("ab \n\t\u00a0\u2003\u3000\u2028\x0c\x1b\r\x85"), max_size=40)
+)
+def test_split_paragraphs_fast_path_agrees_with_normalising(text):
+    """Stored text splits without normalising again; any other text gives what it always did."""
+    assert split_paragraphs(text) == _split_normalising(text)
+    stored = join_paragraphs(_split_normalising(text))
+    assert split_paragraphs(stored) == _split_normalising(stored)

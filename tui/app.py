@@ -933,7 +933,7 @@ class TriageApp(App[None]):
             self.notify(f"Paragraph {index + 1} corrected; later machine runs keep it.")
             self._show_article(article_id)
 
-        self.push_screen(CorrectTranslation(self.view), save)
+        self.push_screen(CorrectTranslation(self.view, self.reader.paragraph_in_view()), save)
 
     # --- import -------------------------------------------------------------------------
 

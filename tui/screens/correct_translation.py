@@ -16,23 +16,28 @@ from article_triage.store.text import strip_control
 
 
 class CorrectTranslation(ModalScreen[tuple[int, str] | None]):
-    """Returns (paragraph index, corrected text) on ctrl+s, or None on escape."""
+    """Returns (paragraph index, corrected text) on ctrl+s, or None on escape.
+
+    It opens on *paragraph* (the one at the top of the reader), whose number the
+    reader's gutter shows.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save correction", priority=True, id="correct.save"),
         Binding("escape", "cancel", "Cancel", priority=True, id="correct.cancel"),
     ]
 
-    def __init__(self, view: ArticleView) -> None:
+    def __init__(self, view: ArticleView, paragraph: int = 0) -> None:
         super().__init__()
         self.view = view
+        self.paragraph = max(0, min(paragraph, len(view.paragraphs) - 1))
 
     def compose(self) -> ComposeResult:
         count = len(self.view.paragraphs)
         with Vertical(id="correct-dialog", classes="dialog"):
             yield Label(f"Correct the translation of #{self.view.id}", classes="dialog-title")
             yield Label(f"Paragraph (1–{count})")
-            yield Input("1", id="correct-index", restrict=r"[0-9]*")
+            yield Input(str(self.paragraph + 1), id="correct-index", restrict=r"[0-9]*")
             yield Static("", id="correct-original", markup=False)
             yield TextArea("", id="correct-text", soft_wrap=True)
             yield Label(
@@ -40,7 +45,7 @@ class CorrectTranslation(ModalScreen[tuple[int, str] | None]):
             )
 
     def on_mount(self) -> None:
-        self._show(0)
+        self._show(self.paragraph)
         self.query_one("#correct-text", TextArea).focus()
 
     def _index(self) -> int | None:

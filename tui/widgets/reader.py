@@ -1,20 +1,37 @@
 """The reader: the original beside its translation, paragraph by paragraph.
 
-Each paragraph pair is one row of a table, as tall as the longer side, inside one
-scroll container: the two columns cannot drift apart because they scroll as one.
-Everything shown is rich.text.Text built from plain strings, so "[bold]" in an
-article is shown as typed, never parsed as markup.
+A 1,500-paragraph article must cost no more to show than a 5-paragraph one, so the
+body is a Line-API scroll view (toolong's LogLines model): it draws only the lines
+in view. Each paragraph pair is one band of lines, as tall as the longer side's
+wrapped text plus a blank line, so the two columns cannot drift apart: they are
+one scroll. A paragraph is wrapped only when it comes into view (and cached per
+width); until then its height is estimated from its length, which is exact
+enough for the scrollbar and corrected as soon as the paragraph is drawn.
+
+Above the body, and not scrolling with it, the title, the metadata line and the
+column headings. Paragraph numbers (the ones `C` and `triage correct` ask for) run
+down a gutter. Everything shown is rich.text.Text built from plain strings, so
+"[bold]" in an article is shown as typed, never parsed as markup.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from bisect import bisect_right
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import ClassVar, Literal
 
-from rich import box
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.containers import VerticalScroll
+from textual.app import ComposeResult
+from textual.cache import LRUCache
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from article_triage.store.boundary import shown_line
@@ -25,63 +42,31 @@ Columns = Literal["both", "original", "translation"]
 COLUMN_CYCLE: tuple[Columns, ...] = ("both", "original", "translation")
 MISSING_TRANSLATION = "no translation — press T to translate"
 CITATION_STYLE = "bold underline"
-
-
-class Reader(VerticalScroll, can_focus=False):
-    """Scrolls the rendered article; ``show`` replaces it, ``columns`` picks the layout."""
-
-    DEFAULT_CSS = """
-    Reader > #reader-body { width: 100%; height: auto; }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.view: ArticleView | None = None
-        self.columns: Columns = "both"
-        self.note = "No article selected."
-
-    def compose(self):
-        yield Static(Text(self.note), id="reader-body")
-
-    def show(self, view: ArticleView | None, *, keep_scroll: bool = False) -> None:
-        self.view = view
-        self._render_body()
-        if not keep_scroll:
-            self.scroll_home(animate=False)
-
-    def show_note(self, note: str) -> None:
-        """A line in place of an article (empty filter, article gone...)."""
-        self.view = None
-        self.note = note
-        self._render_body()
-
-    def set_columns(self, columns: Columns) -> None:
-        self.columns = columns
-        self._render_body()
-
-    def _render_body(self) -> None:
-        body = self.query_one("#reader-body", Static)
-        if self.view is None:
-            body.update(Text(self.note, style="italic"))
-        else:
-            body.update(render_article(self.view, self.columns))
+COLUMN_SEPARATOR = " │ "
+WRAPPED_PARAGRAPHS = 256
+"""Paragraph pairs kept wrapped (a few screens' worth at any width)."""
+RENDERED_LINES = 1024
+"""Rendered lines kept: scrolling back over them draws nothing again."""
 
 
 def pane_titles(view: ArticleView) -> tuple[str, str]:
-    """Column headings: each pane's language, and the translation's provider."""
+    """Column headings: each pane's language, and the translation's provider.
+
+    A partial translation says so before naming its provider: a narrow column
+    cuts the heading's end, and the provider matters least.
+    """
     original = f"Original · {shown_line(view.language)}"
-    providers = shown_line(", ".join(view.providers))
     translation = f"Translation · {shown_line(view.target_lang)}"
-    if providers:
-        translation += f" · {providers}"
     if view.paragraphs and view.translated_count < len(view.paragraphs):
         translation += f" · {view.translated_count}/{len(view.paragraphs)} paragraphs"
+    providers = shown_line(", ".join(view.providers))
+    if providers:
+        translation += f" · {providers}"
     return original, translation
 
 
-def render_article(view: ArticleView, columns: Columns = "both") -> RenderableType:
-    header = Text(shown_line(view.title) or f"(article {view.id})", style="bold")
-    meta = " · ".join(
+def article_meta(view: ArticleView) -> str:
+    return " · ".join(
         shown_line(part)
         for part in (
             f"#{view.id}",
@@ -92,29 +77,6 @@ def render_article(view: ArticleView, columns: Columns = "both") -> RenderableTy
         )
         if part
     )
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        expand=True,
-        show_edge=False,
-        pad_edge=False,
-        padding=(0, 1, 1, 1),
-        header_style="bold",
-    )
-    original_title, translation_title = pane_titles(view)
-    # Text, not str: Rich parses a str heading as markup, and the language and
-    # provider in these titles come from imported data.
-    if columns in ("both", "original"):
-        table.add_column(Text(original_title), ratio=1, overflow="fold")
-    if columns in ("both", "translation"):
-        table.add_column(Text(translation_title), ratio=1, overflow="fold")
-    for index, paragraph in enumerate(view.paragraphs):
-        cells: list[Text] = []
-        if columns in ("both", "original"):
-            cells.append(_original_cell(view, index, paragraph))
-        if columns in ("both", "translation"):
-            cells.append(_translation_cell(view, index))
-        table.add_row(*cells)
-    return Group(header, Text(meta, style="dim"), Text(""), table)
 
 
 def _paragraph_text(text: str) -> Text:
@@ -122,8 +84,9 @@ def _paragraph_text(text: str) -> Text:
     return Text(clean, justify="right" if is_rtl(clean) else "left")
 
 
-def _original_cell(view: ArticleView, index: int, paragraph: str) -> Text:
-    text = _paragraph_text(paragraph)
+def original_text(view: ArticleView, index: int) -> Text:
+    """Paragraph *index* of the original, with the outlets it cites highlighted."""
+    text = _paragraph_text(view.paragraphs[index])
     for citation in view.citations_in(index):
         if citation.start is None or citation.end is None:
             continue
@@ -133,8 +96,401 @@ def _original_cell(view: ArticleView, index: int, paragraph: str) -> Text:
     return text
 
 
-def _translation_cell(view: ArticleView, index: int) -> Text:
+def translation_text(view: ArticleView, index: int) -> Text:
     translated = view.translation[index] if index < len(view.translation) else None
     if translated is None:
         return Text(MISSING_TRANSLATION, style="dim italic")
     return _paragraph_text(translated.text)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where each part of a line sits, for one width and one column layout."""
+
+    gutter: int
+    """Cells of the paragraph-number gutter (a space, the digits, a space)."""
+    original: int
+    """Cells of the original column (0 when hidden)."""
+    translation: int
+    """Cells of the translation column (0 when hidden)."""
+
+    @classmethod
+    def fit(cls, width: int, paragraphs: int, columns: Columns) -> Geometry:
+        gutter = len(str(max(paragraphs, 1))) + 2
+        room = max(width - gutter, 2)
+        if columns == "original":
+            return cls(gutter, room, 0)
+        if columns == "translation":
+            return cls(gutter, 0, room)
+        room = max(room - len(COLUMN_SEPARATOR), 2)
+        return cls(gutter, room // 2, room - room // 2)
+
+    @property
+    def width(self) -> int:
+        both = bool(self.original and self.translation)
+        return self.gutter + self.original + self.translation + (len(COLUMN_SEPARATOR) * both)
+
+
+def estimated_lines(length: int, width: int) -> int:
+    """Wrapped lines of *length* characters in *width* cells, guessed without wrapping.
+
+    Word wrapping wastes about half a word at each line's end; the guess is
+    corrected once the paragraph is drawn.
+    """
+    return max(1, -(-length // max(width - 4, 1)))
+
+
+class ArticleLines(ScrollView, can_focus=False):
+    """The scrolling body: paragraph pairs drawn line by line, only those in view."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "article-lines--gutter",
+        "article-lines--separator",
+    }
+    DEFAULT_CSS = """
+    ArticleLines {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        & > .article-lines--gutter { color: $text-muted; }
+        & > .article-lines--separator { color: $panel-lighten-2; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view: ArticleView | None = None
+        self.columns: Columns = "both"
+        self.geometry = Geometry.fit(80, 1, "both")
+        self._heights: list[int] = []
+        """Lines of each paragraph pair, the blank line after it included."""
+        self._exact: list[bool] = []
+        """Which heights come from wrapping (the others are estimates)."""
+        self._starts: list[int] = [0]
+        """First line of each paragraph pair; one more entry: the total."""
+        self._wrapped: LRUCache[int, tuple[list[Strip], list[Strip]]] = LRUCache(WRAPPED_PARAGRAPHS)
+        self._lines: LRUCache[tuple[int, int], Strip] = LRUCache(RENDERED_LINES)
+        self._starts_stale = False
+        self._heading: Strip | None = None
+        self._base_style = self._gutter_style = self._separator_style = Style()
+        self._laid_out_width = 0
+        self._lengths: tuple[list[int], list[int]] = ([], [])
+        """Characters of each paragraph, original and translation (for the estimates)."""
+        self.headings: Widget | None = None
+        """Redrawn whenever the columns change (it draws :meth:`heading_strip`)."""
+
+    # --- what is shown -------------------------------------------------------------------
+
+    def show(self, view: ArticleView | None, *, keep_scroll: bool = False) -> None:
+        anchor = self.top_paragraph() if keep_scroll else None
+        self.view = view
+        self._lengths = _side_lengths(view)
+        self._relayout(anchor)
+
+    def set_columns(self, columns: Columns) -> None:
+        anchor = self.top_paragraph()
+        self.columns = columns
+        self._relayout(anchor)
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._laid_out_width:
+            self._relayout(self.top_paragraph())
+
+    def top_paragraph(self) -> tuple[int, int] | None:
+        """(paragraph index, line within it) at the top of the view, if an article is shown."""
+        if self.view is None or not self._heights:
+            return None
+        y = round(self.scroll_y)
+        index = self.paragraph_at(y)
+        return index, y - self._starts[index]
+
+    def paragraph_at(self, line: int) -> int:
+        """The paragraph pair that *line* (of the whole article) belongs to."""
+        return max(0, min(bisect_right(self._starts, line) - 1, len(self._heights) - 1))
+
+    @property
+    def line_count(self) -> int:
+        return self._starts[-1]
+
+    @property
+    def wrapped_paragraphs(self) -> int:
+        """Paragraph pairs wrapped for the layout shown (the rest are estimates)."""
+        return sum(self._exact)
+
+    def _relayout(self, anchor: tuple[int, int] | None) -> None:
+        """Start over for the article, columns or width shown now (estimates, no wrapping)."""
+        self._wrapped.clear()
+        self._lines.clear()
+        self._heading = None
+        view = self.view
+        count = len(view.paragraphs) if view is not None else 0
+        self._laid_out_width = self.scrollable_content_region.width
+        self.geometry = Geometry.fit(self._laid_out_width, count, self.columns)
+        self._heights = self._estimates() if count else []
+        self._exact = [False] * count
+        self._restart()
+        top = 0
+        if anchor is not None and count:
+            index, offset = anchor
+            index = min(index, count - 1)
+            self._measure_from(index, offset + self.scrollable_content_region.height)
+            top = self._starts[index] + min(offset, self._heights[index] - 1)
+        self._measure_from(self.paragraph_at(top), self.scrollable_content_region.height)
+        self.scroll_to(0, top, animate=False, immediate=True, force=True)
+        self.refresh()
+        if self.headings is not None:
+            self.headings.refresh()
+
+    def _restart(self) -> None:
+        self._starts = [0, *accumulate(self._heights)]
+        width = self.scrollable_content_region.width
+        self.virtual_size = Size(width, self._starts[-1])
+
+    def _estimates(self) -> list[int]:
+        """Every paragraph pair's height guessed from its lengths (no wrapping: 1,500 in a
+        millisecond)."""
+        original, translation = self._lengths
+        g = self.geometry
+        if not g.translation:
+            return [estimated_lines(n, g.original) + 1 for n in original]
+        if not g.original:
+            return [estimated_lines(n, g.translation) + 1 for n in translation]
+        return [
+            max(estimated_lines(a, g.original), estimated_lines(b, g.translation)) + 1
+            for a, b in zip(original, translation, strict=True)
+        ]
+
+    # --- wrapping (only what comes into view) ------------------------------------------
+
+    def _wrap(self, index: int) -> tuple[list[Strip], list[Strip]]:
+        """Paragraph pair *index* wrapped to its columns, one Strip per line per side."""
+        cached = self._wrapped.get(index)
+        if cached is not None:
+            return cached
+        view = self.view
+        assert view is not None
+        g = self.geometry
+        original = self._wrap_side(original_text(view, index), g.original)
+        translation = self._wrap_side(translation_text(view, index), g.translation)
+        self._wrapped[index] = (original, translation)
+        height = max(len(original), len(translation), 1) + 1
+        self._exact[index] = True
+        if height != self._heights[index]:
+            self._heights[index] = height
+            self._starts_stale = True  # recounted once per batch of paragraphs (_sync)
+        return original, translation
+
+    def _sync(self) -> None:
+        if self._starts_stale:
+            self._starts_stale = False
+            self._restart()
+
+    def _wrap_side(self, text: Text, width: int) -> list[Strip]:
+        if not width:
+            return []
+        console = self.app.console
+        lines = text.wrap(console, width, justify=text.justify, overflow="fold")
+        return [
+            Strip(list(line.render(console, end="")), line.cell_len).crop_extend(0, width, None)
+            for line in lines
+        ]
+
+    def _measure_from(self, index: int, lines: int) -> None:
+        """Wrap paragraph pairs from *index* on until *lines* lines are covered exactly."""
+        covered = 0
+        while index < len(self._heights) and covered < lines:
+            self._wrap(index)
+            covered += self._heights[index]
+            index += 1
+        self._sync()
+
+    def render_lines(self, crop):
+        # Before any line is drawn, the paragraphs in view get their exact heights, so
+        # the frame is laid out right. Styles are looked up once per frame, not per line
+        # (each lookup walks the widget's ancestors).
+        self._base_style = self.rich_style
+        self._gutter_style = self.get_component_rich_style("article-lines--gutter")
+        self._separator_style = self.get_component_rich_style("article-lines--separator")
+        if self.view is not None and self._heights:
+            top = round(self.scroll_y)
+            first = self.paragraph_at(top)
+            self._measure_from(first, top - self._starts[first] + self.size.height)
+        return super().render_lines(crop)
+
+    # --- drawing ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = round(self.scroll_y) + y
+        base = self._base_style
+        if self.view is None or line >= self.line_count:
+            return Strip.blank(width, base)
+        index = self.paragraph_at(line)
+        while not self._exact[index]:  # drawn before measured: wrapping corrects its height
+            self._wrap(index)
+            self._sync()
+            index = self.paragraph_at(line)
+        # Keyed by paragraph and row, not by line: a height corrected above leaves it valid.
+        key = (index, line - self._starts[index])
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._render_article_line(*key)
+            self._lines[key] = strip
+        return strip.apply_style(base).crop_extend(0, width, base)
+
+    def _render_article_line(self, index: int, row: int) -> Strip:
+        original, translation = self._wrap(index)
+        g = self.geometry
+        number = f"{index + 1:>{g.gutter - 1}} " if row == 0 else " " * g.gutter
+        parts = [Strip([Segment(number, self._gutter_style)], g.gutter)]
+        if g.original:
+            parts.append(_cell(original, row, g.original))
+        if g.original and g.translation:
+            parts.append(
+                Strip([Segment(COLUMN_SEPARATOR, self._separator_style)], len(COLUMN_SEPARATOR))
+            )
+        if g.translation:
+            parts.append(_cell(translation, row, g.translation))
+        return Strip.join(parts)
+
+    def heading_strip(self) -> Strip:
+        """The column headings, cut to the columns they head."""
+        if self._heading is None:
+            self._heading = self._render_headings()
+        return self._heading
+
+    def _render_headings(self) -> Strip:
+        g = self.geometry
+        if self.view is None:
+            return Strip([])
+        original, translation = pane_titles(self.view)
+        bold, console = Style(bold=True), self.app.console
+        parts = [Strip.blank(g.gutter)]
+        if g.original:
+            parts.append(_heading(console, original, g.original, bold))
+        if g.original and g.translation:
+            parts.append(Strip.blank(len(COLUMN_SEPARATOR)))
+        if g.translation:
+            parts.append(_heading(console, translation, g.translation, bold))
+        return Strip.join(parts)
+
+    def at_end(self) -> bool:
+        return self.scroll_y >= self.max_scroll_y
+
+
+def _side_lengths(view: ArticleView | None) -> tuple[list[int], list[int]]:
+    if view is None:
+        return [], []
+    missing = len(MISSING_TRANSLATION)
+    return (
+        [len(p) for p in view.paragraphs],
+        [len(t.text) if t is not None else missing for t in view.translation],
+    )
+
+
+def _cell(lines: list[Strip], row: int, width: int) -> Strip:
+    return lines[row] if row < len(lines) else Strip.blank(width)
+
+
+def _heading(console: Console, title: str, width: int, style: Style) -> Strip:
+    # Text, not str: the language and provider in these titles come from imported data.
+    text = Text(title, style=style)
+    text.truncate(width, overflow="ellipsis", pad=True)
+    return Strip(list(text.render(console, end="")), width)
+
+
+class ColumnHeadings(Widget):
+    """One line above the body naming its columns; it does not scroll away."""
+
+    DEFAULT_CSS = """
+    ColumnHeadings { height: 1; border-bottom: none; }
+    """
+
+    def __init__(self, lines: ArticleLines, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines = lines
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        return (
+            self.lines.heading_strip()
+            .apply_style(self.rich_style)
+            .crop_extend(0, width, self.rich_style)
+        )
+
+
+class Reader(Vertical, can_focus=False):
+    """Title, metadata and column headings over the scrolling article body."""
+
+    DEFAULT_CSS = """
+    Reader > #reader-title { height: 1; padding: 0 1; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
+    Reader > #reader-title.note { height: auto; text-style: italic; text-wrap: wrap; }
+    Reader > #reader-meta { height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    Reader > #reader-headings { height: 1; margin-top: 1; }
+    Reader > #reader-lines { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view: ArticleView | None = None
+        self.note = "No article selected."
+        self.body = ArticleLines(id="reader-lines")
+        self.body.headings = ColumnHeadings(self.body, id="reader-headings")
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.note), id="reader-title", markup=False, classes="note")
+        yield Static("", id="reader-meta", markup=False)
+        yield self.body.headings
+        yield self.body
+
+    @property
+    def columns(self) -> Columns:
+        return self.body.columns
+
+    def show(self, view: ArticleView | None, *, keep_scroll: bool = False) -> None:
+        self.view = view
+        title = self.query_one("#reader-title", Static)
+        title.set_class(view is None, "note")
+        if view is None:
+            self._show_header(Text(self.note), "")
+        else:
+            title = shown_line(view.title) or f"(article {view.id})"
+            self._show_header(Text(title), article_meta(view))
+        self.body.show(view, keep_scroll=keep_scroll)
+
+    def show_note(self, note: str) -> None:
+        """A line in place of an article (empty filter, article gone...)."""
+        self.note = note
+        self.show(None)
+
+    def set_columns(self, columns: Columns) -> None:
+        self.body.set_columns(columns)
+
+    def _show_header(self, title: Text, meta: str) -> None:
+        self.query_one("#reader-title", Static).update(title)
+        self.query_one("#reader-meta", Static).update(meta)
+
+    # The body scrolls; the title and headings stay. The app pages the reader.
+    def scroll_page_down(self, *args, **kwargs) -> None:
+        self.body.scroll_page_down(*args, **kwargs)
+
+    def scroll_page_up(self, *args, **kwargs) -> None:
+        self.body.scroll_page_up(*args, **kwargs)
+
+    def at_end(self) -> bool:
+        return self.body.at_end()
+
+    def paragraph_in_view(self) -> int:
+        """Index of the paragraph at the top of the view (0 when none is shown)."""
+        top = self.body.top_paragraph()
+        return top[0] if top is not None else 0
+
+    def visible_text(self) -> str:
+        """The reader as the terminal shows it now, as plain lines (for tests and logs)."""
+        lines = [
+            str(self.query_one("#reader-title", Static).render()),
+            str(self.query_one("#reader-meta", Static).render()),
+            self.body.heading_strip().text,
+        ]
+        lines += [self.body.render_line(y).text for y in range(self.body.size.height)]
+        return "\n".join(line.rstrip() for line in lines)
