@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import fake_libretranslate
 import loopback_server
 import pytest
 from click.testing import CliRunner
@@ -199,3 +200,36 @@ def test_pause_resume_remove_by_number_or_url(db_path, loopback):
     db = open_db(db_path)
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1  # articles stay
     db.close()
+
+
+fake_libre = fake_libretranslate.fake_libre  # the translation server fixture
+
+
+def test_refresh_translate_translates_what_came_in_and_list_names_the_outlet(
+    db_path, tmp_path, loopback, fake_libre
+):
+    server = fake_libre()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[translation]\nprovider = "libre"\nurl = "{server.url}"\n'
+        "[feeds]\nallow_private_addresses = true\n"
+    )
+    ukrainian = "Казахстан призупинив експорт зброї на рік, повідомляє уряд у четвер увечері."
+    url = loopback.add("/uk.xml", rss(item(1, text=ukrainian)))
+    db = open_db(db_path)
+    add_feed(db, url, site_url="https://de.rt.com/")
+    db.close()
+    args = ["--config", str(config), "refresh", "--translate", "--no-fetch-links"]
+    result = run(db_path, *args)
+    assert result.exit_code == 0, result.output
+    assert "1 translated into en" in result.output
+    db = open_db(db_path)
+    (translated,) = db.execute("SELECT text FROM translations WHERE target_lang = 'en'").fetchone()
+    db.close()
+    assert translated.startswith("[en] ")
+    # nothing new the second time: nothing sent
+    server.reset_counts()
+    again = run(db_path, *args, "--all")
+    assert "nothing new to translate" in again.output and server.requests == 0
+    # the registry knows the site the feed belongs to
+    assert "outlet: RT" in run(db_path, "--config", str(config), "feeds", "list").output

@@ -231,7 +231,9 @@ def test_server_errors_back_off_exponentially_capped_at_a_day(db, loopback):
 
 
 def test_bad_feeds_fail_alone_with_a_reason(db, loopback):
-    good = add_feed(db, loopback.add("/good.xml", rss(item(1))))[0]
+    # a comment after the root (caches add them) is not a truncation
+    good_body = rss(item(1)) + "\n<!-- served from cache in 0.02 s -->\n"
+    good = add_feed(db, loopback.add("/good.xml", good_body))[0]
     slow = add_feed(db, loopback.add("/slow.xml", rss(item(2)), delay=3))[0]
     truncated = add_feed(db, loopback.add("/cut.xml", rss(item(3), item(4))[:150]))[0]
     page = loopback.add(
@@ -262,11 +264,16 @@ def test_bad_feeds_fail_alone_with_a_reason(db, loopback):
     assert by_id[good.id].status == "new"
     assert by_id[slow.id].status == "failed" and "timed out" in by_id[slow.id].reason
     assert by_id[html.id].reason == f"not a feed; the page advertises {loopback.url('/good.xml')}"
-    assert by_id[truncated.id].status in ("failed", "new")  # what survives of it, or why not
+    assert by_id[truncated.id].status == "failed" and "truncated" in by_id[truncated.id].reason
     # no entity is expanded: a billion laughs stays a few bytes
-    assert by_id[bomb.id].status in ("failed", "new")
+    assert by_id[bomb.id].new == 1
+    assert "&i; expanded?" in [r["text"] for r in articles(db)]
     assert max(len(r["text"]) for r in articles(db)) < 10_000
     assert get_feed(db, slow.id).error_count == 1
+    # the cut-off transfer left nothing half-remembered: whole, both entries come in
+    loopback.add("/cut.xml", rss(item(3), item(4)))
+    outcome = refresh(db, request(feed_ids=(truncated.id,))).feeds[0]
+    assert (outcome.status, outcome.new) == ("new", 2)
 
 
 def test_a_feed_of_20000_entries_is_read_only_as_far_as_the_limit(db, loopback):
@@ -346,3 +353,30 @@ def test_the_dispatcher_runs_at_most_per_host_requests_to_one_host(per_host):
         while dispatcher.running:
             dispatcher.done()
             dispatcher.pump()
+
+
+def test_schedule_rules_in_numbers():
+    from article_triage.store.feeds.schedule import (
+        adapted_interval,
+        backoff_seconds,
+        retry_after_seconds,
+    )
+
+    sched = ScheduleSettings(floor=1800, ceiling=86400)
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    assert [backoff_seconds(n, sched) for n in (1, 2, 3, 8, 9, 200)] == [
+        600, 1200, 2400, 76800, 86400, 86400
+    ]  # fmt: skip
+    assert retry_after_seconds("120", now, sched) == 120
+    assert retry_after_seconds("Fri, 04 Dec 2026 13:00:00 GMT", now, sched) == 3600
+    assert retry_after_seconds("Fri, 04 Dec 2026 11:00:00 GMT", now, sched) == 0
+    assert retry_after_seconds("99999999", now, sched) == 7 * 86400
+    assert retry_after_seconds("soon", now, sched) is None
+    # 14 dated entries this week: twice a day; one a week: the ceiling; busy: the floor
+    days = [(now - timedelta(hours=12 * n)).date().isoformat() for n in range(14)]
+    assert adapted_interval(3600, days, 0, now, sched) == 43200
+    assert adapted_interval(3600, ["2026-12-01"], 0, now, sched) == 86400
+    assert adapted_interval(3600, [now.date().isoformat()] * 500, 0, now, sched) == 1800
+    # undated: halved after news, half as long again after none
+    assert adapted_interval(7200, [None], 2, now, sched) == 3600
+    assert adapted_interval(7200, [None], 0, now, sched) == 10800

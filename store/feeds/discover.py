@@ -6,6 +6,7 @@ in the page head; ``feeds add`` accepts such a page and subscribes to its first 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -44,6 +45,28 @@ def is_feed(text: str) -> bool:
     from article_triage.store.ingest.feeds import looks_like_feed
 
     return looks_like_feed(text[:4000])
+
+
+_ROOT_RE = re.compile(r"<(?:[\w-]+:)?(rss|feed|RDF)[\s>]")
+_TRAILING_MISC_RE = re.compile(r"(?:\s*(?:<!--.*?-->|<\?.*?\?>))+\s*$", re.S)
+_LAST_CLOSE_RE = re.compile(r"</(?:[\w.-]+:)?([\w.-]+)\s*>\s*$")
+
+
+def is_truncated(text: str) -> bool:
+    """Whether an XML feed stops before its root element closes (a cut-off transfer).
+
+    lxml's recovering parser would make entries of what is there, and a half entry
+    remembered as seen would keep the whole one out for good: such a feed fails and
+    is fetched again later instead. JSON feeds fail to parse when cut, so say no here.
+    """
+    head = text.lstrip()[:4000]
+    if head.startswith("{"):
+        return False
+    root = _ROOT_RE.search(head)
+    # Caches append comments after the root ("<!-- generated in 0.2 s -->"): not a cut.
+    tail = _TRAILING_MISC_RE.sub("", text[-4000:])
+    last = _LAST_CLOSE_RE.search(tail[-500:])
+    return root is None or last is None or last.group(1) != root.group(1)
 
 
 def advertised_feeds(html: str, base_url: str) -> list[str]:

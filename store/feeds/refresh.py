@@ -28,7 +28,12 @@ import sqlite_utils
 from article_triage.store.boundary import clean_line, clean_url
 from article_triage.store.db import write_transaction
 from article_triage.store.feeds import schedule
-from article_triage.store.feeds.discover import advertised_feeds, decode_document, is_feed
+from article_triage.store.feeds.discover import (
+    advertised_feeds,
+    decode_document,
+    is_feed,
+    is_truncated,
+)
 from article_triage.store.feeds.request import FeedResponse, Validators, request_feed
 from article_triage.store.feeds.schedule import ScheduleSettings
 from article_triage.store.feeds.subscriptions import (
@@ -216,6 +221,8 @@ def _fetch_feed(feed: Subscription, request: RefreshRequest) -> _Fetch:
             pages = advertised_feeds(document.text, response.final_url)
             hint = f"; the page advertises {pages[0]}" if pages else ""
             return _Fetch(response=response, error=f"not a feed{hint}")
+        if is_truncated(document.text):
+            return _Fetch(response=response, error="truncated: the feed ends before it closes")
         from article_triage.store.ingest.feeds import parse_feed
 
         feed_doc = parse_feed(document.text, response.final_url, request.max_entries + 1)
