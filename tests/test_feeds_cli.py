@@ -195,6 +195,8 @@ def test_pause_resume_remove_by_number_or_url(db_path, loopback):
     result = run(db_path, "refresh", "--allow-private-addresses", "--no-fetch-links")
     assert "A: 1 new" in result.output
     assert run(db_path, "feeds", "remove", "99").exit_code == 1
+    unknown = run(db_path, "refresh", "--feed", "99")
+    assert unknown.exit_code == 1 and "no feed 99" in unknown.output
     assert run(db_path, "feeds", "remove", str(feed.id)).exit_code == 0
     assert feeds_in(db_path) == []
     db = open_db(db_path)

@@ -248,7 +248,14 @@ def _static_actions() -> list[ActionSpec]:
             "Translate",
             footer=False,
         ),
-        A("translate.stop", "ctrl+x", "stop_work", "Stop translating", "Translate", footer=False),
+        A(
+            "translate.stop",
+            "ctrl+x",
+            "stop_work",
+            "Stop translating or refreshing feeds",
+            "Translate",
+            footer=False,
+        ),
         A(
             "file.import",
             "I",

@@ -91,6 +91,9 @@ def refresh(
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
     db = obj.open_db()
+    unknown = _unknown_feeds(db, feed_ids)
+    if unknown:
+        fail(f"no feed {', '.join(map(str, unknown))} (see `triage feeds list`)")
     stop = threading.Event()
     interactive = sys.stderr.isatty() and not as_json
     bar = None
@@ -131,6 +134,18 @@ def refresh(
         click.echo("triage: stopped; what was imported is saved, run again to resume", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(EXIT_SOME_FAILED if report.failed else EXIT_OK)
+
+
+def _unknown_feeds(db, feed_ids: tuple[int, ...]) -> list[int]:
+    from article_triage.store.feeds import FeedNotFound, get_feed
+
+    unknown = []
+    for feed_id in feed_ids:
+        try:
+            get_feed(db, feed_id)
+        except FeedNotFound:
+            unknown.append(feed_id)
+    return unknown
 
 
 def _translation_settings(config):
