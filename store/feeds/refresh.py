@@ -490,7 +490,7 @@ def _close(
         return failed(fetched.error or "no answer")
     status = response.status
     if status == 410:
-        reason = "gone: the server says this feed was removed (HTTP 410); paused"
+        reason = "the server says this feed was removed (HTTP 410); paused"
         outcome.status, outcome.reason = GONE, reason
         state.update(paused=1, paused_reason=reason, last_error=reason, next_check=None)
         update_state(db, feed.id, **state)

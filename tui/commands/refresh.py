@@ -206,7 +206,11 @@ def _summary(report) -> None:
         )
     counts = report.counts()
     click.echo(
-        f"{counts['articles_new']} new articles from {counts['feeds_new']} feeds; "
+        f"{_plural(counts['articles_new'], 'new article')} from {_plural(counts['feeds_new'], 'feed')}; "
         f"{counts['feeds_unchanged']} unchanged, {counts['feeds_failed'] + counts['feeds_gone']} failed",
         err=True,
     )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
