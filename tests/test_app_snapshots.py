@@ -1,4 +1,5 @@
-"""SVG snapshots of the main screen, the reader, the notes editor and the help screen.
+"""SVG snapshots of the main screen, the reader, the notes editor, the help screen, and the app
+at 80x24 and 200x50.
 
 Regenerate (after checking the change is intended) with
 ``pytest tests/test_app_snapshots.py --snapshot-update`` and look at the SVGs.
@@ -8,7 +9,10 @@ from __future__ import annotations
 
 from test_app_flows import SIZE, seed_store, settle
 
+from article_triage.store.articles import insert_article
 from article_triage.store.config import Config
+from article_triage.store.db import open_db
+from article_triage.store.translations import save_translation
 from article_triage.tui.app import TriageApp
 
 
@@ -56,4 +60,50 @@ def test_help_screen(snap_compare, db_path):
 def test_right_to_left_article(snap_compare, db_path):
     assert snap_compare(
         snapshot_app(db_path), terminal_size=(100, 20), run_before=keys_then_settle("end", "v")
+    )
+
+
+# --- any size: the default terminal and a large one -----------------------------------------
+
+
+def long_article_app(db_path) -> TriageApp:
+    """The seed store plus a 300-paragraph article whose two sides wrap differently."""
+    seed_store(db_path)
+    db = open_db(db_path)
+    article_id = insert_article(
+        db,
+        [f"Абзац {i + 1}: " + "слово " * (i % 17) for i in range(300)],
+        title="Довга стаття про експорт зброї, яка має дуже довгий заголовок для вузьких терміналів",
+        language="uk",
+    )
+    save_translation(
+        db,
+        article_id,
+        "en",
+        "google",
+        [f"Paragraph {i + 1}: " + "word " * ((i * 5) % 23) for i in range(300)],
+        source_lang="uk",
+    )
+    db.close()
+    return TriageApp(db_path, "tester", Config())
+
+
+def test_main_screen_80x24(snap_compare, db_path):
+    assert snap_compare(
+        snapshot_app(db_path), terminal_size=(80, 24), run_before=keys_then_settle("j")
+    )
+
+
+def test_filter_dialog_80x24(snap_compare, db_path):
+    assert snap_compare(
+        snapshot_app(db_path), terminal_size=(80, 24), run_before=keys_then_settle("F")
+    )
+
+
+def test_long_article_paged_at_200x50(snap_compare, db_path):
+    """Paragraph numbers in the gutter, headings in place after three pages."""
+    assert snap_compare(
+        long_article_app(db_path),
+        terminal_size=(200, 50),
+        run_before=keys_then_settle("end", "space", "space", "space"),
     )

@@ -85,7 +85,7 @@ from article_triage.tui.screens.filter import FilterDialog
 from article_triage.tui.screens.help import HelpScreen
 from article_triage.tui.screens.import_dialog import ImportDialog
 from article_triage.tui.screens.notes_editor import NotesEditor
-from article_triage.tui.widgets.queue import ArticleQueue
+from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading
 from article_triage.tui.widgets.reader import COLUMN_CYCLE, Reader
 from article_triage.tui.widgets.search_bar import SearchBar
 from article_triage.tui.widgets.triage_bar import TriageBar
@@ -102,6 +102,8 @@ CURSOR_ACTIONS = frozenset(
     {"next_article", "previous_article", "first_article", "last_article", "page_down", "page_up"}
 )
 """Actions that only move the queue's cursor: they need the cursor settled, not the article."""
+FOOTER_FIRST = ("app.help", "app.quit")
+"""Keys the footer shows at any width (it cuts from the end)."""
 EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
 """Set to 1 and the app exits once the first article is on screen (start-up benchmark)."""
 
@@ -169,6 +171,8 @@ class TriageApp(App[None]):
             for key in spec.keys.split(",")
         )
         normal = [spec for spec in self.action_table if spec.mode == NORMAL]
+        # The footer lists keys in binding order and a narrow one cuts the end: ? and q first.
+        normal.sort(key=lambda spec: spec.id not in FOOTER_FIRST)
         for _key, binding in BindingsMap(to_bindings(normal)):
             self._bindings._add_binding(binding)
         self.filter = ArticleFilter(analyst=analyst)
@@ -215,6 +219,7 @@ class TriageApp(App[None]):
         with Horizontal(id="main"):
             with Vertical(id="queue-pane"):
                 yield Static("", id="queue-header", markup=False)
+                yield QueueHeading(id="queue-columns")
                 yield ArticleQueue(self.thread_db, self.filter, id="queue")
             yield Reader(id="reader")
         yield TriageBar(self.taxonomy, id="triage-bar")

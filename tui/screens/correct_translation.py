@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from article_triage.store.reader import ArticleView
 from article_triage.store.text import strip_control
@@ -43,6 +43,7 @@ class CorrectTranslation(ModalScreen[tuple[int, str] | None]):
             yield Label(
                 "ctrl+s saves (kept over later machine runs) · esc cancels", classes="dialog-hint"
             )
+        yield Footer()
 
     def on_mount(self) -> None:
         self._show(self.paragraph)

@@ -9,9 +9,9 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
 FORMATS = ("csv", "json", "jsonl")
 
@@ -39,27 +39,29 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog", classes="dialog"):
             yield Label("Export decisions", classes="dialog-title")
-            yield Label("Format")
-            yield Select(
-                [(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format"
-            )
-            yield Label("Articles")
-            yield Select(
-                [
-                    (f"current filter ({self.filter_summary})", "filter"),
-                    ("all articles", "all"),
-                ],
-                value="filter",
-                allow_blank=False,
-                id="export-scope",
-            )
-            yield Label("File")
-            yield Input(str(self.default_dir / "triage-export.csv"), id="export-path")
-            yield Checkbox("with the article text", id="export-with-text")
-            yield Checkbox("with the translation", id="export-with-translation")
+            with VerticalScroll(classes="dialog-body"):
+                yield Label("Format")
+                yield Select(
+                    [(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format"
+                )
+                yield Label("Articles")
+                yield Select(
+                    [
+                        (f"current filter ({self.filter_summary})", "filter"),
+                        ("all articles", "all"),
+                    ],
+                    value="filter",
+                    allow_blank=False,
+                    id="export-scope",
+                )
+                yield Label("File")
+                yield Input(str(self.default_dir / "triage-export.csv"), id="export-path")
+                yield Checkbox("with the article text", id="export-with-text")
+                yield Checkbox("with the translation", id="export-with-translation")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-go")
                 yield Button("Cancel", id="export-cancel")
+        yield Footer()
 
     @on(Select.Changed, "#export-format")
     def _suffix_follows_format(self, event: Select.Changed) -> None:

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Footer, Label
 
 from article_triage.store.boundary import shown_line
 from article_triage.store.feeds.health import FeedHealth
@@ -63,6 +63,7 @@ class FeedsScreen(ModalScreen[None]):
                 "p pause/resume · x remove · esc close · R (main screen) refreshes",
                 classes="dialog-hint",
             )
+        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -8,9 +8,9 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
 from article_triage.store.articles import ArticleFilter
 from article_triage.store.taxonomy import Taxonomy, parse_grade
@@ -32,35 +32,38 @@ class FilterDialog(ModalScreen[ArticleFilter | None]):
         flt = self.flt
         with Vertical(id="filter-dialog", classes="dialog"):
             yield Label("Filter the queue", classes="dialog-title")
-            yield Label("Status")
-            yield Select(
-                [(c.label, c.value) for c in self.taxonomy.statuses],
-                value=flt.status or Select.NULL,
-                prompt="any status",
-                id="filter-status",
-            )
-            yield Label("Language (ISO code, e.g. uk)")
-            yield Input(flt.language or "", id="filter-language")
-            yield Label("Outlet (key or name)")
-            yield Input(flt.outlet or "", id="filter-outlet")
-            yield Label("Flag")
-            yield Select(
-                [(c.label, c.value) for c in self.taxonomy.flags],
-                value=flt.flag or Select.NULL,
-                prompt="any flag",
-                id="filter-flag",
-            )
-            yield Label("Grade (B2, B or 2)")
-            yield Input(flt.grade or "", id="filter-grade")
-            yield Checkbox(
-                "Only articles on which analysts disagree",
-                flt.disagreement,
-                id="filter-disagreement",
-            )
+            # The fields scroll and the buttons stay: at 80x24 not all fields fit.
+            with VerticalScroll(classes="dialog-body"):
+                yield Label("Status")
+                yield Select(
+                    [(c.label, c.value) for c in self.taxonomy.statuses],
+                    value=flt.status or Select.NULL,
+                    prompt="any status",
+                    id="filter-status",
+                )
+                yield Label("Language (ISO code, e.g. uk)")
+                yield Input(flt.language or "", id="filter-language")
+                yield Label("Outlet (key or name)")
+                yield Input(flt.outlet or "", id="filter-outlet")
+                yield Label("Flag")
+                yield Select(
+                    [(c.label, c.value) for c in self.taxonomy.flags],
+                    value=flt.flag or Select.NULL,
+                    prompt="any flag",
+                    id="filter-flag",
+                )
+                yield Label("Grade (B2, B or 2)")
+                yield Input(flt.grade or "", id="filter-grade")
+                yield Checkbox(
+                    "Only articles on which analysts disagree",
+                    flt.disagreement,
+                    id="filter-disagreement",
+                )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply", variant="primary", id="filter-apply")
                 yield Button("Clear", id="filter-clear")
                 yield Button("Cancel", id="filter-cancel")
+        yield Footer()
 
     def _value(self, selector: str) -> str | None:
         widget = self.query_one(selector)

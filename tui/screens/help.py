@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
 from article_triage.tui.actions import ActionSpec, help_sections
+from article_triage.tui.widgets.queue import LEGEND
 
 
 def help_table(actions: Sequence[ActionSpec]) -> Table:
@@ -28,6 +29,10 @@ def help_table(actions: Sequence[ActionSpec]) -> Table:
         table.add_row(Text(heading, style="bold underline"), "")
         for spec in specs:
             table.add_row(Text(spec.key_display), Text(spec.description))
+    table.add_row("", "")
+    table.add_row(Text("Queue marks", style="bold underline"), "")
+    for mark, meaning in LEGEND:
+        table.add_row(Text(mark), Text(meaning))
     return table
 
 
@@ -42,10 +47,15 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Label("Keys (ctrl+p: every action in the command palette)", id="help-title")
+            yield Label(
+                "Keys (ctrl+p: every action in the command palette)",
+                id="help-title",
+                classes="dialog-title",
+            )
             with VerticalScroll(id="help-scroll"):
                 yield Static(help_table(self.actions), id="help-body")
             yield Label("esc closes", classes="dialog-hint")
+        yield Footer()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,9 +9,9 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Footer, Input, Label
 
 
 class ImportDialog(ModalScreen[list[str] | None]):
@@ -24,11 +24,18 @@ class ImportDialog(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog", classes="dialog"):
             yield Label("Import articles", classes="dialog-title")
-            yield Label("Files, folders, .html.gz, URLs or RSS/Atom feeds (separate with spaces)")
-            yield Input(placeholder="~/articles  https://example.org/feed.xml", id="import-sources")
+            with VerticalScroll(classes="dialog-body"):
+                yield Label(
+                    "Files, folders, .html.gz, URLs or RSS/Atom feeds (separate with spaces)",
+                    classes="dialog-label",
+                )
+                yield Input(
+                    placeholder="~/articles  https://example.org/feed.xml", id="import-sources"
+                )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Import", variant="primary", id="import-go")
                 yield Button("Cancel", id="import-cancel")
+        yield Footer()
 
     @on(Button.Pressed, "#import-go")
     @on(Input.Submitted)

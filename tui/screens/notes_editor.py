@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, TextArea
+from textual.widgets import Footer, Label, TextArea
 
 from article_triage.store.boundary import shown_line, shown_text
 
@@ -34,9 +34,10 @@ class NotesEditor(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="notes-dialog", classes="dialog"):
-            yield Label(self.heading, id="notes-title", markup=False)
+            yield Label(self.heading, id="notes-title", classes="dialog-title", markup=False)
             yield TextArea(self.shown, id="notes-text", soft_wrap=True)
             yield Label("esc or ctrl+s saves · ctrl+q discards", classes="dialog-hint")
+        yield Footer()
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

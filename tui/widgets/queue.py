@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from article_triage.store.articles import (
     ArticleFilter,
@@ -312,21 +313,72 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
         if row is None:
             text = Text("  …", style=self.get_component_rich_style("queue--loading"))
         else:
-            text = format_row(row)
+            text = format_row(row, width)
             if row.status != "new":
                 text.stylize(self.get_component_rich_style("queue--done"))
-        if index == self.cursor:
-            text.stylize(self.get_component_rich_style("queue--cursor"))
         text.truncate(width, overflow="ellipsis", pad=True)
+        if index == self.cursor:  # after the padding: the whole row is highlighted
+            text.stylize(self.get_component_rich_style("queue--cursor"))
         segments = list(text.render(self.app.console, end=""))
         return Strip(segments, width).apply_style(base).crop_extend(0, width, base)
 
 
-def format_row(row: QueueRow) -> Text:
-    """One queue line: status mark, grade, language, translated mark, title."""
+STANCE_COLUMN_FROM = 44
+"""Queue width (cells) from which the stance column is shown."""
+DATE_COLUMN_FROM = 56
+"""Queue width from which the published date is shown."""
+LEGEND = (
+    ("·", "new"),
+    ("✓", "done"),
+    ("»", "skipped"),
+    ("!", "escalated"),
+    ("B2", "grade: reliability letter, credibility digit (-- not graded)"),
+    ("≈", "translated"),
+)
+"""The queue's marks, for the help screen."""
+
+
+def format_row(row: QueueRow, width: int = 0) -> Text:
+    """One queue line: status mark, grade, stance and date when *width* allows, language,
+    translated mark, title. Columns are fixed-width so a short value ("und") never runs
+    into the next."""
     mark = STATUS_MARKS.get(row.status, "?")
     grade = f"{row.reliability or '-'}{row.credibility or '-'}"
     translated = "≈" if row.translated else " "
     title = shown_line(" ".join((row.title or "").split())) or f"(article {row.id})"
     language = shown_line(row.language[:3])
-    return Text.assemble(f"{mark} {grade} {language:<3}{translated} ", title)
+    parts = [f"{mark} {grade} "]
+    if width >= STANCE_COLUMN_FROM:
+        parts.append(f"{shown_line((row.stance or '-')[:4]):<4} ")
+    parts.append(f"{language:<3} {translated} ")
+    if width >= DATE_COLUMN_FROM:
+        parts.append(f"{shown_line(row.published[:10]):<10} ")
+    return Text.assemble("".join(parts), title)
+
+
+def queue_heading(width: int) -> Text:
+    """The column names above the queue, aligned with :func:`format_row`."""
+    parts = ["  Gr "]
+    if width >= STANCE_COLUMN_FROM:
+        parts.append("Stnc ")
+    parts.append("Lng ≈ ")
+    if width >= DATE_COLUMN_FROM:
+        parts.append("Published  ")
+    parts.append("Title")
+    return Text("".join(parts))
+
+
+class QueueHeading(Widget):
+    """One line naming the queue's columns (? explains the marks)."""
+
+    DEFAULT_CSS = """
+    QueueHeading { height: 1; color: $text-muted; text-style: bold; }
+    """
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        text = queue_heading(width)
+        text.truncate(width, overflow="ellipsis", pad=True)
+        return Strip(list(text.render(self.app.console, end="")), width).apply_style(
+            self.rich_style
+        )
