@@ -444,3 +444,78 @@ def test_progress_is_reported_after_each_batch(db, tmp_path, monkeypatch):
         progress=lambda r: seen.append(r.records),
     )
     assert seen == [2, 4, 5]
+
+
+# --- anything at all ------------------------------------------------------------------------
+
+hostile_text = st.text(
+    alphabet=st.characters(codec=None, categories=None, exclude_categories=()), max_size=12
+)
+field_values = {
+    "analyst": st.none() | hostile_text | st.integers() | st.sampled_from(["bob", "bоb", "lead"]),
+    "notes": hostile_text | st.none() | st.integers(),
+    "status": st.sampled_from(["done", "new", "escalated", "DONE", ""]) | hostile_text,
+    "stance": st.sampled_from(["critical", None, "angry"]) | st.booleans(),
+    "reliability": st.sampled_from(["A", "F", "G", None, 1]),
+    "flags": st.lists(hostile_text, max_size=3) | hostile_text,
+    "triaged_at": st.sampled_from(
+        [
+            PAST,
+            "2024-03-05T10:00:00+05:00",
+            "9999-12-31T00:00:00Z",
+            "2024-13-45T00:00:00Z",
+            "",
+            None,
+        ]
+    ),
+    "adjudicated": st.sampled_from([True, False, "true", "false", 1, None]),
+    "text": hostile_text | st.sampled_from([TEXT]),
+    "url": st.sampled_from(["https://example.org/a", "https://u:p@example.org/b", "", None]),
+    "translation": st.none() | st.lists(st.none() | hostile_text, max_size=3),
+    "translation_lang": st.sampled_from(["en", None, ""]),
+}
+hostile_records = st.lists(
+    st.fixed_dictionaries({"schema_version": st.sampled_from(["1.0", "1.1", "2.0"])}).flatmap(
+        lambda base: st.fixed_dictionaries(
+            {}, optional={name: strategy for name, strategy in field_values.items()}
+        ).map(lambda extra, base=base: {**base, **extra})
+    )
+    | st.integers()
+    | hostile_text,  # (not a list: a JSONL file starting with one reads as a JSON array)
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(records=hostile_records, fmt=st.sampled_from(["jsonl", "json"]))
+def test_any_file_of_records_merges_or_reports_each_and_stores_nothing_raw(
+    tmp_path_factory, records, fmt
+):
+    folder = tmp_path_factory.mktemp("hostile")
+    path = folder / f"f.{fmt}"
+    # ensure_ascii: a surrogate reaches the file as the \u escape a hostile writer would use.
+    if fmt == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    else:
+        path.write_text(json.dumps(records), "utf-8")
+    from article_triage.store.db import open_db
+
+    db = open_db(folder / "t.db")
+    try:
+        report = merge_file(db, path, "lead")
+        assert report.records == len(records)
+        assert report.added_articles + report.matched + len(report.errors) == report.records
+        stored = db.execute("SELECT analyst, notes FROM decisions").fetchall()
+        for analyst, notes in stored:
+            assert analyst != "lead" and analyst == analyst.strip()
+            for value in (analyst, notes):
+                assert not any(
+                    (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F for c in value
+                )
+                value.encode("utf-8")  # no lone surrogate
+        assert (
+            db.execute("SELECT count(*) FROM articles WHERE url LIKE '%u:p@%'").fetchone()[0] == 0
+        )
+    finally:
+        db.close()
