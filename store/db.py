@@ -505,3 +505,10 @@ def m130_feeds_subscriptions(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID;
         """
     )
+
+
+@migrations()
+def m131_feeds_retry_after(db: sqlite_utils.Database) -> None:
+    # When a server said 429/503 with Retry-After: not asked again before then, even
+    # by `refresh --all` (which otherwise ignores the schedule).
+    db.execute("ALTER TABLE feeds ADD COLUMN retry_after TEXT")

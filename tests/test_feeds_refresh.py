@@ -207,6 +207,10 @@ def test_429_and_503_honour_retry_after_in_seconds_and_as_a_date(db, loopback):
     assert "HTTP 429" in busy.last_error and "2.0 h" in busy.last_error
     assert busy.error_count == 1
     assert loopback.hits["/busy.xml"] == 1  # no retries inside the refresh
+    # the server's word holds even for --all (ignore_schedule) and a feed named by id
+    assert refresh(db, request()).due == 0
+    assert refresh(db, request(feed_ids=(a.id,))).due == 0
+    assert loopback.hits["/busy.xml"] == 1
 
 
 def test_server_errors_back_off_exponentially_capped_at_a_day(db, loopback):

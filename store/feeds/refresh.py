@@ -499,6 +499,7 @@ def _close(
         wait = schedule.retry_after_seconds(response.headers.get("retry-after"), now, sched)
         if wait is None:
             return failed(f"HTTP {status}: busy, backing off")
+        state["retry_after"] = schedule.after(now, wait)
         return failed(f"HTTP {status}: the server asks to wait {_duration(wait)}", wait)
     if status >= 500:
         return failed(f"HTTP {status}")
@@ -528,6 +529,7 @@ def _close(
     validators = response.validators if status == 200 else Validators()
     state.update(
         last_success=schedule.format_time(now),
+        retry_after=None,
         last_error=None,
         error_count=0,
         interval=interval,

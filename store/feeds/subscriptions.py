@@ -45,6 +45,8 @@ class Subscription:
     interval: int
     items_seen: int
     added_at: str
+    retry_after: str | None = None
+    """Until when the server asked not to be asked again (429/503 with Retry-After)."""
 
     @property
     def title(self) -> str:
@@ -164,11 +166,14 @@ def due_feed_ids(
     """The feeds a refresh fetches: not paused, and due unless *ignore_schedule*.
 
     Naming feeds by id fetches them even when paused: the analyst asked for them.
+    A server's Retry-After holds always: it is the server's word, not our schedule.
     """
     where, params = _filter(tag, ids)
     clauses = [where[len("WHERE ") :]] if where else []
     if ids is None:
         clauses.append("paused = 0")
+    clauses.append("(retry_after IS NULL OR retry_after <= ?)")
+    params.append(now)
     if not ignore_schedule:
         clauses.append("(next_check IS NULL OR next_check <= ?)")
         params.append(now)

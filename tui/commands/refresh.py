@@ -183,7 +183,11 @@ def _translate(db, article_ids: list[int], settings) -> dict[str, object]:
 
 def _summary(report) -> None:
     if not report.due:
-        click.echo("no feed is due (`--all` fetches every feed now)", err=True)
+        click.echo(
+            "no feed is due (`--all` fetches every feed now, except those whose server "
+            "asked to wait: see `triage feeds list`)",
+            err=True,
+        )
         return
     for outcome in report.feeds:
         title = shown_line(outcome.title)
