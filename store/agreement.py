@@ -13,13 +13,13 @@ lead analyst has adjudicated is settled: counted, no longer listed.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 from article_triage.store.db import write_transaction
@@ -173,20 +173,6 @@ class _FieldTally:
         self.coincidence = _Coincidence()
         self.joint: dict[tuple[str, str], Counter[tuple[Hashable, Hashable]]] = defaultdict(Counter)
 
-    def add(self, ratings: dict[str, Hashable]) -> bool:
-        """One article's ratings (analyst -> value); True if they disagree."""
-        if len(ratings) < 2:
-            return False
-        self.items += 1
-        self.analysts.update(ratings)
-        self.coincidence.add(list(ratings.values()))
-        for a, b in itertools.combinations(sorted(ratings), 2):
-            self.joint[(a, b)][(ratings[a], ratings[b])] += 1
-        if len(set(ratings.values())) == 1:
-            self.agreed += 1
-            return False
-        return True
-
     def result(self) -> FieldAgreement:
         pairs = [
             PairAgreement(key, sum(joint.values()), _kappa_from_counts(joint))
@@ -204,6 +190,89 @@ class _FieldTally:
         )
 
 
+# Every triaged, unadjudicated decision in primary-key order (article, analyst): one
+# index scan, no sort. The coefficients are then computed with array operations over
+# these rows, so a million-article store costs one read of the decisions, not a Python
+# loop per article and field.
+_TRIAGED_DECISIONS = (
+    "SELECT article_id, analyst, stance, reliability, credibility, flags FROM decisions "
+    "WHERE status != 'new' AND adjudicated = 0 ORDER BY article_id, analyst"
+)
+
+
+class _Codes:
+    """Values as small integers (-1 for missing), and back."""
+
+    def __init__(self) -> None:
+        self.code: dict[Any, int] = {}
+        self.values: list[Any] = []
+
+    def encode(self, column: Sequence[Any]) -> np.ndarray:
+        code, values = self.code, self.values
+
+        def one(value: Any) -> int:
+            if value is None:
+                return -1
+            found = code.get(value)
+            if found is None:
+                found = code[value] = len(values)
+                values.append(value)
+            return found
+
+        return np.fromiter((one(v) for v in column), dtype=np.int64, count=len(column))
+
+
+def _score_field(
+    tally: _FieldTally, unit: np.ndarray, rater: np.ndarray, value: np.ndarray, units: int
+) -> np.ndarray:
+    """Add one field's ratings to *tally*; return the units on which the raters differ.
+
+    *unit* numbers each row's article (0..units-1), *rater* its analyst, *value* its
+    value (-1 when the analyst left the field empty).
+    """
+    rated = value >= 0
+    unit, rater, value = unit[rated], rater[rated], value[rated]
+    m = np.bincount(unit, minlength=units)
+    keep = m[unit] >= 2
+    unit, rater, value = unit[keep], rater[keep], value[keep]
+    if not len(unit):
+        return np.empty(0, dtype=np.int64)
+    lowest = np.full(units, np.iinfo(np.int64).max)
+    highest = np.full(units, -1)
+    np.minimum.at(lowest, unit, value)
+    np.maximum.at(highest, unit, value)
+    scored = np.flatnonzero(m >= 2)
+    differ = scored[lowest[scored] != highest[scored]]
+    tally.items += len(scored)
+    tally.agreed += len(scored) - len(differ)
+    # Krippendorff: per unit, ordered pairs of differing values over (m - 1).
+    pairs, counts = np.unique(unit * (value.max() + 1) + value, return_counts=True)
+    same = np.bincount(pairs // (value.max() + 1), weights=counts * counts, minlength=units)
+    mm = m.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_unit = np.where(m >= 2, (mm * mm - same) / (mm - 1), 0.0)
+    tally.coincidence.disagreeing += float(per_unit.sum())
+    for code, count in zip(*np.unique(value, return_counts=True), strict=True):
+        tally.coincidence.totals[int(code)] += int(count)
+    # Cohen, per pair of analysts who both rated a unit.
+    raters = np.unique(rater)
+    tally.analysts.update(int(r) for r in raters)
+    grid = np.full((units, int(rater.max()) + 1), -1)
+    grid[unit, rater] = value
+    for i, a in enumerate(raters):
+        for b in raters[i + 1 :]:
+            both = (grid[:, a] >= 0) & (grid[:, b] >= 0)
+            if not both.any():
+                continue
+            joint = tally.joint[(int(a), int(b))]
+            combos, n = np.unique(
+                np.stack([grid[both, a], grid[both, b]], axis=1), axis=0, return_counts=True
+            )
+            for (x, y), count in zip(combos.tolist(), n.tolist(), strict=True):
+                joint[(x, y)] += count
+    return differ
+
+
 def agreement(
     db: sqlite_utils.Database,
     fields: Sequence[str] | None = None,
@@ -215,11 +284,26 @@ def agreement(
     flag name works too). Flags are those of the taxonomy plus any in use.
     """
     taxonomy = taxonomy or Taxonomy()
+    rows = db.execute(_TRIAGED_DECISIONS).fetchall()
+    article_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    # Only articles that two or more analysts triaged are rated items.
+    starts = np.flatnonzero(np.r_[True, article_ids[1:] != article_ids[:-1]]) if len(rows) else []
+    sizes = np.diff(np.r_[starts, len(rows)]) if len(rows) else np.empty(0, dtype=np.int64)
+    shared = np.repeat(sizes >= 2, sizes)
+    rows = [r for r, keep in zip(rows, shared.tolist(), strict=True) if keep]
+    article_ids = article_ids[shared]
+    unit_articles, unit = np.unique(article_ids, return_inverse=True)
+    units = len(unit_articles)
+
+    analyst_codes = _Codes()
+    rater = analyst_codes.encode([r[1] for r in rows])
+    flag_sets = _Codes()
+    flags_code = flag_sets.encode([r[5] for r in rows])
+    decoded_flags = [frozenset(json.loads(f)) for f in flag_sets.values]
+
     flag_names = list(taxonomy.values("flags"))
-    for (flags_json,) in db.execute(
-        "SELECT DISTINCT flags FROM decisions WHERE status != 'new' AND adjudicated = 0"
-    ):
-        flag_names += [f for f in json.loads(flags_json) if f not in flag_names]
+    for flag_set in decoded_flags:
+        flag_names += sorted(f for f in flag_set if f not in flag_names)
     names = [*SCALAR_FIELDS, *(FLAG_PREFIX + f for f in flag_names)]
     if fields:
         wanted = {
@@ -227,43 +311,88 @@ def agreement(
             for f in fields
         }
         names = [n for n in names if n in wanted] + sorted(wanted - set(names))
-    tallies = {name: _FieldTally(name) for name in names}
-    disagreements: list[Disagreement] = []
-    settled = 0
-    analysts: set[str] = set()
 
-    rows = db.execute(
-        "SELECT d.article_id, d.analyst, d.stance, d.reliability, d.credibility, d.flags, "
-        "coalesce(a.title, ''), EXISTS (SELECT 1 FROM decisions r WHERE r.article_id = d.article_id "
-        "AND r.adjudicated = 1) FROM decisions d JOIN articles a ON a.id = d.article_id "
-        "WHERE d.status != 'new' AND d.adjudicated = 0 ORDER BY d.article_id, d.analyst"
-    )
-    for article_id, group in itertools.groupby(rows, key=lambda r: r[0]):
-        decisions = list(group)
-        if len(decisions) < 2:
+    value_codes = _Codes()
+    found: list[tuple[int, str]] = []  # (unit, field) that disagree
+    decoders: dict[str, Callable[[int], Any]] = {}
+    tallies = {name: _FieldTally(name) for name in names}
+    for name, tally in tallies.items():
+        if name.startswith(FLAG_PREFIX):
+            flag = name[len(FLAG_PREFIX) :]
+            has_flag = np.array([flag in fs for fs in decoded_flags] or [False], dtype=bool)
+            value = has_flag[flags_code].astype(np.int64)  # 0 not set, 1 set
+            decoders[name] = bool
+        else:
+            column = 2 + SCALAR_FIELDS.index(name)
+            value = value_codes.encode([r[column] for r in rows])
+            decoders[name] = value_codes.values.__getitem__
+        differ = _score_field(tally, unit, rater, value, units)
+        found += [(u, name) for u in differ.tolist()]
+        # The tally counted codes; give it back the analysts' names and values.
+        tally.analysts = {analyst_codes.values[a] for a in tally.analysts}
+        decode = decoders[name]
+        tally.coincidence.totals = Counter(
+            {decode(c): n for c, n in tally.coincidence.totals.items()}
+        )
+        tally.joint = defaultdict(
+            Counter,
+            {
+                (analyst_codes.values[a], analyst_codes.values[b]): Counter(
+                    {(decode(x), decode(y)): n for (x, y), n in joint.items()}
+                )
+                for (a, b), joint in tally.joint.items()
+            },
+        )
+
+    # The disagreements, in article order, except those a lead analyst already ruled
+    # on (settled: counted, not listed).
+    ruled = {
+        r[0] for r in db.execute("SELECT DISTINCT article_id FROM decisions WHERE adjudicated = 1")
+    }
+    order = {name: i for i, name in enumerate(names)}
+    found.sort(key=lambda item: (item[0], order[item[1]]))
+    unit_rows = np.r_[0, np.cumsum(np.bincount(unit, minlength=units))].tolist()
+    listed: list[tuple[int, str, dict[str, Any]]] = []
+    settled = 0
+    for u, name in found:
+        article_id = int(unit_articles[u])
+        if article_id in ruled:
+            settled += 1
             continue
-        title, ruled = decisions[0][6], bool(decisions[0][7])
-        analysts.update(r[1] for r in decisions)
-        flag_sets = {r[1]: set(json.loads(r[5])) for r in decisions}
-        for name, tally in tallies.items():
-            if name.startswith(FLAG_PREFIX):
-                flag = name[len(FLAG_PREFIX) :]
-                ratings: dict[str, Any] = {a: flag in fs for a, fs in flag_sets.items()}
-            else:
-                column = 2 + SCALAR_FIELDS.index(name)
-                ratings = {r[1]: r[column] for r in decisions if r[column] is not None}
-            if not tally.add(ratings):
-                continue
-            if ruled:
-                settled += 1
-            else:
-                disagreements.append(Disagreement(article_id, title, name, ratings))
+        decisions = [r[1:] for r in rows[unit_rows[u] : unit_rows[u + 1]]]
+        listed.append((article_id, name, _field_ratings(decisions, name)))
+    titles = _titles(db, sorted({item[0] for item in listed}))
     return AgreementReport(
         fields=[t.result() for t in tallies.values()],
-        disagreements=disagreements,
-        analysts=sorted(analysts),
+        disagreements=[
+            Disagreement(article_id, titles.get(article_id, ""), name, ratings)
+            for article_id, name, ratings in listed
+        ],
+        analysts=sorted(analyst_codes.values),
         settled=settled,
     )
+
+
+def _field_ratings(decisions: list[tuple[Any, ...]], name: str) -> dict[str, Any]:
+    """One article's ratings on one field: analyst -> value (a flag: set or not)."""
+    if name.startswith(FLAG_PREFIX):
+        flag = name[len(FLAG_PREFIX) :]
+        return {d[0]: flag in json.loads(d[4]) for d in decisions}
+    column = 1 + SCALAR_FIELDS.index(name)
+    return {d[0]: d[column] for d in decisions if d[column] is not None}
+
+
+def _titles(db: sqlite_utils.Database, article_ids: list[int]) -> dict[int, str]:
+    titles: dict[int, str] = {}
+    for start in range(0, len(article_ids), 500):
+        chunk = article_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        titles.update(
+            db.execute(
+                f"SELECT id, coalesce(title, '') FROM articles WHERE id IN ({marks})", chunk
+            ).fetchall()
+        )
+    return titles
 
 
 def adjudicate(

@@ -408,24 +408,78 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[Searc
 def stats(
     db: sqlite_utils.Database, analyst: str | None = None
 ) -> dict[str, list[tuple[str, int]]]:
-    """Counts by status, language, publisher outlet and grade (for *analyst*'s decisions)."""
-    flt = ArticleFilter(analyst=analyst)
-    joins, _, params = flt.sql()
+    """Counts by status, language, publisher outlet and grade (for *analyst*'s decisions).
 
-    def grouped(expr: str, extra_join: str = "") -> list[tuple[str, int]]:
-        sql = f"SELECT {expr} AS k, count(*) FROM {joins} {extra_join} GROUP BY k ORDER BY count(*) DESC, k"
-        return [(str(k) if k is not None else "", n) for k, n in db.execute(sql, params).fetchall()]
+    Each count is read from an index and the articles nobody counted (new, ungraded,
+    unknown publisher) are the total minus the rest, so a million-article store is
+    never joined row by row: the analyst's decisions and the publisher citations are
+    the only rows visited.
+    """
+    total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    me = analyst or ""
+
+    def counted(sql: str, params: list[Any], rest: str) -> list[tuple[str, int]]:
+        return counted_rows(db.execute(sql, params).fetchall(), rest)
+
+    def counted_rows(found: list[tuple[Any, int]], rest: str) -> list[tuple[str, int]]:
+        rows = [(str(k) if k is not None else "", n) for k, n in found]
+        remainder = total - sum(n for _, n in rows)
+        if remainder:
+            rows.append((rest, remainder))
+        merged: dict[str, int] = {}
+        for key, n in rows:
+            merged[key] = merged.get(key, 0) + n
+        return sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
 
     return {
-        "total": [("articles", db.execute("SELECT count(*) FROM articles").fetchone()[0])],
-        "status": grouped("coalesce(d.status, 'new')"),
-        "language": grouped("a.language"),
-        # One publisher per article (the first recorded), so the counts add up to the total.
-        "outlet": grouped(
-            "coalesce((SELECT o.name FROM citations c JOIN outlets o ON o.key = c.outlet_key "
-            "WHERE c.article_id = a.id AND c.role = 'publisher' ORDER BY c.id LIMIT 1), '(unknown)')"
+        "total": [("articles", total)],
+        "status": counted(
+            "SELECT status, count(*) FROM decisions WHERE analyst = ? AND status != 'new' "
+            "GROUP BY status",
+            [me],
+            "new",
         ),
-        "grade": grouped(
-            "coalesce(nullif(coalesce(d.reliability, '') || coalesce(d.credibility, ''), ''), '(ungraded)')"
+        "language": counted("SELECT language, count(*) FROM articles GROUP BY language", [], ""),
+        "outlet": counted_rows(_publisher_counts(db), "(unknown)"),
+        "grade": counted_rows(
+            [
+                ((reliability or "") + (credibility or ""), n)
+                for reliability, credibility, n in db.execute(
+                    "SELECT reliability, credibility, count(*) FROM decisions WHERE analyst = ? "
+                    "AND (reliability IS NOT NULL OR credibility IS NOT NULL) "
+                    "GROUP BY reliability, credibility",
+                    [me],
+                )
+            ],
+            "(ungraded)",
         ),
     }
+
+
+def _publisher_counts(db: sqlite_utils.Database) -> list[tuple[str, int]]:
+    """Articles per publisher outlet name, one publisher per article (the first recorded),
+    so the counts add up to the total. Counted per outlet from an index; the rare article
+    with a second publisher row has its later rows taken off again."""
+    names = dict(db.execute("SELECT key, name FROM outlets").fetchall())
+    per_key = dict(
+        db.execute(
+            "SELECT outlet_key, count(*) FROM citations WHERE role = 'publisher' "
+            "GROUP BY outlet_key"
+        ).fetchall()
+    )
+    twice = [
+        article_id
+        for (article_id,) in db.execute(
+            "SELECT article_id FROM citations WHERE role = 'publisher' "
+            "GROUP BY article_id HAVING count(*) > 1"
+        )
+    ]
+    for article_id in twice:
+        later = db.execute(
+            "SELECT outlet_key FROM citations WHERE article_id = ? AND role = 'publisher' "
+            "ORDER BY id LIMIT -1 OFFSET 1",
+            [article_id],
+        )
+        for (outlet_key,) in later:
+            per_key[outlet_key] -= 1
+    return [(names.get(key) or "(unknown)", n) for key, n in per_key.items() if n]

@@ -512,3 +512,20 @@ def m131_feeds_retry_after(db: sqlite_utils.Database) -> None:
     # When a server said 429/503 with Retry-After: not asked again before then, even
     # by `refresh --all` (which otherwise ignores the schedule).
     db.execute("ALTER TABLE feeds ADD COLUMN retry_after TEXT")
+
+
+@migrations()
+def m140_counts_indexes(db: sqlite_utils.Database) -> None:
+    # `triage stats` and the queue's counts read these from indexes alone at a
+    # million articles: the first publisher per article (a partial index of the
+    # publisher rows), and each analyst's grades.
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS citations_publisher
+            ON citations(article_id) WHERE role = 'publisher';
+        CREATE INDEX IF NOT EXISTS citations_publisher_outlet
+            ON citations(outlet_key) WHERE role = 'publisher';
+        CREATE INDEX IF NOT EXISTS decisions_analyst_grade
+            ON decisions(analyst, reliability, credibility);
+        """
+    )

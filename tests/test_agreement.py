@@ -6,6 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from article_triage.store.agreement import adjudicate, agreement, cohen_kappa, krippendorff_alpha
 from article_triage.store.articles import ArticleFilter, count_articles, insert_article
@@ -210,3 +212,55 @@ def test_cli_adjudicate(db, db_path, graded):
         assert message in failed.stderr and "Traceback" not in failed.stderr
     missing = runner.invoke(cli, ["--db", str(db_path), "adjudicate", "999", "stance=critical"])
     assert missing.exit_code == 2 and "no article 999" in missing.stderr
+
+
+# --- scored per distinct rating set, the same as per article ---------------------------------
+
+RATING = st.fixed_dictionaries(
+    {
+        "status": st.sampled_from(["new", "done", "skipped"]),
+        "stance": st.sampled_from([None, "critical", "neutral"]),
+        "reliability": st.sampled_from([None, "A", "C"]),
+        "flags": st.lists(st.sampled_from(["single-source", "satire"]), unique=True),
+    }
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.dictionaries(st.sampled_from(["ann", "bob", "cy"]), RATING), max_size=12))
+def test_agreement_equals_scoring_every_article_alone(db, articles):
+    """The grouped scoring (one pass per distinct rating set) against the textbook
+    coefficients over each article's own ratings."""
+    db.execute("DELETE FROM decisions")
+    db.execute("DELETE FROM articles")
+    per_article: list[dict[str, dict]] = []
+    for i, ratings in enumerate(articles):
+        article_id = insert_article(db, [f"text {i} {len(articles)}"], title=f"T{i}")
+        for analyst, rating in ratings.items():
+            apply_changes(db, [article_id], analyst, rating)
+        triaged = {a: r for a, r in ratings.items() if r["status"] != "new"}
+        per_article.append({"id": article_id, "ratings": triaged})
+    report = agreement(db, ["stance", "reliability", "single-source"])
+    by_field = {f.field: f for f in report.fields}
+    for name, get in (
+        ("stance", lambda r: r["stance"]),
+        ("reliability", lambda r: r["reliability"]),
+        ("flag:single-source", lambda r: "single-source" in r["flags"]),
+    ):
+        units = []
+        disagreeing = []
+        for article in per_article:
+            values = {a: get(r) for a, r in article["ratings"].items() if get(r) is not None}
+            if len(article["ratings"]) >= 2 and len(values) >= 2:
+                units.append(list(values.values()))
+                if len(set(values.values())) > 1:
+                    disagreeing.append(article["id"])
+        assert by_field[name].items == len(units)
+        expected_alpha = krippendorff_alpha(units)
+        if expected_alpha is None:
+            assert by_field[name].alpha is None
+        else:
+            assert by_field[name].alpha == pytest.approx(expected_alpha)
+        assert [d.article_id for d in report.disagreements if d.field == name] == disagreeing
