@@ -208,6 +208,18 @@ _SORTED_FLAGS = (
 )
 
 
+_DISAGREEMENT = (
+    "(EXISTS (SELECT 1 FROM decisions x JOIN decisions y ON x.article_id = y.article_id "
+    "AND x.analyst < y.analyst WHERE x.article_id = a.id AND x.status != 'new' AND y.status != 'new' "
+    "AND (x.stance IS NOT y.stance OR x.reliability IS NOT y.reliability "
+    "OR x.credibility IS NOT y.credibility OR "
+    f"{_SORTED_FLAGS.format(side='x')} IS NOT {_SORTED_FLAGS.format(side='y')})) "
+    # Settled disagreements leave the list, as in `triage agreement`.
+    "AND NOT EXISTS (SELECT 1 FROM decisions z WHERE z.article_id = a.id AND z.adjudicated = 1))"
+)
+"""Two analysts' triaged decisions on article ``a`` differ and nobody has adjudicated."""
+
+
 @dataclass(frozen=True)
 class ArticleFilter:
     """Which articles a list shows. Decision fields refer to *analyst*'s decisions."""
@@ -289,17 +301,7 @@ class ArticleFilter:
             where.append(f"a.id IN ({','.join('?' * len(self.ids))})" if self.ids else "0")
             params += list(self.ids)
         if self.disagreement:
-            where.append(
-                "EXISTS (SELECT 1 FROM decisions x JOIN decisions y ON x.article_id = y.article_id "
-                "AND x.analyst < y.analyst WHERE x.article_id = a.id AND x.status != 'new' AND y.status != 'new' "
-                "AND (x.stance IS NOT y.stance OR x.reliability IS NOT y.reliability "
-                "OR x.credibility IS NOT y.credibility OR "
-                f"{_SORTED_FLAGS.format(side='x')} IS NOT {_SORTED_FLAGS.format(side='y')}))"
-            )
-            # Settled disagreements leave the list, as in `triage agreement`.
-            where.append(
-                "NOT EXISTS (SELECT 1 FROM decisions z WHERE z.article_id = a.id AND z.adjudicated = 1)"
-            )
+            where.append(_DISAGREEMENT)
         for clause, clause_params in self.extra_where:
             where.append(clause)
             params += list(clause_params)
@@ -321,12 +323,14 @@ class QueueRow:
     credibility: str | None
     flags: tuple[str, ...]
     translated: bool
+    disagreement: bool = False
+    """Analysts' decisions on it differ, not yet adjudicated (read per page: 100 rows)."""
 
 
 _QUEUE_SELECT = (
     "SELECT a.id, coalesce(a.title, ''), a.language, coalesce(a.hostname, a.sitename, ''), "
     "coalesce(a.published, ''), coalesce(d.status, 'new'), d.stance, d.reliability, d.credibility, "
-    "coalesce(d.flags, '[]'), a.translation_text IS NOT NULL"
+    f"coalesce(d.flags, '[]'), a.translation_text IS NOT NULL, {_DISAGREEMENT}"
 )
 
 
@@ -349,7 +353,18 @@ def page_articles(
 
 def _queue_row(r: tuple[Any, ...]) -> QueueRow:
     return QueueRow(
-        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tuple(json.loads(r[9])), bool(r[10])
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        tuple(json.loads(r[9])),
+        bool(r[10]),
+        bool(r[11]),
     )
 
 

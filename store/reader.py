@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 
-from article_triage.store.articles import article_paragraphs, get_article
+from article_triage.store.articles import ArticleFilter, article_paragraphs, get_article
 from article_triage.store.outlets.domains import host_of
 from article_triage.store.outlets.registry import describe_outlet
 from article_triage.store.text import strip_control
 from article_triage.store.translations import TranslatedParagraph, get_translation
-from article_triage.store.triage import Decision, decisions_for_article
+from article_triage.store.triage import Decision, decisions_for_article, next_untriaged
 
 
 @dataclass(frozen=True)
@@ -220,6 +220,32 @@ def _citations(db: sqlite_utils.Database, article_id: int) -> tuple[Outlet | Non
             continue
         citations.append(Citation(outlet, role, index, start, end, matched, cue))
     return publisher, citations
+
+
+def resume_article_id(
+    db: sqlite_utils.Database, analyst: str, flt: ArticleFilter | None = None
+) -> int | None:
+    """Where *analyst* left off: the article of their last decision, or the next untriaged
+    one after it when that decision closed it (done, skipped, escalated: the app had moved
+    on); with no decision yet, their first untriaged article. None when nothing is left."""
+    last = db.execute(
+        "SELECT article_id, field, new FROM events WHERE analyst = ? AND article_id IS NOT NULL "
+        "ORDER BY group_id DESC, id DESC LIMIT 1",
+        [analyst],
+    ).fetchone()
+    if last is None:
+        return next_untriaged(db, analyst, 0, flt)
+    article_id, changed, new = last
+    if changed == "status" and _json_value(new) not in (None, "new"):
+        return next_untriaged(db, analyst, article_id, flt) or article_id
+    return article_id
+
+
+def _json_value(raw: str | None) -> object:
+    try:
+        return json.loads(raw) if raw is not None else None
+    except ValueError:
+        return raw
 
 
 def with_decision(view: ArticleView, decision: Decision) -> ArticleView:

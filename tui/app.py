@@ -33,7 +33,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from article_triage.store.articles import ArticleFilter, get_article
-from article_triage.store.boundary import shown_line, shown_text
+from article_triage.store.boundary import shown_identity, shown_line, shown_text
 from article_triage.store.config import Config
 from article_triage.store.db import open_db
 from article_triage.store.reader import load_article_view, with_decision
@@ -218,6 +218,7 @@ class TriageApp(App[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
             with Vertical(id="queue-pane"):
+                yield Static(session_line(self.analyst, self.db_path), id="session", markup=False)
                 yield Static("", id="queue-header", markup=False)
                 yield QueueHeading(id="queue-columns")
                 yield ArticleQueue(self.thread_db, self.filter, id="queue")
@@ -253,7 +254,7 @@ class TriageApp(App[None]):
             )
         self.query_one("#search", SearchBar).display = False
         self.queue.focus()
-        self.queue.reload()
+        self.queue.reload(resume=True)  # where this analyst left off
         self.triage_bar.show(None)
         self._seen_version = self._store_version()
         self.set_interval(STORE_CHECK_SECONDS, self._check_store_changed)
@@ -1162,6 +1163,13 @@ def describe_replay(change: Change, redo_step: bool, title: str | None) -> str:
     if touched:
         return f"{verb} {what} on {len(touched):,} articles"
     return f"{verb} {what}"
+
+
+def session_line(analyst: str, db_path: Path) -> str:
+    """Who is triaging in which store: 'olena · article-triage/triage.db' (the store's
+    folder tells the default store from a project's)."""
+    store = Path(db_path.parent.name, db_path.name)
+    return f"{shown_identity(analyst)} · {shown_line(store)}"
 
 
 def filter_summary(flt: ArticleFilter) -> str:

@@ -31,6 +31,7 @@ from article_triage.store.articles import (
     position_of,
 )
 from article_triage.store.boundary import shown_line
+from article_triage.store.reader import resume_article_id
 from article_triage.store.triage import Decision
 
 PAGE_SIZE = 100
@@ -128,6 +129,7 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
         *,
         select_id: int | None = None,
         anchor: tuple[int, int] | None = None,
+        resume: bool = False,
     ) -> None:
         """Re-read the list (a new filter, or rows changed in the store) and re-count it.
 
@@ -136,7 +138,8 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
         (index, article id) of a row whose index is still right (only that row's
         decision changed since), lets the new index be counted from there instead
         of from the top: at 100,000 articles that is the difference between a few
-        milliseconds and a quarter of a second for "done, next".
+        milliseconds and a quarter of a second for "done, next". With *resume* the cursor
+        goes where the filter's analyst left off (store.reader.resume_article_id).
         """
         new_filter = flt is not None
         if flt is not None:
@@ -144,7 +147,7 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
             self._announced = None
         self._generation += 1
         self._reload_worker(
-            self._generation, self.filter, select_id, anchor, self.cursor, new_filter
+            self._generation, self.filter, select_id, anchor, self.cursor, new_filter, resume
         )
 
     @work(thread=True, exclusive=True, group="queue-reload", exit_on_error=False)
@@ -156,8 +159,11 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
         anchor: tuple[int, int] | None,
         cursor: int,
         new_filter: bool,
+        resume: bool = False,
     ) -> None:
         db = self._connect()
+        if resume and flt.analyst:
+            select_id = resume_article_id(db, flt.analyst, flt)
         position = None
         if select_id is not None:
             if anchor is not None and select_id >= anchor[1]:
@@ -327,11 +333,16 @@ STANCE_COLUMN_FROM = 44
 """Queue width (cells) from which the stance column is shown."""
 DATE_COLUMN_FROM = 56
 """Queue width from which the published date is shown."""
+OUTLET_COLUMN_FROM = 72
+"""Queue width from which the site the article came from is shown."""
+OUTLET_WIDTH = 14
+DISAGREEMENT_MARK = "≠"
 LEGEND = (
     ("·", "new"),
     ("✓", "done"),
     ("»", "skipped"),
     ("!", "escalated"),
+    (DISAGREEMENT_MARK, "analysts disagree (A adjudicates)"),
     ("B2", "grade: reliability letter, credibility digit (-- not graded)"),
     ("≈", "translated"),
 )
@@ -347,13 +358,19 @@ def format_row(row: QueueRow, width: int = 0) -> Text:
     translated = "≈" if row.translated else " "
     title = shown_line(" ".join((row.title or "").split())) or f"(article {row.id})"
     language = shown_line(row.language[:3])
-    parts = [f"{mark} {grade} "]
+    parts = [f"{mark}{DISAGREEMENT_MARK if row.disagreement else ' '}{grade} "]
     if width >= STANCE_COLUMN_FROM:
         parts.append(f"{shown_line((row.stance or '-')[:4]):<4} ")
     parts.append(f"{language:<3} {translated} ")
     if width >= DATE_COLUMN_FROM:
         parts.append(f"{shown_line(row.published[:10]):<10} ")
+    if width >= OUTLET_COLUMN_FROM:
+        parts.append(f"{_cut(shown_line(row.hostname.removeprefix('www.')), OUTLET_WIDTH)} ")
     return Text.assemble("".join(parts), title)
+
+
+def _cut(value: str, width: int) -> str:
+    return value.ljust(width) if len(value) <= width else value[: width - 1] + "…"
 
 
 def queue_heading(width: int) -> Text:
@@ -364,6 +381,8 @@ def queue_heading(width: int) -> Text:
     parts.append("Lng ≈ ")
     if width >= DATE_COLUMN_FROM:
         parts.append("Published  ")
+    if width >= OUTLET_COLUMN_FROM:
+        parts.append(f"{'Site':<{OUTLET_WIDTH}} ")
     parts.append("Title")
     return Text("".join(parts))
 

@@ -171,6 +171,7 @@ class ArticleLines(ScrollView, can_focus=False):
         self._wrapped: LRUCache[int, tuple[list[Strip], list[Strip]]] = LRUCache(WRAPPED_PARAGRAPHS)
         self._lines: LRUCache[tuple[int, int], Strip] = LRUCache(RENDERED_LINES)
         self._starts_stale = False
+        self._ahead_scheduled = False
         self._heading: Strip | None = None
         self._base_style = self._gutter_style = self._separator_style = Style()
         self._laid_out_width = 0
@@ -315,7 +316,20 @@ class ArticleLines(ScrollView, can_focus=False):
             top = round(self.scroll_y)
             first = self.paragraph_at(top)
             self._measure_from(first, top - self._starts[first] + self.size.height)
+            if not self._ahead_scheduled:
+                self._ahead_scheduled = True
+                self.call_after_refresh(self._measure_ahead)
         return super().render_lines(crop)
+
+    def _measure_ahead(self) -> None:
+        """After the frame, wrap the next screen too: a page down then finds its heights
+        exact, and the scrollbar's correction happens here, not on the key's path."""
+        self._ahead_scheduled = False
+        if self.view is None or not self._heights:
+            return
+        bottom = round(self.scroll_y) + self.size.height
+        below = self.paragraph_at(bottom)
+        self._measure_from(below, bottom - self._starts[below] + self.size.height)
 
     # --- drawing ------------------------------------------------------------------------
 

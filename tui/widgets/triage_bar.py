@@ -62,7 +62,7 @@ def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activi
                 ("   Flags ", "dim"),
                 (flags, "bold"),
                 ("   Notes ", "dim"),
-                ("yes" if d.notes else "--", "bold"),
+                (notes_line(d.notes) or "--", "bold"),
             )
         )
         if view.others:
@@ -106,6 +106,17 @@ def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activi
     if activity:
         lines.append(Text(activity, style="italic"))
     return Text("\n").join(lines)
+
+
+NOTES_SHOWN = 60
+"""Characters of the notes' first line in the bar (the bar cuts it shorter when narrow)."""
+
+
+def notes_line(notes: str | None) -> str:
+    """The notes' first non-blank line, cut: what the analyst wrote, at a glance."""
+    first = next((line.strip() for line in (notes or "").splitlines() if line.strip()), "")
+    more = len(first) > NOTES_SHOWN or first != (notes or "").strip()
+    return shown_line(first[:NOTES_SHOWN]) + ("…" if more else "")
 
 
 def _by_flag(suggestions: list[Suggestion]) -> dict[str, list[str]]:
