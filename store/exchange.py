@@ -603,6 +603,10 @@ class _Merge:
                 "article not in this store and the record has no text (export with --with-text)"
             )
         lines = {name: clean_line(record.get(name)) or None for name in _ARTICLE_LINES}
+        # The source names a file on the exporter's machine. The hooks must not take it
+        # for one on this machine (they would read a translation sidecar beside it):
+        # it is written after them.
+        source = lines.pop("source")
         article = ExtractedArticle(
             paragraphs=[clean_text(p) for p in split_paragraphs(text)],
             url=url or None,
@@ -620,6 +624,10 @@ class _Merge:
             return outcome.duplicate_of, False  # the same text under another hash spelling
         if outcome.article_id is None:
             raise _BadRecord(outcome.reason or "article not stored")
+        if source is not None:
+            self.db.execute(
+                "UPDATE articles SET source = ? WHERE id = ?", [source, outcome.article_id]
+            )
         self._translation(outcome.article_id, record)
         return outcome.article_id, True
 

@@ -364,9 +364,19 @@ def test_the_c_parser_is_kept_from_files_it_would_misread(tmp_path):
 
 
 def test_merged_articles_go_through_the_imports_write_path_with_its_hooks(db, tmp_path):
+    # The exporter's source path, as it happens to exist here too, with a sidecar beside it.
+    source = tmp_path / "page.html"
+    sidecar = tmp_path / "page.html.translation.json"
+    sidecar.write_text(
+        json.dumps(
+            {"target_lang": "en", "provider": "sidecar", "paragraphs": [
+                {"original": "Mehr dazu später.", "translation": "Planted."}]}
+        )
+    )  # fmt: skip
     cited = record(
         url="https://de.rt.com/wirtschaft/1",
         text="Laut RIA Novosti wurde der Export gestoppt.\n\nMehr dazu später.",
+        source=str(source),
     )
     merge_file(db, write_jsonl(tmp_path / "f.jsonl", [cited]), "lead")
     article = article_id(db, "https://de.rt.com/wirtschaft/1")
@@ -376,8 +386,10 @@ def test_merged_articles_go_through_the_imports_write_path_with_its_hooks(db, tm
     assert ("rt", "publisher") in roles and ("ria-novosti", "attributed") in roles
     flags = db.execute("SELECT flag FROM suggested_flags WHERE article_id = ?", [article])
     assert {f[0] for f in flags} == {"state-media-sourcing"}
-    # The exporter's language stands; the import would have detected one.
-    assert db.execute("SELECT language FROM articles WHERE id = ?", [article]).fetchone()[0] == "de"
+    # The exporter's language and source stand; no file here is read because of them.
+    row = db.execute("SELECT language, source FROM articles WHERE id = ?", [article]).fetchone()
+    assert row == ("de", str(source))
+    assert db.execute("SELECT count(*) FROM translations").fetchone()[0] == 0
 
 
 # --- batches -------------------------------------------------------------------------------------
