@@ -131,10 +131,10 @@ def launch_once(db: Path, workdir: Path) -> float:
 
 async def measure_moves(db: Path, moves: int) -> tuple[list[float], list[float]]:
     """(UI-thread handler ms per move, key-to-article-shown ms per move)."""
-    from article_triage.store.config import Config
+    from article_triage.store.settings import Settings
     from article_triage.tui.app import TriageApp
 
-    app = TriageApp(db, ANALYST, Config())
+    app = TriageApp(db, ANALYST, Settings())
     spent: list[float] = []
 
     def timed(function):
@@ -175,10 +175,10 @@ async def measure_moves(db: Path, moves: int) -> tuple[list[float], list[float]]
 
 
 async def memory_workout(db: Path, moves: int) -> None:
-    from article_triage.store.config import Config
+    from article_triage.store.settings import Settings
     from article_triage.tui.app import TriageApp
 
-    app = TriageApp(db, ANALYST, Config())
+    app = TriageApp(db, ANALYST, Settings())
     async with app.run_test(size=TERMINAL) as pilot:
         while app.view is None:
             await asyncio.sleep(0.005)
@@ -292,10 +292,10 @@ class FrameClock:
 
 
 def long_session(db: Path):
-    from article_triage.store.config import Config
+    from article_triage.store.settings import Settings
     from article_triage.tui.app import TriageApp
 
-    return TriageApp(db, ANALYST, Config())
+    return TriageApp(db, ANALYST, Settings())
 
 
 def reader_at_end(reader) -> bool:

@@ -23,7 +23,7 @@ import numpy as np
 import sqlite_utils
 
 from article_triage.store.db import write_transaction
-from article_triage.store.taxonomy import Taxonomy
+from article_triage.store.taxonomy import Taxonomy, flag_set
 from article_triage.store.triage import Decision, apply_changes, get_decision
 
 SCALAR_FIELDS = ("stance", "reliability", "credibility")
@@ -299,11 +299,11 @@ def agreement(
     rater = analyst_codes.encode([r[1] for r in rows])
     flag_sets = _Codes()
     flags_code = flag_sets.encode([r[5] for r in rows])
-    decoded_flags = [frozenset(json.loads(f)) for f in flag_sets.values]
+    decoded_flags = [flag_set(json.loads(f)) for f in flag_sets.values]
 
     flag_names = list(taxonomy.values("flags"))
-    for flag_set in decoded_flags:
-        flag_names += sorted(f for f in flag_set if f not in flag_names)
+    for decoded in decoded_flags:
+        flag_names += sorted(f for f in decoded if f not in flag_names)
     names = [*SCALAR_FIELDS, *(FLAG_PREFIX + f for f in flag_names)]
     if fields:
         wanted = {

@@ -17,7 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from article_triage.store.db import utcnow, write_transaction
-from article_triage.store.taxonomy import parse_grade
+from article_triage.store.taxonomy import FLAG_SET_SQL, parse_grade
 from article_triage.store.text import (
     join_paragraphs,
     normalise_paragraph,
@@ -202,10 +202,7 @@ def _terms(text: str) -> list[str]:
 
 
 # A decision's flags as a set: the order flags were toggled in is not a disagreement.
-_SORTED_FLAGS = (
-    "(SELECT group_concat(value, char(31)) FROM "
-    "(SELECT value FROM json_each({side}.flags) ORDER BY value))"
-)
+_SORTED_FLAGS = FLAG_SET_SQL
 
 
 _DISAGREEMENT = (

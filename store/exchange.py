@@ -54,7 +54,7 @@ from article_triage.store.boundary import clean_line, clean_text, clean_url
 from article_triage.store.db import write_transaction
 from article_triage.store.identity import skeleton
 from article_triage.store.schema_check import Check, compile_schema
-from article_triage.store.taxonomy import Taxonomy
+from article_triage.store.taxonomy import Taxonomy, flag_set
 from article_triage.store.text import split_paragraphs
 from article_triage.store.translations import AlignmentError, save_translation
 from article_triage.store.triage import get_decision, new_group_id, record_changes, record_event
@@ -752,7 +752,6 @@ class _Merge:
 
 
 def _same(name: str, ours: Any, theirs: Any) -> bool:
-    # Flag order is how they were pressed, not a judgement.
     if name == "flags":
-        return sorted(ours) == sorted(theirs)
+        return flag_set(ours) == flag_set(theirs)
     return ours == theirs

@@ -7,6 +7,8 @@ help are generated from the same table.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,12 +117,33 @@ class Taxonomy:
             raise ValueError(f"unknown decision field {field_name!r}")
 
 
+# The one spelling of a grade typed by a user: a letter, a digit, or both, in that order.
+_GRADE_RE = re.compile(r"([A-F])?([1-6])?")
+
+
 def parse_grade(grade: str) -> tuple[str | None, str | None]:
-    """'B2' -> ('B', '2'); either half may be missing ('B', '2', '')."""
-    grade = (grade or "").strip().upper()
-    letter = grade[0] if grade[:1] and grade[0] in "ABCDEF" else None
-    digit = grade[-1] if grade[-1:] and grade[-1] in "123456" else None
-    return letter, digit
+    """'B2' -> ('B', '2'); either half may be missing ('B', '2', ''); anything that is
+    not a grade ('B9', '2B') -> (None, None)."""
+    match = _GRADE_RE.fullmatch((grade or "").strip().upper())
+    return (match.group(1), match.group(2)) if match else (None, None)
+
+
+def is_grade(text: str) -> bool:
+    """Whether *text* names a grade or half of one (``B2``, ``b``, ``2``)."""
+    return parse_grade(text) != (None, None)
+
+
+def flag_set(flags: Iterable[str]) -> frozenset[str]:
+    """A decision's flags as compared: a set, since the order they were toggled in is
+    not a judgement. FLAG_SET_SQL is the same comparison in SQL."""
+    return frozenset(flags)
+
+
+# A decision's flags (a JSON list in {side}.flags) as one comparable value: sorted, joined.
+FLAG_SET_SQL = (
+    "(SELECT group_concat(value, char(31)) FROM "
+    "(SELECT DISTINCT value FROM json_each({side}.flags) ORDER BY value))"
+)
 
 
 def format_grade(reliability: str | None, credibility: str | None) -> str:

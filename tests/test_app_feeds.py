@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import loopback_server
 
-from article_triage.store.config import Config
 from article_triage.store.db import open_db
 from article_triage.store.feeds import add_feed, list_feeds
+from article_triage.store.settings import settings_from_table
 from article_triage.tui.screens.confirm import ConfirmDialog
 from article_triage.tui.screens.feeds import FeedsScreen
 from tests.test_app_flows import SIZE, make_app, seed_store, settle
@@ -14,7 +14,7 @@ from tests.test_feeds_refresh import item, rss
 from tests.test_ingest_files import PAGE
 
 loopback = loopback_server.loopback
-CONFIG = Config({"feeds": {"allow_private_addresses": True}})
+CONFIG = settings_from_table({"feeds": {"allow_private_addresses": True}})
 
 
 def subscribe(db_path, loopback) -> int:

@@ -15,8 +15,8 @@ from rich.console import Console
 from textual.worker import WorkerState
 
 from article_triage.store.articles import insert_article
-from article_triage.store.config import Config
 from article_triage.store.db import open_db
+from article_triage.store.settings import Settings, settings_from_table
 from article_triage.store.translations import save_translation
 from article_triage.store.triage import get_decision
 from article_triage.tui.app import ActionCommands, TriageApp
@@ -158,8 +158,8 @@ def notifications(app: TriageApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-def make_app(db_path: Path, config: Config | None = None) -> TriageApp:
-    return TriageApp(db_path, "tester", config or Config())
+def make_app(db_path: Path, config: Settings | None = None) -> TriageApp:
+    return TriageApp(db_path, "tester", config or Settings())
 
 
 def decision(db_path: Path, article_id: int):
@@ -568,7 +568,7 @@ async def test_export_dialog_writes_the_file(seeded, tmp_path):
 
 async def test_translate_offline_says_so(seeded, tmp_path):
     db_path, _ = seeded
-    config = Config(
+    config = settings_from_table(
         {
             "translation": {
                 "provider": "libre",
@@ -591,7 +591,9 @@ async def test_translate_offline_says_so(seeded, tmp_path):
 async def test_translate_current_article_updates_the_reader(seeded, tmp_path, fake_libre):
     db_path, ids = seeded
     server = fake_libre()
-    config = Config({"translation": {"provider": "libre", "url": server.url}}, tmp_path / "c.toml")
+    config = settings_from_table(
+        {"translation": {"provider": "libre", "url": server.url}}, tmp_path / "c.toml"
+    )
     app = make_app(db_path, config)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -626,7 +628,7 @@ async def test_translate_current_article_updates_the_reader(seeded, tmp_path, fa
 
 async def test_configured_flags_get_keys(db_path, tmp_path):
     seed_store(db_path)
-    config = Config(
+    config = settings_from_table(
         {
             "theme": "textual-light",
             "keys": {"decide.done": "enter"},

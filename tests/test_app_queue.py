@@ -6,8 +6,8 @@ from test_app_flows import settle
 
 import article_triage.tui.widgets.queue as queue_module
 from article_triage.store.articles import ArticleFilter, insert_article
-from article_triage.store.config import Config
 from article_triage.store.db import open_db
+from article_triage.store.settings import Settings
 from article_triage.tui.app import TriageApp
 
 
@@ -25,7 +25,7 @@ async def test_only_visible_pages_are_read(db_path, monkeypatch):
         return real_page_articles(db, flt, offset, limit)
 
     monkeypatch.setattr(queue_module, "page_articles", recording_page_articles)
-    app = TriageApp(db_path, "tester", Config())
+    app = TriageApp(db_path, "tester", Settings())
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         assert app.queue.total == 250
@@ -43,7 +43,7 @@ async def test_filter_by_grade_and_status_through_the_app(db_path):
     db = open_db(db_path)
     ids = [insert_article(db, [f"Text {i}."], language="en") for i in range(5)]
     db.close()
-    app = TriageApp(db_path, "tester", Config())
+    app = TriageApp(db_path, "tester", Settings())
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         await pilot.press("g", "b", "2", "d")

@@ -12,8 +12,8 @@ from test_app_flows import DE, HEBREW, HOSTILE, seed_store, settle
 from textual.app import App
 
 from article_triage.store.articles import insert_article
-from article_triage.store.config import Config
 from article_triage.store.reader import is_rtl, load_article_view, with_decision
+from article_triage.store.settings import Settings
 from article_triage.store.taxonomy import Taxonomy, taxonomy_from_config
 from article_triage.store.translations import save_translation
 from article_triage.store.triage import get_decision, review_suggestion, set_field
@@ -266,7 +266,7 @@ async def test_columns_and_width_keep_the_paragraph_in_view(db):
 
 async def test_C_opens_on_the_paragraph_in_view_and_corrects_it(db, db_path):
     article_id = long_article(db)
-    app = TriageApp(db_path, "tester", Config())
+    app = TriageApp(db_path, "tester", Settings())
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert app.view.id == article_id

@@ -10,15 +10,15 @@ from __future__ import annotations
 from test_app_flows import SIZE, seed_store, settle
 
 from article_triage.store.articles import insert_article
-from article_triage.store.config import Config
 from article_triage.store.db import open_db
+from article_triage.store.settings import Settings
 from article_triage.store.translations import save_translation
 from article_triage.tui.app import TriageApp
 
 
 def snapshot_app(db_path) -> TriageApp:
     seed_store(db_path)
-    return TriageApp(db_path, "tester", Config())
+    return TriageApp(db_path, "tester", Settings())
 
 
 def keys_then_settle(*keys: str):
@@ -85,7 +85,7 @@ def long_article_app(db_path) -> TriageApp:
         source_lang="uk",
     )
     db.close()
-    return TriageApp(db_path, "tester", Config())
+    return TriageApp(db_path, "tester", Settings())
 
 
 def test_main_screen_80x24(snap_compare, db_path):

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from article_triage.store.articles import insert_article
-from article_triage.store.config import ConfigError, load_config
 from article_triage.store.db import open_db
+from article_triage.store.settings import ConfigError, load_settings
 from article_triage.store.translations import save_translation
 from article_triage.store.triage import apply_changes
 from article_triage.tui.cli import COMMANDS, EXIT_USAGE, cli
@@ -240,12 +240,12 @@ def test_console_script_runs():
 def test_analyst_precedence(tmp_path, monkeypatch):
     config_path = tmp_path / "config.toml"
     config_path.write_text('analyst = "from-config"\n', encoding="utf-8")
-    config = load_config(config_path)
+    config = load_settings(config_path)
     assert config.analyst("from-flag") == "from-flag"
     assert config.analyst() == "tester"  # TRIAGE_ANALYST from conftest
     monkeypatch.delenv("TRIAGE_ANALYST")
     assert config.analyst() == "from-config"
-    assert load_config(tmp_path / "missing.toml").analyst()  # the login name, or "analyst"
+    assert load_settings(tmp_path / "missing.toml").analyst()  # the login name, or "analyst"
 
 
 def test_analyst_from_config_reaches_the_commands(db_path, seeded, tmp_path, monkeypatch):
@@ -269,7 +269,7 @@ def test_config_errors_are_config_errors_with_the_path(tmp_path, content, messag
     config_path = tmp_path / "config.toml"
     config_path.write_bytes(content)
     with pytest.raises(ConfigError) as info:
-        load_config(config_path).taxonomy  # noqa: B018 - reading it is the check
+        load_settings(config_path).taxonomy  # noqa: B018 - reading it is the check
     assert message in str(info.value)
     assert str(config_path) in str(info.value)
     assert "\n" not in str(info.value)
@@ -277,7 +277,7 @@ def test_config_errors_are_config_errors_with_the_path(tmp_path, content, messag
 
 def test_unreadable_config_path(tmp_path):
     with pytest.raises(ConfigError, match="cannot be read"):
-        load_config(tmp_path)  # a directory
+        load_settings(tmp_path)  # a directory
 
 
 def test_correct_command_stores_an_analyst_translation(db_path):

@@ -38,7 +38,7 @@ def test_publisher_found_from_canonical_url_at_import(db):
 
 def test_import_applies_the_registry_named_by_the_given_config(db, tmp_path):
     """`triage --config team.toml add` detects with team.toml's registry, as `detect` does."""
-    from article_triage.store.config import load_config
+    from article_triage.store.settings import load_settings
 
     registry = tmp_path / "team-outlets.toml"
     registry.write_text(
@@ -53,7 +53,7 @@ def test_import_applies_the_registry_named_by_the_given_config(db, tmp_path):
     text.write_text(
         "A report\n\nAccording to Kyiv Daily, the talks resumed on Monday.\n", encoding="utf-8"
     )
-    options = ImportOptions.from_config(load_config(config_path), workers=1)
+    options = ImportOptions.from_config(load_settings(config_path), workers=1)
     import_sources(db, [str(text)], options)
     cited = [r[0] for r in db.execute("SELECT outlet_key FROM citations WHERE role = 'attributed'")]
     assert cited == ["kyiv-daily"]
@@ -62,9 +62,9 @@ def test_import_applies_the_registry_named_by_the_given_config(db, tmp_path):
 def test_unusable_ingest_languages_are_a_config_error(tmp_path):
     import pytest
 
-    from article_triage.store.config import ConfigError, load_config
+    from article_triage.store.settings import ConfigError, load_settings
 
     config_path = tmp_path / "c.toml"
     config_path.write_text('[ingest]\nlanguages = "uk"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="languages must be a list"):
-        ImportOptions.from_config(load_config(config_path))
+        ImportOptions.from_config(load_settings(config_path))

@@ -38,6 +38,10 @@ def test_configured_set_comes_from_the_config_and_keeps_the_required(tmp_path, m
     config = tmp_path / "config.toml"
     config.write_text('[ingest]\nlanguages = ["uk", "ru", "be"]\n', encoding="utf-8")
     monkeypatch.setenv("TRIAGE_CONFIG", str(config))
-    languages = configured_languages()
+    # The settings read the config once; import options carry the set to detection.
+    from article_triage.store.ingest import ImportOptions
+    from article_triage.store.settings import load_settings
+
+    languages = configured_languages(ImportOptions.from_config(load_settings()).languages)
     assert "be" in languages and set(languages) >= REQUIRED_LANGUAGES
     assert "hu" not in languages

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from article_triage.store.config import Config
 from article_triage.store.outlets import CATEGORIES, RegistryError, builtin_outlets, load_registry
 from article_triage.store.outlets.registry import SHARED_OUTLET_KEYS, user_registry_path
+from article_triage.store.settings import settings_from_table
 
 
 def test_builtin_registry_has_the_shared_vocabulary_and_enough_outlets():
@@ -127,9 +127,9 @@ def test_bad_user_file_is_one_clear_error(tmp_path, text, message):
 
 
 def test_user_registry_path_comes_from_config_else_platformdirs(tmp_path, monkeypatch):
-    assert user_registry_path(Config({})).name == "outlets.toml"
-    assert "article-triage" in str(user_registry_path(Config({})))
-    configured = Config({"outlets": {"registry": str(tmp_path / "mine.csv")}})
+    assert user_registry_path(settings_from_table({})).name == "outlets.toml"
+    assert "article-triage" in str(user_registry_path(settings_from_table({})))
+    configured = settings_from_table({"outlets": {"registry": str(tmp_path / "mine.csv")}})
     assert user_registry_path(configured) == tmp_path / "mine.csv"
 
 
@@ -139,7 +139,10 @@ def test_load_registry_follows_the_config_file(tmp_path, monkeypatch):
     config = tmp_path / "config.toml"
     config.write_text(f'[outlets]\nregistry = "{user}"\n', encoding="utf-8")
     monkeypatch.setenv("TRIAGE_CONFIG", str(config))
-    assert "from-config" in load_registry()
+    # The config file is read once, by the settings loader; the registry takes its path.
+    from article_triage.store.settings import load_settings
+
+    assert "from-config" in load_registry(user_registry_path(load_settings()))
 
 
 @pytest.mark.parametrize("suffix", [".toml", ".csv"])

@@ -368,7 +368,7 @@ async def test_the_app_shows_a_hostile_note_and_analyst_escaped_and_keeps_them(t
     from test_app_flows import SIZE, rendered_text, settle
 
     from article_triage.store.boundary import shown_text
-    from article_triage.store.config import Config
+    from article_triage.store.settings import Settings
     from article_triage.tui.app import TriageApp
     from article_triage.tui.screens.notes_editor import NotesEditor
 
@@ -384,7 +384,7 @@ async def test_the_app_shows_a_hostile_note_and_analyst_escaped_and_keeps_them(t
         db.execute("UPDATE decisions SET notes = ? WHERE analyst = 'tester'", [note])
     db.close()
 
-    app = TriageApp(db_path, "tester", Config())
+    app = TriageApp(db_path, "tester", Settings())
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         bar = rendered_text(app.triage_bar.content)

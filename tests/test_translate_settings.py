@@ -2,20 +2,20 @@
 
 import pytest
 
-from article_triage.store.config import Config, ConfigError
+from article_triage.store.settings import ConfigError, settings_from_table
 from article_triage.store.translate import ProviderSettings, provider_code, settings_from_config
 from article_triage.store.translate.providers import UnsupportedLanguage, classify
 from article_triage.store.translate.settings import display_url
 
 
 def test_defaults_are_google_into_english():
-    settings = settings_from_config(Config({}))
+    settings = settings_from_config(settings_from_table({}))
     assert (settings.name, settings.target, settings.url) == ("google", "en", None)
     settings.validate()
 
 
 def test_the_config_table_is_read_and_the_command_line_wins():
-    config = Config(
+    config = settings_from_table(
         {
             "translation": {
                 "provider": "libre",
@@ -43,11 +43,13 @@ def test_the_config_table_is_read_and_the_command_line_wins():
 
 def test_a_bad_number_in_the_config_is_a_config_error():
     with pytest.raises(ConfigError, match="timeout must be a number"):
-        settings_from_config(Config({"translation": {"timeout": "soon"}}))
+        settings_from_config(settings_from_table({"translation": {"timeout": "soon"}}))
 
 
 def test_the_key_comes_from_the_environment_first_and_is_never_in_repr(monkeypatch):
-    config = Config({"translation": {"provider": "deepl", "deepl_key": "from-config-123"}})
+    config = settings_from_table(
+        {"translation": {"provider": "deepl", "deepl_key": "from-config-123"}}
+    )
     assert settings_from_config(config).api_key == "from-config-123"
     monkeypatch.setenv("TRIAGE_DEEPL_KEY", "from-env-456")
     settings = settings_from_config(config)
@@ -56,7 +58,7 @@ def test_the_key_comes_from_the_environment_first_and_is_never_in_repr(monkeypat
 
 
 def test_a_bare_api_key_belongs_to_the_configured_provider_only():
-    config = Config({"translation": {"provider": "deepl", "api_key": "deepl-secret"}})
+    config = settings_from_table({"translation": {"provider": "deepl", "api_key": "deepl-secret"}})
     assert settings_from_config(config).api_key == "deepl-secret"
     assert settings_from_config(config, provider="libre").api_key is None
 
@@ -120,5 +122,5 @@ def test_deep_translators_403_message_with_the_key_is_not_passed_on():
 
 
 def test_target_codes_are_normalised():
-    assert settings_from_config(Config({}), target=" EN ").target == "en"
-    assert settings_from_config(Config({}), target="zh-tw").target == "zh-TW"
+    assert settings_from_config(settings_from_table({}), target=" EN ").target == "en"
+    assert settings_from_config(settings_from_table({}), target="zh-tw").target == "zh-TW"

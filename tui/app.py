@@ -34,9 +34,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from article_triage.store.articles import ArticleFilter, get_article
 from article_triage.store.boundary import shown_identity, shown_line, shown_text
-from article_triage.store.config import Config
 from article_triage.store.db import open_db
 from article_triage.store.reader import load_article_view, with_decision
+from article_triage.store.settings import Settings
 from article_triage.store.translations import correct_paragraph
 from article_triage.store.triage import (
     Change,
@@ -153,15 +153,17 @@ class TriageApp(App[None]):
     grade_letter: reactive[str | None] = reactive(None)
     """The reliability letter typed after g, kept until its digit commits both as one change."""
 
-    def __init__(self, db_path: str | os.PathLike[str], analyst: str, config: Config | None = None):
+    def __init__(
+        self, db_path: str | os.PathLike[str], analyst: str, config: Settings | None = None
+    ):
         super().__init__()
         self.db_path = Path(db_path)
         self.analyst = analyst
-        self.config = config or Config()
+        self.config = config or Settings()
         self.taxonomy = self.config.taxonomy
-        self.target_lang = str(self.config.section("translation").get("target") or "en")
+        self.target_lang = self.config.translation.target
         self.action_table, self._unknown_keys = apply_keymap(
-            build_actions(self.taxonomy), self.config.section("keys")
+            build_actions(self.taxonomy), self.config.keys
         )
         self._rules = {action_name(spec.action): spec for spec in self.action_table}
         self._cursor_keys = frozenset(
@@ -246,6 +248,8 @@ class TriageApp(App[None]):
                 self.theme = theme
             else:
                 self.notify(f"unknown theme {theme!r} in the config", severity="warning")
+        for warning in self.config.warnings:
+            self.notify(warning, severity="warning", markup=False)
         if self._unknown_keys:
             self.notify(
                 f"[keys] in the config names no action: {', '.join(self._unknown_keys)}",

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from article_triage.store.boundary import shown_line
-from article_triage.store.config import Config, ConfigError, load_config
+from article_triage.store.settings import ConfigError, Settings, load_settings
 
 # name -> "module:attribute", one module per command under tui/commands/.
 COMMANDS: dict[str, str] = {
@@ -46,12 +46,13 @@ READING_COMMANDS = frozenset({"search", "stats", "export", "audit", "agreement"}
 
 @dataclass
 class CliContext:
-    """What every subcommand needs: where the store is, who is working, the config."""
+    """What every subcommand needs: where the store is, who is working, the settings."""
 
     db_path: Path
     analyst_override: str | None
     debug: bool
-    config: Config = field(default_factory=Config)
+    config: Settings = field(default_factory=Settings)
+    """The config file, loaded once for the run."""
 
     @property
     def analyst(self) -> str:
@@ -136,9 +137,11 @@ def cli(
     Without a command, opens the app on the store.
     """
     try:
-        config = load_config(config_path)
+        config = load_settings(config_path)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
+    for warning in config.warnings:
+        click.echo(f"triage: {shown_line(warning)}", err=True)
     ctx.obj = CliContext(db_path=db_path, analyst_override=analyst, debug=debug, config=config)
     if ctx.invoked_subcommand is None:
         ctx.invoke(cli.get_command(ctx, "open"))

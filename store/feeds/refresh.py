@@ -49,10 +49,10 @@ from article_triage.store.feeds.subscriptions import (
 from article_triage.store.ingest.model import ImportOptions, ImportOutcome, IngestError
 
 if TYPE_CHECKING:
-    from article_triage.store.config import Config
     from article_triage.store.ingest.feeds import FeedEntry
     from article_triage.store.ingest.read import WorkerSettings, WorkResult
     from article_triage.store.outlets.registry import Registry
+    from article_triage.store.settings import Settings
 
 NEW, UNCHANGED, FAILED, GONE = "new", "unchanged", "failed", "gone"
 
@@ -75,11 +75,11 @@ class RefreshRequest:
     """Entries read from one feed document; a feed listing 20,000 is read this far."""
 
     @classmethod
-    def from_config(cls, config: Config, **overrides: Any) -> RefreshRequest:
+    def from_config(cls, settings: Settings, **overrides: Any) -> RefreshRequest:
         """``[feeds]`` settings (see README), then *overrides*; ConfigError when unusable."""
-        from article_triage.store.config import ConfigError
+        from article_triage.store.settings import ConfigError
 
-        section = config.section("feeds")
+        feeds = settings.feeds
         values: dict[str, Any] = {}
         sched: dict[str, int] = {}
         for key, target, scale in (
@@ -87,33 +87,22 @@ class RefreshRequest:
             ("ceiling_minutes", "ceiling", 60),
             ("unconditional_every", "unconditional_every", 1),
         ):
-            if key in section:
-                sched[target] = _positive(section[key], key, config, ConfigError) * scale
+            if getattr(feeds, key) is not None:
+                sched[target] = getattr(feeds, key) * scale
         for key in ("concurrency", "per_host", "max_entries"):
-            if key in section:
-                values[key] = _positive(section[key], key, config, ConfigError)
-        settings = replace(ScheduleSettings(), **sched)
-        if settings.floor > settings.ceiling:
-            raise ConfigError(f"{config.path}: [feeds] floor_minutes is above ceiling_minutes")
-        values["schedule"] = settings
-        # For feeds on an intranet; the command line's --allow-private-addresses also works.
-        allow_private = section.get("allow_private_addresses", False)
-        if not isinstance(allow_private, bool):
-            raise ConfigError(
-                f"{config.path}: [feeds] allow_private_addresses must be true or false"
-            )
+            if getattr(feeds, key) is not None:
+                values[key] = getattr(feeds, key)
+        schedule = replace(ScheduleSettings(), **sched)
+        if schedule.floor > schedule.ceiling:
+            raise ConfigError(f"{settings.path}: [feeds] floor_minutes is above ceiling_minutes")
+        values["schedule"] = schedule
         values.update(overrides)
-        options = values.get("options") or ImportOptions.from_config(config)
-        if allow_private:
+        options = values.get("options") or ImportOptions.from_config(settings)
+        # For feeds on an intranet; the command line's --allow-private-addresses also works.
+        if feeds.allow_private_addresses:
             options = replace(options, allow_private_addresses=True)
         values["options"] = options
         return cls(**values)
-
-
-def _positive(value: object, key: str, config: Config, error: type[Exception]) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise error(f"{config.path}: [feeds] {key} must be a whole number above 0")
-    return value
 
 
 @dataclass

@@ -22,18 +22,11 @@ MIN_CONFIDENCE = 0.5
 
 
 def configured_languages(override: tuple[str, ...] | None = None) -> tuple[str, ...]:
-    """*override*, else ``[ingest] languages`` from the config, else the default set."""
+    """*override* (``[ingest] languages`` from the settings) with the required set, else
+    the default set."""
     if override:
-        return tuple(sorted(set(override) | REQUIRED_LANGUAGES))
-    from article_triage.store.config import load_config
-
-    try:
-        configured = load_config().section("ingest").get("languages")
-    except Exception:  # a broken config must not stop an import; the CLI reports it
-        configured = None
-    if not configured:
-        return DEFAULT_LANGUAGES
-    return tuple(sorted({str(code).lower() for code in configured} | REQUIRED_LANGUAGES))
+        return tuple(sorted({code.lower() for code in override} | REQUIRED_LANGUAGES))
+    return DEFAULT_LANGUAGES
 
 
 @lru_cache(maxsize=4)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from article_triage.store.config import Config
+    from article_triage.store.settings import Settings
 
 
 class IngestError(Exception):
@@ -82,30 +82,22 @@ class ImportOptions:
     workers: int | None = None
     """Processes for decode + extract + language detection; None = os.cpu_count()."""
     languages: tuple[str, ...] | None = None
-    """ISO 639-1 codes for language detection; None = config ``[ingest] languages`` or the default."""
+    """ISO 639-1 codes for language detection; None = the default set."""
     fetch_feed_links: bool = True
     """Fetch the page each feed entry links to; off: build entries from the feed alone."""
     registry_path: str | None = None
-    """The user's outlet registry that detection at import applies; None = the one the
-    default config file names."""
+    """The user's outlet registry that detection at import applies; None = the default
+    user file (``from_config`` fills in the one the settings name)."""
 
     @classmethod
-    def from_config(cls, config: Config, **overrides: Any) -> ImportOptions:
-        """Options as *config* sets them (``[ingest] languages``, ``[outlets] registry``),
-        then *overrides*. Raises ConfigError, one line, when the config's values are unusable."""
-        from article_triage.store.config import ConfigError
+    def from_config(cls, settings: Settings, **overrides: Any) -> ImportOptions:
+        """Options as *settings* set them (``[ingest] languages``, ``[outlets] registry``),
+        then *overrides*."""
         from article_triage.store.outlets.registry import user_registry_path
 
-        languages = config.section("ingest").get("languages")
-        if languages is not None and not (
-            isinstance(languages, list) and all(isinstance(code, str) for code in languages)
-        ):
-            raise ConfigError(
-                f"{config.path}: [ingest] languages must be a list of ISO 639-1 codes"
-            )
         values: dict[str, Any] = {
-            "languages": tuple(languages) if languages else None,
-            "registry_path": str(user_registry_path(config)),
+            "languages": settings.ingest.languages,
+            "registry_path": str(user_registry_path(settings)),
         }
         values.update(overrides)
         return cls(**values)

@@ -6,8 +6,8 @@
     annotate_article(db, article_id)                  # fills citations + suggested_flags
     annotate_all(db, progress=callback)               # after a registry change
 
-The user's file is ``[outlets] registry`` from the config, else
-``platformdirs.user_config_path("article-triage")/outlets.toml``.
+The user's file is the path given (``ImportOptions.from_config`` takes it from the
+settings' ``[outlets] registry``), else ``platformdirs.user_config_path("article-triage")/outlets.toml``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ __all__ = [
     "annotate_all",
     "annotate_article",
     "builtin_outlets",
-    "configured_user_path",
     "detect_publisher",
     "find_citations",
     "find_publisher",
@@ -67,31 +66,6 @@ def builtin_outlets() -> dict[str, Outlet]:
     return {e["key"]: Outlet(**e) for e in entries}
 
 
-def configured_user_path() -> Path:
-    """The user registry file named by the config (``[outlets] registry``), else the default."""
-    from article_triage.store.config import default_config_path
-
-    config_path = default_config_path()
-    try:
-        stat = config_path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        stamp = None
-    return _configured_user_path(str(config_path), stamp)
-
-
-@lru_cache(maxsize=4)
-def _configured_user_path(config_path: str, stamp: tuple[int, int] | None) -> Path:
-    # Cached on the config file's stat: import annotates every article, and
-    # re-reading the config for each one would cost more than detection itself.
-    from article_triage.store.config import ConfigError, load_config
-
-    try:
-        return user_registry_path(load_config(config_path))
-    except ConfigError:  # the CLI reports a broken config itself; detection still runs
-        return user_registry_path(None)
-
-
 @lru_cache(maxsize=8)
 def _load(path: str | None, stamp: tuple[int, int] | None) -> Registry:
     outlets = builtin_outlets()
@@ -106,7 +80,7 @@ def load_registry(user_path: str | os.PathLike[str] | None = None) -> Registry:
 
     Raises :class:`RegistryError` (one line: which file, what is wrong) for a bad user file.
     """
-    path = Path(user_path) if user_path is not None else configured_user_path()
+    path = Path(user_path) if user_path is not None else user_registry_path(None)
     try:
         stat = path.stat()
     except OSError:

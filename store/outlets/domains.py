@@ -54,10 +54,28 @@ def same_site(url: str | None, other: str | None) -> bool:
     return host == other_host or host.endswith("." + other_host) or other_host.endswith("." + host)
 
 
+def domain_index(registry: Registry) -> tuple[dict[str, str], dict[str, str]]:
+    """(domain -> key, covering subdomains; exact host -> key, from ``full:`` entries)."""
+    return registry.derived("domain_index", _build_domain_index)
+
+
+def _build_domain_index(registry: Registry) -> tuple[dict[str, str], dict[str, str]]:
+    suffixes: dict[str, str] = {}
+    exact: dict[str, str] = {}
+    for outlet in registry:
+        for domain in outlet.domains:
+            target = exact if domain.startswith("full:") else suffixes
+            host = normalise_host(domain.removeprefix("full:"))
+            if host:
+                # A user outlet listed later wins over a built-in one for the same domain.
+                target[host] = outlet.key
+    return suffixes, exact
+
+
 def outlet_for_host(host: str, registry: Registry) -> Outlet | None:
     if not host:
         return None
-    suffixes, exact = registry.domain_index
+    suffixes, exact = domain_index(registry)
     if host in exact:
         return registry.get(exact[host])
     labels = host.split(".")

@@ -501,9 +501,14 @@ def _share_cues(citations: list[Citation], text: str) -> None:
             changed = True
 
 
+def alias_matcher(registry: Registry) -> AliasMatcher:
+    """The registry's aliases compiled once (cached on the registry)."""
+    return registry.derived("alias_matcher", AliasMatcher)
+
+
 def find_citations(paragraphs: list[str], registry: Registry) -> list[Citation]:
     """Every outlet named in *paragraphs*, with its paragraph index and character span."""
-    matcher = registry.matcher
+    matcher = alias_matcher(registry)
     out: list[Citation] = []
     if not matcher.may_name_an_outlet("\n".join(paragraphs)):
         return out  # most articles: one test instead of one per paragraph

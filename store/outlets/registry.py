@@ -15,17 +15,18 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, replace
-from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from article_triage.store.boundary import clean_line, clean_text
 
 if TYPE_CHECKING:
-    from article_triage.store.outlets.matcher import AliasMatcher
+    from article_triage.store.settings import Settings
+
+T = TypeVar("T")
 
 CATEGORIES: dict[str, str] = {
     "state-controlled": "state-controlled",
@@ -195,10 +196,11 @@ OUTLET_FIELDS = ("key", *_TEXT_FIELDS, *_LIST_FIELDS, "designations")
 
 
 class Registry:
-    """Outlets by key, with the domain index and the compiled alias matcher built once."""
+    """Outlets by key; what is built from them (domain index, alias matcher) is cached here."""
 
     def __init__(self, outlets: Iterable[Outlet]):
         self.outlets: dict[str, Outlet] = {o.key: o for o in outlets}
+        self._derived: dict[str, Any] = {}
 
     def __iter__(self) -> Iterator[Outlet]:
         return iter(self.outlets.values())
@@ -212,27 +214,14 @@ class Registry:
     def get(self, key: str) -> Outlet | None:
         return self.outlets.get(key)
 
-    @cached_property
-    def domain_index(self) -> tuple[dict[str, str], dict[str, str]]:
-        """(domain -> key, covering subdomains; exact host -> key, from ``full:`` entries)."""
-        from article_triage.store.outlets.domains import normalise_host
-
-        suffixes: dict[str, str] = {}
-        exact: dict[str, str] = {}
-        for outlet in self:
-            for domain in outlet.domains:
-                target = exact if domain.startswith("full:") else suffixes
-                host = normalise_host(domain.removeprefix("full:"))
-                if host:
-                    # A user outlet listed later wins over a built-in one for the same domain.
-                    target[host] = outlet.key
-        return suffixes, exact
-
-    @cached_property
-    def matcher(self) -> AliasMatcher:
-        from article_triage.store.outlets.matcher import AliasMatcher
-
-        return AliasMatcher(self)
+    def derived(self, name: str, build: Callable[[Registry], T]) -> T:
+        """What *build* makes of this registry (the domain index, the alias matcher),
+        built once. The builders live in domains.py and matcher.py, which import this
+        module; this module imports neither."""
+        try:
+            return self._derived[name]
+        except KeyError:
+            return self._derived.setdefault(name, build(self))
 
 
 # --- reading -------------------------------------------------------------------------
@@ -391,12 +380,10 @@ def default_user_path() -> Path:
     return platformdirs.user_config_path(APP_NAME) / USER_FILE_NAME
 
 
-def user_registry_path(config: Any = None) -> Path:
-    """``[outlets] registry`` from the config if set, else the default user file."""
-    if config is not None:
-        section = config.section("outlets")
-        if section.get("registry"):
-            return Path(os.path.expanduser(str(section["registry"])))
+def user_registry_path(settings: Settings | None = None) -> Path:
+    """``[outlets] registry`` from the settings if set, else the default user file."""
+    if settings is not None and settings.outlets.registry is not None:
+        return settings.outlets.registry
     return default_user_path()
 
 

@@ -26,6 +26,7 @@ import sqlite_utils
 
 from article_triage.store.articles import ArticleFilter, iter_article_ids
 from article_triage.store.db import utcnow, write_transaction
+from article_triage.store.settings import normalise_language
 from article_triage.store.text import split_paragraphs
 from article_triage.store.translate.packing import (
     join_pack,
@@ -41,7 +42,7 @@ from article_triage.store.translate.providers import (
     UnsupportedLanguage,
     client_factory,
 )
-from article_triage.store.translate.settings import ProviderSettings, normalise_language
+from article_triage.store.translate.settings import ProviderSettings
 from article_triage.store.translations import ANALYST_PROVIDER, save_translation
 
 # Characters of article text per concurrent request in one window: a few full

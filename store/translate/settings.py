@@ -1,4 +1,4 @@
-"""Which provider to use and how: from the config file, the environment and the command line.
+"""Which provider to use and how: from the settings, the environment and the command line.
 
 API keys come from ``TRIAGE_<PROVIDER>_KEY`` or the config; they live only in
 memory. ``repr`` leaves the key out, and nothing in store.translate puts it in a
@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from article_triage.store.config import Config, ConfigError
+from article_triage.store.settings import Settings, normalise_language
+from article_triage.store.translate.codes import provider_code
 
 PROVIDERS = ("google", "deepl", "microsoft", "libre", "mymemory")
 PROVIDERS_NEEDING_KEY = ("deepl", "microsoft")
@@ -58,17 +59,7 @@ class ProviderSettings:
             raise ValueError(f"provider {self.name} needs an API key: set {key_env_var(self.name)}")
         if self.timeout <= 0 or self.concurrency < 1 or self.max_retries < 0:
             raise ValueError("timeout and concurrency must be positive, max_retries not negative")
-        from article_triage.store.translate.providers import (
-            provider_code,  # providers imports this module
-        )
-
         provider_code(self.name, self.target)  # UnsupportedLanguage is a ValueError
-
-
-def normalise_language(code: str) -> str:
-    """``EN`` -> ``en``, ``zh-tw`` -> ``zh-TW``: the form translations are stored under."""
-    language, _, region = code.strip().partition("-")
-    return f"{language.lower()}-{region.upper()}" if region else language.lower()
 
 
 def display_url(url: str) -> str:
@@ -80,29 +71,23 @@ def display_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-_NUMBER_FIELDS = {"timeout": float, "max_retries": int, "concurrency": int, "backoff": float}
+_CONFIGURED = ("target", "url", "timeout", "max_retries", "concurrency", "backoff", "region")
 
 
-def settings_from_config(config: Config, **overrides: Any) -> ProviderSettings:
-    """Settings from the config's ``[translation]`` table, the environment and *overrides*.
+def settings_from_config(settings: Settings, **overrides: Any) -> ProviderSettings:
+    """Provider settings from ``settings.translation``, the environment and *overrides*.
 
     Overrides that are None are ignored, so a CLI can pass its options straight
     through; ``provider=`` is accepted as a synonym of ``name=``. The key is
-    ``TRIAGE_<NAME>_KEY``, else ``<name>_key`` or ``api_key`` in the table.
+    ``TRIAGE_<NAME>_KEY``, else ``<name>_key`` or ``api_key`` in ``[translation]``.
     """
-    table = config.section("translation")
+    configured = settings.translation
     values: dict[str, Any] = {}
-    if "provider" in table:
-        values["name"] = table["provider"]
-    for f in fields(ProviderSettings):
-        if f.name in table and f.name != "api_key":
-            values[f.name] = table[f.name]
-    for name, convert in _NUMBER_FIELDS.items():
-        if name in values:
-            try:
-                values[name] = convert(values[name])
-            except (TypeError, ValueError) as exc:
-                raise ConfigError(f"{config.path}: [translation] {name} must be a number") from exc
+    if configured.provider:
+        values["name"] = configured.provider
+    for name in _CONFIGURED:
+        if getattr(configured, name) is not None:
+            values[name] = getattr(configured, name)
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if "provider" in overrides:
         overrides["name"] = overrides.pop("provider")
@@ -117,8 +102,8 @@ def settings_from_config(config: Config, **overrides: Any) -> ProviderSettings:
     if not values.get("api_key"):
         # A bare api_key in the table belongs to the table's provider, not to one
         # chosen on the command line.
-        table_key = table.get("api_key") if table.get("provider", name) == name else None
+        table_key = configured.api_key if (configured.provider or name) == name else None
         values["api_key"] = (
-            os.environ.get(key_env_var(name)) or table.get(f"{name}_key") or table_key
+            os.environ.get(key_env_var(name)) or configured.keys.get(name) or table_key
         )
     return ProviderSettings(**values)

@@ -62,9 +62,9 @@ def add(
     Bad inputs are reported one line each and the rest is imported; the exit code
     is 1 when any input failed.
     """
-    from article_triage.store.config import ConfigError
     from article_triage.store.ingest import ImportOptions, import_sources
     from article_triage.store.outlets import RegistryError
+    from article_triage.store.settings import ConfigError
 
     try:
         options = ImportOptions.from_config(

@@ -20,9 +20,10 @@ from article_triage.store.export import (
     open_export_file,
     write_export,
 )
+from article_triage.store.settings import normalise_language
+from article_triage.store.taxonomy import is_grade
 from article_triage.tui.cli import EXIT_USAGE, fail
 
-_GRADE_RE = re.compile(r"[A-Fa-f][1-6]?|[1-6]")
 _DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -120,7 +121,7 @@ def export(
     fmt = _format_for(fmt, output)
     if status and status not in obj.config.taxonomy.values("statuses"):
         fail(f"unknown status {status!r}", EXIT_USAGE)
-    if grade and not _GRADE_RE.fullmatch(grade.strip()):
+    if grade and not is_grade(grade):
         fail(f"not an Admiralty grade: {grade!r} (e.g. B2, B or 2)", EXIT_USAGE)
     for option, value in (("--from", date_from), ("--to", date_to)):
         if value and not _DATE_RE.fullmatch(value):
@@ -138,7 +139,7 @@ def export(
         disagreement=disagreements,
     )
     db = obj.open_db()
-    target_lang = target_lang or obj.config.section("translation").get("target") or "en"
+    target_lang = normalise_language(target_lang) if target_lang else obj.config.translation.target
     # A bar only where someone watches it; the summary line is enough in logs.
     show_progress = output != "-" and sys.stderr.isatty()
     total = count_articles(db, export_filter(flt)) if show_progress else 0

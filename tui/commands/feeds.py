@@ -80,11 +80,11 @@ def add_command(
 @click.pass_obj
 def list_command(obj, tag: str | None, as_json: bool) -> None:
     """Each feed's health: last success, items, errors in a row and the last one, next check."""
-    from article_triage.store.config import ConfigError
     from article_triage.store.feeds import list_feeds
     from article_triage.store.feeds.health import feed_health
     from article_triage.store.ingest.model import ImportOptions
     from article_triage.store.outlets import RegistryError, load_registry
+    from article_triage.store.settings import ConfigError
 
     try:
         registry = load_registry(ImportOptions.from_config(obj.config).registry_path)

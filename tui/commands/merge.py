@@ -76,9 +76,9 @@ def merge(
     your own name (--analyst) or in a look-alike of a known name are listed and
     skipped; the exit code is then 1. Merging the same file again changes nothing.
     """
-    from article_triage.store.config import ConfigError
     from article_triage.store.ingest import ImportOptions
     from article_triage.store.outlets import RegistryError, load_registry
+    from article_triage.store.settings import ConfigError
 
     try:
         registry = load_registry(ImportOptions.from_config(obj.config).registry_path)

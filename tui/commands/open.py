@@ -34,9 +34,9 @@ def open_command(obj, sources: tuple[str, ...]) -> None:
 
 def _import(obj, sources: tuple[str, ...]) -> int:
     """Import with a one-line progress on stderr; return how many inputs failed."""
-    from article_triage.store.config import ConfigError
     from article_triage.store.ingest import ImportOptions, ImportOutcome, import_sources
     from article_triage.store.outlets import RegistryError
+    from article_triage.store.settings import ConfigError
 
     try:
         options = ImportOptions.from_config(obj.config)

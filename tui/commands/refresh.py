@@ -67,11 +67,11 @@ def refresh(
 
     Exit code 1 when a feed failed; the others are imported all the same.
     """
-    from article_triage.store.config import ConfigError
     from article_triage.store.feeds import RefreshProgress, RefreshRequest
     from article_triage.store.feeds import refresh as run_refresh
     from article_triage.store.ingest.model import ImportOptions
     from article_triage.store.outlets import RegistryError
+    from article_triage.store.settings import ConfigError
 
     try:
         options = ImportOptions.from_config(
@@ -155,7 +155,7 @@ def _translation_settings(config):
     try:
         settings.validate()
     except ValueError as exc:
-        from article_triage.store.config import ConfigError
+        from article_triage.store.settings import ConfigError
 
         raise ConfigError(f"--translate: {exc}") from exc
     return settings

@@ -17,7 +17,7 @@ import click
 
 from article_triage.store.articles import ArticleFilter, iter_article_ids
 from article_triage.store.boundary import shown_json, shown_line
-from article_triage.store.config import ConfigError
+from article_triage.store.settings import ConfigError
 from article_triage.store.translate import (
     PROVIDERS,
     ProviderUnreachable,

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
 from article_triage.store.articles import ArticleFilter
-from article_triage.store.taxonomy import Taxonomy, parse_grade
+from article_triage.store.taxonomy import Taxonomy, is_grade
 
 
 class FilterDialog(ModalScreen[ArticleFilter | None]):
@@ -75,7 +75,7 @@ class FilterDialog(ModalScreen[ArticleFilter | None]):
     @on(Input.Submitted)
     def apply(self) -> None:
         grade = self._value("#filter-grade")
-        if grade and parse_grade(grade) == (None, None):
+        if grade and not is_grade(grade):
             self.notify(f"not a grade: {grade} (use e.g. B2, B or 2)", severity="error")
             return
         self.dismiss(
