@@ -333,6 +333,28 @@ _QUEUE_SELECT = (
 
 def count_articles(db: sqlite_utils.Database, flt: ArticleFilter = ArticleFilter()) -> int:
     joins, where, params = flt.sql()
+    decision_fields = flt.status is not None or flt.flag is not None or flt.grade is not None
+    article_fields = (
+        flt.query is not None
+        or flt.language is not None
+        or flt.outlet is not None
+        or flt.published_from is not None
+        or flt.published_to is not None
+        or flt.ids is not None
+        or flt.disagreement
+        or bool(flt.extra_where)
+    )
+    # The queue's counts at a million articles: the decision is at most one row per
+    # article and analyst, so a count that filters on one side only need not visit the
+    # other (the join costs a lookup per article; 1.7 s for 'done' at 1M).
+    if not flt.all_analysts and not decision_fields and not flt.extra_where:
+        return db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params[1:]).fetchone()[
+            0
+        ]
+    if not flt.all_analysts and not article_fields and flt.status != "new":
+        return db.execute(
+            f"SELECT count(*) FROM decisions d WHERE d.analyst = ? AND {where}", params
+        ).fetchone()[0]
     return db.execute(f"SELECT count(*) FROM {joins} WHERE {where}", params).fetchone()[0]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from article_triage.store.articles import (
     ARTICLE_COLUMNS,
@@ -422,3 +424,22 @@ def test_stats_counts_an_article_once_when_two_publishers_are_recorded(db, store
     )
     assert sum(n for _, n in stats(db, "olena")["outlet"]) == 8
     assert json.dumps(stats(db, "olena"))  # plain data, for --json
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    status=st.sampled_from([None, "new", "done", "skipped", "escalated"]),
+    language=st.sampled_from([None, "uk", "en"]),
+    grade=st.sampled_from([None, "B2", "B", "2"]),
+    flag=st.sampled_from([None, "state-media-sourcing"]),
+    analyst=st.sampled_from([None, "olena", "taras"]),
+)
+def test_counting_one_side_of_the_join_counts_what_the_join_counts(
+    db, store, status, language, grade, flag, analyst
+):
+    flt = ArticleFilter(analyst=analyst, status=status, language=language, grade=grade, flag=flag)
+    joins, where, params = flt.sql()
+    joined = db.execute(f"SELECT count(*) FROM {joins} WHERE {where}", params).fetchone()[0]
+    assert count_articles(db, flt) == joined
