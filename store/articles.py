@@ -233,6 +233,8 @@ class ArticleFilter:
     published_from: str | None = None
     published_to: str | None = None
     ids: tuple[int, ...] | None = None
+    story: int | None = None
+    """Only the articles of this story (store.stories)."""
     disagreement: bool = False
     """Only articles on which two or more analysts' decisions differ, not yet adjudicated."""
     all_analysts: bool = False
@@ -297,6 +299,9 @@ class ArticleFilter:
         if self.ids is not None:
             where.append(f"a.id IN ({','.join('?' * len(self.ids))})" if self.ids else "0")
             params += list(self.ids)
+        if self.story is not None:
+            where.append("a.id IN (SELECT article_id FROM story_members WHERE story_id = ?)")
+            params.append(self.story)
         if self.disagreement:
             where.append(_DISAGREEMENT)
         for clause, clause_params in self.extra_where:

@@ -91,6 +91,12 @@ class ArticleView:
     suggestions: list[Suggestion] = field(default_factory=list)
     others: tuple[Decision, ...] = ()
     """Other analysts' decisions on this article (triaged ones), for adjudication."""
+    story_id: int | None = None
+    story_line: str = ""
+    """'Same event: 6 articles, 4 languages — independent: ...; echoing ...' when the
+    article's story has other articles (store.stories)."""
+    credibility_hint: str | None = None
+    """Set when the story has two or more independent sources: a hint, never a grade."""
     canonical_claim: str = ""
     """The site a fetched page's canonical link names when it is not the site it was
     fetched from: what the page claims to be, never taken as its publisher."""
@@ -154,6 +160,7 @@ def load_article_view(
         # paragraph_count and the text disagree only if the row was edited by hand.
         translation = (translation + [None] * len(paragraphs))[: len(paragraphs)]
     publisher, citations = _citations(db, article_id)
+    story_id, story_line, hint = _story(db, article_id, analyst)
     return ArticleView(
         id=article_id,
         title=strip_control(article.get("title") or ""),
@@ -173,7 +180,25 @@ def load_article_view(
         others=tuple(d for d in decisions if d.analyst != analyst and d.status != "new"),
         canonical_claim=host_of(article.get("canonical_claim")),
         fetched_from=host_of(article.get("final_url")),
+        story_id=story_id,
+        story_line=story_line,
+        credibility_hint=hint,
     )
+
+
+def _story(
+    db: sqlite_utils.Database, article_id: int, analyst: str
+) -> tuple[int | None, str, str | None]:
+    """(story id, story line, credibility hint); the line only for stories of 2+ articles."""
+    from article_triage.store.stories import story_detail, story_of
+
+    story_id = story_of(db, article_id)
+    if story_id is None:
+        return None, "", None
+    detail = story_detail(db, story_id, analyst)
+    if detail is None or detail.summary.size < 2:
+        return story_id, "", None
+    return story_id, detail.line(), detail.corroboration.hint_for(article_id)
 
 
 def _outlet(

@@ -274,6 +274,15 @@ def _static_actions() -> list[ActionSpec]:
             footer=False,
         ),
         A("feeds.screen", "L", "show_feeds", "Feeds: health, pause, remove", "Feeds", footer=False),
+        A(
+            "story.show",
+            "o",
+            "show_story",
+            "Story: the same event in other articles and languages",
+            "Stories",
+            needs_article=True,
+            footer=False,
+        ),
         A("app.help", "question_mark", "help", "Help", "App", short="help"),
         A("app.quit", "q", "quit", "Quit", "App", short="quit"),
         A(

@@ -1008,6 +1008,25 @@ class TriageApp(App[None]):
     def action_show_feeds(self) -> None:
         self.push_screen(FeedsScreen(self.thread_db))
 
+    # --- stories ------------------------------------------------------------------------
+
+    def action_show_story(self) -> None:
+        from article_triage.tui.screens.story import StoryChoice, StoryScreen
+
+        view = self.view
+        if view is None or view.story_id is None:
+            self.notify("This article is in no story yet: `triage stories rebuild` places it.")
+            return
+
+        def chosen(choice: StoryChoice | None) -> None:
+            if choice is None:  # a split on the screen may have changed the story line
+                self._after_store_change()
+                return
+            self.filter = replace(self.filter, story=choice.story_id)
+            self.queue.reload(self.filter, select_id=choice.article_id)
+
+        self.push_screen(StoryScreen(self.thread_db, view.story_id, self.analyst, view.id), chosen)
+
     @work(thread=True, exclusive=True, group="feeds", exit_on_error=False)
     def _refresh_feeds(self) -> None:
         from article_triage.store.feeds import RefreshProgress, RefreshRequest, refresh
@@ -1189,6 +1208,8 @@ def filter_summary(flt: ArticleFilter) -> str:
         value = getattr(flt, name)
         if value:
             parts.append(f"{label}={value}")
+    if flt.story is not None:
+        parts.append(f"story={flt.story}")
     if flt.disagreement:
         parts.append("disagreements")
     if flt.query:

@@ -93,6 +93,7 @@ def _progress(show: bool, total: int) -> Iterator[Callable[[int], None] | None]:
 @click.option("--query", help="Full-text query over title, text and translation.")
 @click.option("--analyst", help="Only this analyst's decisions (and what they have not triaged).")
 @click.option("--disagreements", is_flag=True, help="Only articles analysts disagree on.")
+@click.option("--story", type=int, help="Only the articles of this story (triage stories list).")
 @click.pass_obj
 def export(
     obj,
@@ -112,6 +113,7 @@ def export(
     query: str | None,
     analyst: str | None,
     disagreements: bool,
+    story: int | None,
 ) -> None:
     """Write decisions as CSV, JSON or JSONL: one record per article and analyst.
 
@@ -137,6 +139,7 @@ def export(
         published_from=date_from,
         published_to=date_to,
         disagreement=disagreements,
+        story=story,
     )
     db = obj.open_db()
     target_lang = normalise_language(target_lang) if target_lang else obj.config.translation.target

@@ -75,6 +75,16 @@ def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activi
                     else ("  adjudicated", "bold"),
                 )
             )
+        if view.story_line:
+            lines.append(
+                Text.assemble(
+                    ("Story ", "dim"),
+                    shown_line(view.story_line),
+                    ("  (o opens it)", "dim"),
+                )
+            )
+            if view.credibility_hint:
+                lines.append(Text.assemble(("Hint ", "dim"), shown_line(view.credibility_hint)))
         if view.sources:
             lines.append(
                 Text.assemble(("Sources ", "dim"), " · ".join(map(shown_line, view.sources)))
