@@ -71,8 +71,8 @@ from article_triage.tui.messages import (
     FeedsRefreshed,
     FeedsRefreshProgress,
     HistoryReplayed,
-    ImportFinished,
-    ImportProgress,
+    JobAdvanced,
+    JobFinished,
     TranslationFinished,
     TranslationProgress,
     UntriagedFound,
@@ -194,6 +194,7 @@ class TriageApp(App[None]):
         self.ui_db = open_db(self.db_path)
         self._threads.db = self.ui_db
         self._feeds_stop = threading.Event()
+        self._job_stop = threading.Event()
 
     def thread_db(self) -> sqlite_utils.Database:
         """This thread's connection to the store (sqlite3 connections must not cross threads)."""
@@ -855,8 +856,10 @@ class TriageApp(App[None]):
 
     def action_stop_work(self) -> None:
         self._feeds_stop.set()  # a running refresh saves what is in and stops
+        self._job_stop.set()  # so does a running store job
         stopped = self.workers.cancel_group(self, "translate")
-        if not stopped:
+        job_running = any(w.group == "job" and w.is_running for w in self.workers)
+        if not stopped and not job_running:
             self.notify("Nothing is running.")
 
     @work(thread=True, exclusive=True, group="translate", exit_on_error=False)
@@ -954,50 +957,44 @@ class TriageApp(App[None]):
 
         self.push_screen(ImportDialog(), chosen)
 
-    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def _import(self, sources: list[str]) -> None:
-        from article_triage.store.ingest import (  # trafilatura: only when asked
-            ImportOptions,
-            ImportOutcome,
-            import_sources,
-        )
+        from article_triage.store.ingest import ImportOptions
+        from article_triage.store.jobs import ImportRequest, run_import
 
-        done = 0
-
-        def progress(outcome: ImportOutcome, total: int) -> None:
-            nonlocal done
-            if outcome.completes_input:
-                done += 1
-            self.post_message(ImportProgress(done, total))
-
-        self.post_message(ImportProgress(0, 0))
         # In this process: the app has taken over stdout, and a process pool started
         # from a threaded TUI cannot pass it on. Big batches: `triage add` elsewhere,
         # then refresh (f5) here.
         options = ImportOptions.from_config(self.config, workers=1)
-        report = import_sources(self.thread_db(), sources, options, progress=progress)
-        summary = (
-            f"Imported {report.imported:,}, duplicates "
-            f"{report.duplicates + report.near_duplicates:,}, failed {report.failed:,}"
-        )
-        if report.failures:
-            first = report.failures[0]
-            summary += f" ({shown_line(first.source)}: {shown_line(first.reason)})"
-        self.post_message(ImportFinished(report.imported, report.failed, summary))
+        self.run_job(run_import, ImportRequest(tuple(sources), options), "importing")
 
-    @on(ImportProgress)
-    def _on_import_progress(self, message: ImportProgress) -> None:
+    # --- store jobs ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="job", exit_on_error=False)
+    def run_job(self, job: Callable[..., Any], request: Any, label: str) -> None:
+        """The one worker for store jobs (store.jobs): progress goes to the triage bar,
+        the report to JobFinished; ctrl+x sets the stop flag the job checks."""
+        self._job_stop.clear()
+
+        def progress(p: Any) -> None:
+            self.post_message(JobAdvanced(label, p.done, p.total, p.unit))
+
+        report = job(self.thread_db(), request, progress, self._job_stop)
+        self.post_message(JobFinished(label, report))
+
+    @on(JobAdvanced)
+    def _on_job_advanced(self, message: JobAdvanced) -> None:
         total = f"{message.total:,}" if message.total else "?"
-        self.triage_bar.show(self.view, activity=f"importing {message.done:,}/{total} inputs…")
+        activity = f"{message.label} {message.done:,}/{total} {message.unit}…"
+        self.triage_bar.show(self.view, activity=activity)
 
-    @on(ImportFinished)
-    def _on_import_finished(self, message: ImportFinished) -> None:
+    @on(JobFinished)
+    def _on_job_finished(self, message: JobFinished) -> None:
+        from article_triage.store.jobs import summarise
+
+        summary = summarise(message.report)
         self.triage_bar.show(self.view, activity="")
-        self.notify(
-            message.summary, severity="warning" if message.failed else "information", markup=False
-        )
-        if message.imported:
-            self._after_store_change()
+        self.notify(summary.one_line(), severity=summary.severity, markup=False)
+        self._after_store_change()
 
     # --- feeds --------------------------------------------------------------------------
 

@@ -147,6 +147,13 @@ def cli(
         ctx.invoke(cli.get_command(ctx, "open"))
 
 
+def print_summary(summary) -> None:
+    """A job's summary (store.jobs.summarise) on stderr: its line, then one per failure."""
+    click.echo(summary.text, err=True)
+    for line in summary.details:
+        click.echo(f"  {line}", err=True)
+
+
 def fail(message: str, code: int = EXIT_SOME_FAILED) -> None:
     """Print one clean error line and exit with *code*.
 

@@ -83,21 +83,24 @@ class ExportWritten(Message):
 
 
 @dataclass
-class ImportProgress(Message):
-    """Inputs imported so far; later progress replaces earlier progress in the queue."""
+class JobAdvanced(Message):
+    """A store job (store.jobs) advanced; later progress replaces earlier progress."""
 
+    label: str
+    """What runs, as the triage bar says it: "importing"."""
     done: int
-    total: int
+    total: int | None
+    unit: str
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, ImportProgress)
+        return isinstance(message, JobAdvanced) and message.label == self.label
 
 
 @dataclass
-class ImportFinished(Message):
-    imported: int
-    failed: int
-    summary: str
+class JobFinished(Message):
+    label: str
+    report: Any
+    """The job's typed report; store.jobs.summarise says it in one line."""
 
 
 @dataclass

@@ -136,6 +136,8 @@ class ImportReport:
     failed: int = 0
     failures: list[ImportOutcome] = field(default_factory=list)
     """Kept in full; successes are only counted."""
+    interrupted: bool = False
+    """A stop was asked for before every input was read."""
 
     def add(self, outcome: ImportOutcome) -> None:
         if outcome.status == "imported":

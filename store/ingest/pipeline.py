@@ -284,11 +284,14 @@ def import_sources(
     sources: Iterable[str],
     options: ImportOptions | None = None,
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ImportReport:
     """Import files, folders, URLs, feeds and ``-`` (stdin) into *db*; never stops on bad input.
 
     ``progress(outcome, total)`` is called after each input (after each entry of a
     feed); *total* is the number of inputs once the folder walk has counted them.
+    ``should_stop()`` true: what was read is stored, the rest is left
+    (``report.interrupted``).
     """
     from article_triage.store.ingest.language import configured_languages
     from article_triage.store.outlets import load_registry
@@ -335,5 +338,8 @@ def import_sources(
         pending.extend(results)
         if len(pending) >= BATCH_SIZE or time.monotonic() - last_flush >= BATCH_SECONDS:
             flush()
+        if should_stop is not None and should_stop():
+            report.interrupted = True
+            break
     flush()
     return report

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from article_triage.store.boundary import shown_json, shown_line
-from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, fail
+from article_triage.store.boundary import shown_json
+from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, fail, print_summary
 
 
 @click.command()
@@ -62,7 +62,8 @@ def add(
     Bad inputs are reported one line each and the rest is imported; the exit code
     is 1 when any input failed.
     """
-    from article_triage.store.ingest import ImportOptions, import_sources
+    from article_triage.store.ingest import ImportOptions
+    from article_triage.store.jobs import ImportRequest, run_import, summarise
     from article_triage.store.outlets import RegistryError
     from article_triage.store.settings import ConfigError
 
@@ -84,14 +85,16 @@ def add(
 
     reporter = _JsonReporter() if as_json else _BarReporter(sys.stderr.isatty())
     try:
-        report = import_sources(db, sources, options, progress=reporter.progress)
+        report = run_import(
+            db, ImportRequest(tuple(sources), options), on_outcome=reporter.progress
+        )
     except RegistryError as exc:  # the user's outlet registry file is broken
         fail(str(exc), 2)
     finally:
         reporter.close()
     if as_json:
         reporter.finish(report.counts())
-    _summary(report)
+    print_summary(summarise(report))
     sys.exit(EXIT_SOME_FAILED if report.failed else EXIT_OK)
 
 
@@ -140,18 +143,3 @@ class _JsonReporter:
     def finish(self, counts: dict[str, int]) -> None:
         click.echo("\n],")
         click.echo(shown_json(counts)[1:])
-
-
-def _summary(report) -> None:
-    parts = [f"{report.imported} imported"]
-    if report.near_duplicates:
-        parts.append(
-            f"{report.near_duplicates} near-duplicate{'s' * (report.near_duplicates != 1)} (stored, linked)"
-        )
-    parts.append(f"{report.duplicates} duplicate{'s' * (report.duplicates != 1)} skipped")
-    parts.append(f"{report.failed} failed")
-    click.echo(", ".join(parts), err=True)
-    for failure in report.failures:
-        click.echo(
-            f"  failed: {shown_line(failure.source)}: {shown_line(failure.reason)}", err=True
-        )

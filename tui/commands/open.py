@@ -6,8 +6,7 @@ import sys
 
 import click
 
-from article_triage.store.boundary import shown_line
-from article_triage.tui.cli import EXIT_SOME_FAILED, fail
+from article_triage.tui.cli import EXIT_SOME_FAILED, fail, print_summary
 
 
 @click.command("open")
@@ -34,7 +33,8 @@ def open_command(obj, sources: tuple[str, ...]) -> None:
 
 def _import(obj, sources: tuple[str, ...]) -> int:
     """Import with a one-line progress on stderr; return how many inputs failed."""
-    from article_triage.store.ingest import ImportOptions, ImportOutcome, import_sources
+    from article_triage.store.ingest import ImportOptions
+    from article_triage.store.jobs import ImportRequest, JobProgress, run_import, summarise
     from article_triage.store.outlets import RegistryError
     from article_triage.store.settings import ConfigError
 
@@ -43,23 +43,13 @@ def _import(obj, sources: tuple[str, ...]) -> int:
     except ConfigError as exc:
         fail(str(exc), 2)
 
-    done = 0
-
-    def progress(outcome: ImportOutcome, total: int) -> None:
-        nonlocal done
-        if outcome.completes_input:
-            done += 1
-        click.echo(f"\rimporting {done}/{total or '?'}…", err=True, nl=False)
+    def progress(p: JobProgress) -> None:
+        click.echo(f"\rimporting {p.done}/{p.total or '?'}…", err=True, nl=False)
 
     try:
-        report = import_sources(obj.open_db(), sources, options, progress)
+        report = run_import(obj.open_db(), ImportRequest(tuple(sources), options), progress)
     except RegistryError as exc:  # the user's outlet registry file is broken
         fail(str(exc), 2)
-    click.echo(
-        f"\rimported {report.imported}, duplicates {report.duplicates + report.near_duplicates}, "
-        f"failed {report.failed}",
-        err=True,
-    )
-    for outcome in report.failures:
-        click.echo(f"triage: {shown_line(outcome.source)}: {shown_line(outcome.reason)}", err=True)
+    click.echo("\r", err=True, nl=False)
+    print_summary(summarise(report))
     return report.failed

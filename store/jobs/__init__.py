@@ -1,0 +1,48 @@
+"""Jobs: each long task is one function shared by the CLI and the app.
+
+    report = run_import(db, ImportRequest(("a.html", "feed.xml"), options), progress, stop)
+    text, severity = summarise(report)
+
+Every job takes the store (a connection for this thread), a typed request, a progress
+callback (:class:`JobProgress`) and a stop flag (``threading.Event``, checked between
+units of work), and returns a typed report. :func:`summarise` turns any report into
+one line of text and a severity, so the CLI and the app say the same thing.
+
+The jobs wrap the code that does the work (store.ingest, store.translate,
+store.export, store.exchange, store.outlets); they add no logic of their own beyond
+the request/report shape. Bulk decisions (``triage decide --where``) belong beside
+these as ``run_decide`` once the query language lands (see store/jobs/deciding.py's
+absence: the request is a query plus field changes, the report a count and an undo group).
+"""
+
+from article_triage.store.jobs.base import JobProgress, ProgressCallback
+from article_triage.store.jobs.detecting import DetectReport, DetectRequest, run_detect
+from article_triage.store.jobs.exporting import ExportReport, ExportRequest, run_export
+from article_triage.store.jobs.importing import ImportRequest, run_import
+from article_triage.store.jobs.merging import MergeRequest, run_merge
+from article_triage.store.jobs.summary import Summary, summarise
+from article_triage.store.jobs.translating import (
+    TranslateJobReport,
+    TranslateRequest,
+    run_translate,
+)
+
+__all__ = [
+    "DetectReport",
+    "DetectRequest",
+    "ExportReport",
+    "ExportRequest",
+    "ImportRequest",
+    "JobProgress",
+    "MergeRequest",
+    "ProgressCallback",
+    "Summary",
+    "TranslateJobReport",
+    "TranslateRequest",
+    "run_detect",
+    "run_export",
+    "run_import",
+    "run_merge",
+    "run_translate",
+    "summarise",
+]

@@ -1,0 +1,114 @@
+"""One summariser for every job report: (text, severity), the same in the CLI and the app.
+
+The severity is decided here from the report's counts, never from the text.
+Outside data in the text (sources, reasons) passes the door out (boundary.shown_line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import singledispatch
+from typing import Literal
+
+from article_triage.store.boundary import shown_line
+from article_triage.store.exchange import MergeReport
+from article_triage.store.ingest.model import ImportReport
+from article_triage.store.jobs.detecting import DetectReport
+from article_triage.store.jobs.exporting import ExportReport
+from article_triage.store.jobs.translating import TranslateJobReport
+
+Severity = Literal["information", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    text: str
+    """One line."""
+    severity: Severity
+    details: tuple[str, ...] = field(default=())
+    """One line per failure, for front ends that list them (the CLI does)."""
+
+    def __iter__(self):  # text, severity = summarise(report)
+        return iter((self.text, self.severity))
+
+    def one_line(self) -> str:
+        """The text with the first detail, for a front end with room for one line."""
+        return f"{self.text} ({self.details[0]})" if self.details else self.text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
+@singledispatch
+def summarise(report: object) -> Summary:
+    raise TypeError(f"no summary for {type(report).__name__}")
+
+
+@summarise.register
+def _(report: ImportReport) -> Summary:
+    parts = [f"{report.imported:,} imported"]
+    if report.near_duplicates:
+        parts.append(f"{_plural(report.near_duplicates, 'near-duplicate')} (stored, linked)")
+    parts.append(f"{_plural(report.duplicates, 'duplicate')} skipped")
+    parts.append(f"{report.failed:,} failed")
+    text = "Imported sources: " + ", ".join(parts)
+    if report.interrupted:
+        text += " (stopped)"
+    details = tuple(
+        f"failed: {shown_line(f.source)}: {shown_line(f.reason)}" for f in report.failures
+    )
+    severity: Severity = "information"
+    if report.failed:
+        severity = "error" if not (report.imported or report.near_duplicates) else "warning"
+    return Summary(text, severity, details)
+
+
+@summarise.register
+def _(job: TranslateJobReport) -> Summary:
+    report = job.report
+    if not job.selected:
+        return Summary(f"Nothing to translate into {job.target}.", "information")
+    parts = [f"translated {report.translated:,}"]
+    if report.from_cache:
+        parts.append(f"{report.from_cache:,} from cache")
+    if report.skipped:
+        parts.append(f"{report.skipped:,} already in {job.target}")
+    parts.append(f"failed {len(report.failed):,}")
+    text = f"Into {job.target}: " + ", ".join(parts)
+    details = tuple(f"article {i}: {shown_line(reason)}" for i, reason in report.failed)
+    if job.unreachable:
+        return Summary(f"{text}; stopped: {shown_line(job.unreachable)}", "error", details)
+    if report.interrupted:
+        return Summary(f"{text} (stopped)", "warning", details)
+    return Summary(text, "warning" if report.failed else "information", details)
+
+
+@summarise.register
+def _(report: ExportReport) -> Summary:
+    if report.interrupted:
+        return Summary(f"Export stopped; {shown_line(str(report.path))} not written", "warning")
+    return Summary(
+        f"Exported {_plural(report.records, 'record')} to {shown_line(str(report.path))}",
+        "information",
+    )
+
+
+@summarise.register
+def _(report: MergeReport) -> Summary:
+    text = (
+        f"Merged {shown_line(report.path)}: {_plural(report.records, 'record')}, "
+        f"{report.added_articles:,} new articles, {report.decisions_added:,} decisions added, "
+        f"{report.decisions_updated:,} updated, {_plural(len(report.conflicts), 'conflict')}, "
+        f"{report.unchanged:,} unchanged, {_plural(len(report.errors), 'error')}"
+    )
+    details = tuple(shown_line(e) for e in report.errors)
+    severity: Severity = "warning" if report.errors or report.conflicts else "information"
+    return Summary(text, severity, details)
+
+
+@summarise.register
+def _(report: DetectReport) -> Summary:
+    return Summary(
+        f"Outlet detection rerun over {_plural(report.articles, 'article')}", "information"
+    )
