@@ -15,6 +15,7 @@ import json
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from importlib import resources
@@ -195,6 +196,10 @@ _PATTERN_FIELDS = ("exclude_before", "exclude_after")
 OUTLET_FIELDS = ("key", *_TEXT_FIELDS, *_LIST_FIELDS, "designations")
 
 
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
 class Registry:
     """Outlets by key; what is built from them (domain index, alias matcher) is cached here."""
 
@@ -213,6 +218,19 @@ class Registry:
 
     def get(self, key: str) -> Outlet | None:
         return self.outlets.get(key)
+
+    def find(self, name: str) -> list[Outlet]:
+        """The outlets *name* means: the one with that key, else those with that name,
+        else those with that alias; compared case- and Unicode-insensitively (NFKC,
+        casefold), so any spelling `outlets list` shows finds its outlet."""
+        if name in self.outlets:
+            return [self.outlets[name]]
+        wanted = _folded(name)
+        for names_of in (lambda o: (o.key, o.name), lambda o: o.aliases):
+            found = [o for o in self if any(_folded(n) == wanted for n in names_of(o) if n)]
+            if found:
+                return found
+        return []
 
     def derived(self, name: str, build: Callable[[Registry], T]) -> T:
         """What *build* makes of this registry (the domain index, the alias matcher),

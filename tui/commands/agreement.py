@@ -3,17 +3,51 @@
 
 from __future__ import annotations
 
-import click
+from collections.abc import Sequence
 
-from article_triage.store.agreement import AgreementReport
+import click
+from rich.cells import cell_len
+from rich.text import Text
+
+from article_triage.store.agreement import FLAG_PREFIX, SCALAR_FIELDS, AgreementReport
 from article_triage.store.agreement import adjudicate as store_adjudicate
 from article_triage.store.agreement import agreement as store_agreement
+from article_triage.store.articles import ArticleFilter, count_articles
 from article_triage.store.boundary import shown_identity, shown_json, shown_line
 from article_triage.tui.cli import EXIT_USAGE, fail
 
+# Below this many shared articles kappa and alpha only restate the one or two ratings
+# (one item gives 0 or undefined by construction): say so instead of printing a figure.
+MIN_ITEMS = 2
+_TITLE_WIDTH = 50
 
-def _figure(value: float | None) -> str:
+
+def _figure(value: float | None, items: int) -> str:
+    if items < MIN_ITEMS:
+        return "too few"
     return f"{value:.3f}" if value is not None else "n/a"
+
+
+def _cell(text: str, width: int, right: bool = False) -> str:
+    """*text* padded or cut to *width* terminal columns (wide CJK characters count two);
+    a cut ends in an ellipsis."""
+    if cell_len(text) > width:
+        line = Text(text, no_wrap=True)
+        line.truncate(width, overflow="ellipsis")
+        text = line.plain
+    pad = " " * (width - cell_len(text))
+    return pad + text if right else text + pad
+
+
+def _table(rows: list[list[str]], right: set[int], indent: str = "") -> None:
+    """Rows printed in columns as wide as their widest cell (the last column is not padded)."""
+    if not rows:
+        return
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [_cell(c, w, i in right) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        cells[-1] = row[-1] if len(row) - 1 not in right else cells[-1]
+        click.echo(indent + "  ".join(cells).rstrip())
 
 
 def _rating(value: object) -> str:
@@ -27,26 +61,68 @@ def _print_report(report: AgreementReport, show_all_fields: bool) -> None:
     # Analyst names and values may come from a merged file: one row each, whatever they hold.
     analysts = ", ".join(shown_identity(a) for a in report.analysts)
     click.echo(f"analysts: {analysts or '(fewer than two on any article)'}")
-    click.echo(f"{'field':<32} {'articles':>8} {'agreed':>7} {'kappa':>7} {'alpha':>7}")
+    rows = [["field", "articles", "agreed", "kappa", "alpha"]]
+    pair_rows: dict[str, list[list[str]]] = {}
     for f in report.fields:
         if not f.items and not show_all_fields:
             continue
-        click.echo(
-            f"{shown_line(f.field):<32} {f.items:>8} {f.agreed:>7} "
-            f"{_figure(f.kappa):>7} {_figure(f.alpha):>7}"
+        rows.append(
+            [
+                shown_line(f.field),
+                str(f.items),
+                str(f.agreed),
+                _figure(f.kappa, f.items),
+                _figure(f.alpha, f.items),
+            ]
         )
         if len(f.analysts) > 2:
-            for p in f.pairs:
-                pair = " / ".join(shown_identity(a) for a in p.analysts)
-                click.echo(f"    {pair}: kappa {_figure(p.kappa)} on {p.items}")
+            pair_rows[shown_line(f.field)] = [
+                [
+                    " / ".join(shown_identity(a) for a in p.analysts) + ":",
+                    f"kappa {_figure(p.kappa, p.items)}",
+                    f"on {p.items}",
+                ]
+                for p in f.pairs
+            ]
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        click.echo(
+            "  ".join(_cell(c, w, i > 0) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        )
+        _table(pair_rows.get(row[0], []), right=set(), indent="    ")
     if report.settled:
         click.echo(f"\n{report.settled} disagreements already adjudicated")
     if report.disagreements:
         click.echo(f"\n{len(report.disagreements)} disagreements to adjudicate:")
-    for d in report.disagreements:
-        values = ", ".join(f"{shown_identity(a)}={_rating(v)}" for a, v in d.values.items())
-        title = shown_line(d.title[:50])
-        click.echo(f"  {d.article_id:>6} {shown_line(d.field):<28} {values}   {title}")
+    _table(
+        [
+            [
+                str(d.article_id),
+                shown_line(d.field),
+                ", ".join(f"{shown_identity(a)}={_rating(v)}" for a, v in d.values.items()),
+                _cell(shown_line(d.title), _TITLE_WIDTH).rstrip(),
+            ]
+            for d in report.disagreements
+        ],
+        right={0},
+        indent="  ",
+    )
+
+
+def _unknown_fields(db, asked: tuple[str, ...], flags: Sequence[str]) -> list[str]:
+    """The --field names that are neither a field nor a flag of the taxonomy nor a flag
+    some analyst has set (every flag name is a field to the store: all "not set")."""
+    known = {*SCALAR_FIELDS, *flags}
+    unknown = []
+    for name in asked:
+        flag = name.removeprefix(FLAG_PREFIX)
+        if name in known or flag in flags:
+            continue
+        if name == flag and flag in SCALAR_FIELDS:
+            continue
+        if not count_articles(db, ArticleFilter(flag=flag)):
+            unknown.append(name)
+    return unknown
 
 
 @click.command()
@@ -61,7 +137,16 @@ def _print_report(report: AgreementReport, show_all_fields: bool) -> None:
 def agreement(obj, as_json: bool, fields: tuple[str, ...]) -> None:
     """Agreement between analysts: Cohen's kappa for two, Krippendorff's alpha (nominal)
     for more, per field; then the disagreements to adjudicate (filter the app to them)."""
-    report = store_agreement(obj.open_db(), fields or None, obj.config.taxonomy)
+    db = obj.open_db()
+    unknown = _unknown_fields(db, fields, obj.config.taxonomy.values("flags"))
+    if unknown:
+        known = ", ".join([*SCALAR_FIELDS, *obj.config.taxonomy.values("flags")])
+        fail(
+            f"unknown field {', '.join(map(repr, unknown))}: use one of {known}"
+            f" (a flag also as {FLAG_PREFIX}NAME)",
+            EXIT_USAGE,
+        )
+    report = store_agreement(db, fields or None, obj.config.taxonomy)
     if as_json:
         click.echo(shown_json(report.as_dict(), indent=2))
     else:

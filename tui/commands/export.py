@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -24,7 +25,9 @@ from article_triage.store.settings import normalise_language
 from article_triage.store.taxonomy import is_grade
 from article_triage.tui.cli import EXIT_USAGE, fail
 
-_DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_TIME_RE = re.compile(r"[T ](\d{2}):(\d{2})(?::(\d{2}))?Z?")
+_DATE_WORDS = {"today": 0, "yesterday": 1}
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
@@ -32,6 +35,37 @@ def _format_for(fmt: str | None, output: str) -> str:
     if fmt:
         return fmt
     return _SUFFIX_FORMATS.get(Path(output).suffix.lower(), "csv") if output != "-" else "csv"
+
+
+def parse_date_option(option: str, value: str | None, *, with_time: bool = False) -> str | None:
+    """The one reading of a date option (export --from/--to, audit --since): YYYY, YYYY-MM,
+    YYYY-MM-DD (a real date), "today" or "yesterday" (UTC, the store's clock), and with
+    *with_time* a time after the day (THH:MM[:SS]). Returns the prefix the store compares
+    against; anything else is one line and exit 2, so a typo never reads as "no events"."""
+    if value is None:
+        return None
+    word = value.strip().casefold()
+    if word in _DATE_WORDS:
+        return (datetime.now(UTC).date() - timedelta(days=_DATE_WORDS[word])).isoformat()
+    date_part, time_part = value[:10], value[10:]
+    usage = "YYYY, YYYY-MM, YYYY-MM-DD" + ("[THH:MM]" if with_time else "") + ", today or yesterday"
+    match = _DATE_RE.fullmatch(value if not with_time else date_part)
+    if match is None or (time_part and not with_time):
+        fail(f"{option} {value!r}: use {usage}", EXIT_USAGE)
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    try:
+        date(year, month, day)
+    except ValueError as exc:
+        fail(f"{option} {value!r}: not a date ({exc})", EXIT_USAGE)
+    if not time_part:
+        return value
+    clock = _TIME_RE.fullmatch(time_part)
+    if clock is None or match.group(3) is None:
+        fail(f"{option} {value!r}: use {usage}", EXIT_USAGE)
+    hour, minute, second = (int(g) if g else 0 for g in clock.groups())
+    if hour > 23 or minute > 59 or second > 59:
+        fail(f"{option} {value!r}: not a time of day", EXIT_USAGE)
+    return f"{date_part}T{time_part[1:].removesuffix('Z')}"
 
 
 @contextmanager
@@ -88,8 +122,10 @@ def _progress(show: bool, total: int) -> Iterator[Callable[[int], None] | None]:
 @click.option("--outlet", help="Publisher or cited outlet (key or name).")
 @click.option("--flag", help="Only decisions with this flag.")
 @click.option("--grade", help="Admiralty grade, e.g. B2, or one half (B or 2).")
-@click.option("--from", "date_from", help="Published on or after (YYYY[-MM[-DD]]).")
-@click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]]).")
+@click.option(
+    "--from", "date_from", help="Published on or after (YYYY[-MM[-DD]], today, yesterday)."
+)
+@click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]], today, yesterday).")
 @click.option("--query", help="Full-text query over title, text and translation.")
 @click.option("--analyst", help="Only this analyst's decisions (and what they have not triaged).")
 @click.option("--disagreements", is_flag=True, help="Only articles analysts disagree on.")
@@ -125,9 +161,8 @@ def export(
         fail(f"unknown status {status!r}", EXIT_USAGE)
     if grade and not is_grade(grade):
         fail(f"not an Admiralty grade: {grade!r} (e.g. B2, B or 2)", EXIT_USAGE)
-    for option, value in (("--from", date_from), ("--to", date_to)):
-        if value and not _DATE_RE.fullmatch(value):
-            fail(f"{option} {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD", EXIT_USAGE)
+    date_from = parse_date_option("--from", date_from)
+    date_to = parse_date_option("--to", date_to)
     flt = ArticleFilter(
         analyst=analyst,
         status=status,
@@ -173,11 +208,15 @@ def export(
 )
 @click.option("-o", "--output", default="-", show_default=True, help="File to write; - for stdout.")
 @click.option("--analyst", help="Only this analyst's events.")
-@click.option("--since", help="Only events on or after this date or time (YYYY-MM-DD[THH:MM]).")
+@click.option(
+    "--since",
+    help="Only events on or after this date or UTC time (YYYY-MM-DD[THH:MM], today, yesterday).",
+)
 @click.pass_obj
 def audit(obj, fmt: str | None, output: str, analyst: str | None, since: str | None) -> None:
     """Export the audit log: who changed what, when (every decision, undo, merge, adjudication)."""
     fmt = _format_for(fmt, output)
+    since = parse_date_option("--since", since, with_time=True)
     db = obj.open_db()
     try:
         with open_output(output) as out:

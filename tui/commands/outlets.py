@@ -101,10 +101,16 @@ def list_outlets(obj, query, category, country, user_only, as_json) -> None:
 @click.argument("key")
 @click.pass_obj
 def show_outlet(obj, key) -> None:
-    """Everything the registry knows about one outlet, with sources."""
-    outlet = _registry(obj).get(key)
-    if outlet is None:
+    """Everything the registry knows about one outlet, with sources.
+
+    KEY is its key, name or an alias, in any case."""
+    found = _registry(obj).find(key)
+    if not found:
         fail(f"no outlet {key!r} (see `triage outlets list`)", EXIT_USAGE)
+    if len(found) > 1:
+        keys = ", ".join(o.key for o in found)
+        fail(f"{key!r} names several outlets: {keys} (show one by its key)", EXIT_USAGE)
+    outlet = found[0]
     click.echo(f"{shown_identity(outlet.name)} [{outlet.key}] ({outlet.origin})")
     click.echo(f"  {shown_line(outlet.describe())}")
     if outlet.parent:

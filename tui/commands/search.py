@@ -10,7 +10,14 @@ from article_triage.store.boundary import shown_json, shown_line
 
 @click.command()
 @click.argument("query", nargs=-1, required=True)
-@click.option("-n", "--limit", default=20, show_default=True, help="At most this many results.")
+@click.option(
+    "-n",
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="At most this many results.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_obj
 def search(obj, query: tuple[str, ...], limit: int, as_json: bool) -> None:
