@@ -217,7 +217,7 @@ def test_a_newline_in_an_analyst_name_forges_no_row(template, tmp_path):
     lines = output.splitlines()
     assert not any(line.lstrip().startswith("999999") for line in lines)
     assert "mallory⏎  999999 stance" in output
-    rows = [line for line in lines if re.match(r"  +\d+ stance ", line)]
+    rows = [line for line in lines if re.match(r"  +\d+ +stance ", line)]
     assert len(rows) == 1, output  # the one real disagreement on stance
 
 
