@@ -136,13 +136,15 @@ def find_duplicate(
 
 def get_article(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | None:
     """The article row as a dict (without the FTS-only translation_text), or None."""
-    cursor = db.execute("SELECT * FROM articles WHERE id = ?", [article_id])
+    # translation_text is not even read: it can be as long as the text (1 MB and more).
+    columns = ", ".join(
+        f'"{c.name}"' for c in db["articles"].columns if c.name != "translation_text"
+    )
+    cursor = db.execute(f"SELECT {columns} FROM articles WHERE id = ?", [article_id])
     row = cursor.fetchone()
     if row is None:
         return None
-    article = dict(zip([d[0] for d in cursor.description], row, strict=True))
-    article.pop("translation_text", None)
-    return article
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 def article_paragraphs(article: dict[str, Any]) -> list[str]:

@@ -8,6 +8,7 @@ from test_app_flows import SIZE, decision, make_app, seed_store, settle
 from article_triage.store.db import open_db
 from article_triage.store.reader import resume_article_id
 from article_triage.store.triage import apply_changes
+from article_triage.tui.screens.messages import MessageLog
 from article_triage.tui.widgets.queue import DISAGREEMENT_MARK, format_row
 
 
@@ -73,3 +74,23 @@ async def test_header_queue_and_bar_show_who_where_disagreement_and_notes(db_pat
         bar = app.triage_bar.content.plain
         assert "Notes Check the MoD denial…" in bar
     assert decision(db_path, ids["uk"]).notes == "Check the MoD denial\nand the date."
+
+
+async def test_message_log_keeps_what_the_toasts_said(db_path):
+    ids = seed_store(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("T")  # the first article is translated already
+        await pilot.press("u")  # nothing to undo yet
+        await settle(app, pilot)
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MessageLog)
+        log = str(app.screen.query_one("#messages-body").render())
+        lines = log.splitlines()
+        assert "Nothing to undo." in lines[0]  # newest first
+        assert "This article is translated already." in lines[1]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, MessageLog) and app.view.id == ids["uk"]

@@ -284,6 +284,14 @@ def _static_actions() -> list[ActionSpec]:
             footer=False,
         ),
         A("app.help", "question_mark", "help", "Help", "App", short="help"),
+        A(
+            "app.messages",
+            "m",
+            "show_messages",
+            "Messages: every notification of the session",
+            "App",
+            footer=False,
+        ),
         A("app.quit", "q", "quit", "Quit", "App", short="quit"),
         A(
             "mode.cancel",

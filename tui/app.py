@@ -84,6 +84,7 @@ from article_triage.tui.screens.feeds import FeedsScreen
 from article_triage.tui.screens.filter import FilterDialog
 from article_triage.tui.screens.help import HelpScreen
 from article_triage.tui.screens.import_dialog import ImportDialog
+from article_triage.tui.screens.messages import LoggedMessage, MessageLog
 from article_triage.tui.screens.notes_editor import NotesEditor
 from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading
 from article_triage.tui.widgets.reader import COLUMN_CYCLE, Reader
@@ -102,6 +103,8 @@ CURSOR_ACTIONS = frozenset(
     {"next_article", "previous_article", "first_article", "last_article", "page_down", "page_up"}
 )
 """Actions that only move the queue's cursor: they need the cursor settled, not the article."""
+MESSAGES_KEPT = 500
+"""Notifications the message log (m) keeps, newest last."""
 FOOTER_FIRST = ("app.help", "app.quit")
 """Keys the footer shows at any width (it cuts from the end)."""
 EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
@@ -195,6 +198,7 @@ class TriageApp(App[None]):
         self._threads.db = self.ui_db
         self._feeds_stop = threading.Event()
         self._job_stop = threading.Event()
+        self.message_log: deque[LoggedMessage] = deque(maxlen=MESSAGES_KEPT)
 
     def thread_db(self) -> sqlite_utils.Database:
         """This thread's connection to the store (sqlite3 connections must not cross threads)."""
@@ -841,6 +845,9 @@ class TriageApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.action_table))
 
+    def action_show_messages(self) -> None:
+        self.push_screen(MessageLog(self.message_log))
+
     # --- translation --------------------------------------------------------------------
 
     def action_translate_current(self) -> None:
@@ -1116,6 +1123,8 @@ class TriageApp(App[None]):
     ) -> None:
         """Every toast (the app's, a screen's, a widget's) passes the door out: file
         names, reasons and exception texts in it come from outside."""
+        # Kept for the message log (m): toasts vanish after a few seconds.
+        self.message_log.append(LoggedMessage(time.strftime("%H:%M:%S"), severity, message))
         super().notify(
             shown_text(message),
             title=shown_line(title),
