@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 
 from article_triage.store.boundary import shown_identity, shown_line
 from article_triage.store.outlets.registry import category_label
@@ -74,6 +74,7 @@ class StoryScreen(ModalScreen[StoryChoice | None]):
                 "⏎ open the article · x split it out of the story · esc close",
                 classes="dialog-hint",
             )
+        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
