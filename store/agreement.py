@@ -23,6 +23,12 @@ import numpy as np
 import sqlite_utils
 
 from article_triage.store.db import write_transaction
+from article_triage.store.disagreement import (  # noqa: F401  (the one definition, used here)
+    DISAGREEMENT_FIELDS,
+    decisions_disagree,
+    disagreement_sql,
+    values_disagree,
+)
 from article_triage.store.taxonomy import Taxonomy, flag_set
 from article_triage.store.triage import Decision, apply_changes, get_decision
 

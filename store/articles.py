@@ -12,12 +12,13 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from article_triage.store.db import utcnow, write_transaction
-from article_triage.store.taxonomy import FLAG_SET_SQL, parse_grade
+from article_triage.store.disagreement import disagreement_sql
+from article_triage.store.taxonomy import parse_grade
 from article_triage.store.text import (
     join_paragraphs,
     normalise_paragraph,
@@ -26,6 +27,9 @@ from article_triage.store.text import (
     text_sha256,
     word_count,
 )
+
+if TYPE_CHECKING:
+    from article_triage.store.query import Clause
 
 ARTICLE_COLUMNS = [
     "source",
@@ -203,22 +207,6 @@ def _terms(text: str) -> list[str]:
 # --- filtered, paged lists -------------------------------------------------------------
 
 
-# A decision's flags as a set: the order flags were toggled in is not a disagreement.
-_SORTED_FLAGS = FLAG_SET_SQL
-
-
-_DISAGREEMENT = (
-    "(EXISTS (SELECT 1 FROM decisions x JOIN decisions y ON x.article_id = y.article_id "
-    "AND x.analyst < y.analyst WHERE x.article_id = a.id AND x.status != 'new' AND y.status != 'new' "
-    "AND (x.stance IS NOT y.stance OR x.reliability IS NOT y.reliability "
-    "OR x.credibility IS NOT y.credibility OR "
-    f"{_SORTED_FLAGS.format(side='x')} IS NOT {_SORTED_FLAGS.format(side='y')})) "
-    # Settled disagreements leave the list, as in `triage agreement`.
-    "AND NOT EXISTS (SELECT 1 FROM decisions z WHERE z.article_id = a.id AND z.adjudicated = 1))"
-)
-"""Two analysts' triaged decisions on article ``a`` differ and nobody has adjudicated."""
-
-
 @dataclass(frozen=True)
 class ArticleFilter:
     """Which articles a list shows. Decision fields refer to *analyst*'s decisions."""
@@ -244,6 +232,8 @@ class ArticleFilter:
     articles nobody has decided; decision fields then filter each decision (export).
     Ignored when *analyst* is set."""
     extra_where: tuple[tuple[str, tuple[Any, ...]], ...] = field(default=())
+    where: Clause | None = None
+    """A parsed query (store.query.parse), ANDed with the fields above."""
 
     def sql(self) -> tuple[str, str, list[Any]]:
         """(FROM ... JOIN clause, WHERE clause, parameters) over ``articles a`` and ``decisions d``."""
@@ -305,7 +295,11 @@ class ArticleFilter:
             where.append("a.id IN (SELECT article_id FROM story_members WHERE story_id = ?)")
             params.append(self.story)
         if self.disagreement:
-            where.append(_DISAGREEMENT)
+            where.append(disagreement_sql("any"))
+        if self.where is not None:
+            clause, clause_params = self.where.sql()
+            where.append(f"({clause})")
+            params += clause_params
         for clause, clause_params in self.extra_where:
             where.append(clause)
             params += list(clause_params)
@@ -334,7 +328,7 @@ class QueueRow:
 _QUEUE_SELECT = (
     "SELECT a.id, coalesce(a.title, ''), a.language, coalesce(a.hostname, a.sitename, ''), "
     "coalesce(a.published, ''), coalesce(d.status, 'new'), d.stance, d.reliability, d.credibility, "
-    f"coalesce(d.flags, '[]'), a.translation_text IS NOT NULL, {_DISAGREEMENT}"
+    f"coalesce(d.flags, '[]'), a.translation_text IS NOT NULL, {disagreement_sql('any')}"
 )
 
 
