@@ -347,12 +347,14 @@ def count_articles(db: sqlite_utils.Database, flt: ArticleFilter = ArticleFilter
     )
     # The queue's counts at a million articles: the decision is at most one row per
     # article and analyst, so a count that filters on one side only need not visit the
-    # other (the join costs a lookup per article; 1.7 s for 'done' at 1M).
-    if not flt.all_analysts and not decision_fields and not flt.extra_where:
+    # other (the join costs a lookup per article; 1.7 s for 'done' at 1M). A query
+    # (flt.where) may name either side, so it always takes the join.
+    one_sided = not flt.all_analysts and flt.where is None
+    if one_sided and not decision_fields and not flt.extra_where:
         return db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params[1:]).fetchone()[
             0
         ]
-    if not flt.all_analysts and not article_fields and flt.status != "new":
+    if one_sided and not article_fields and flt.status != "new":
         return db.execute(
             f"SELECT count(*) FROM decisions d WHERE d.analyst = ? AND {where}", params
         ).fetchone()[0]
@@ -423,33 +425,47 @@ class SearchHit:
     snippet: str
 
 
-def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[SearchHit]:
-    """Best matches first (bm25), with a snippet of the best-matching column."""
+def search(
+    db: sqlite_utils.Database,
+    query: str,
+    limit: int = 20,
+    within: ArticleFilter | None = None,
+) -> list[SearchHit]:
+    """Best matches first (bm25), with a snippet of the best-matching column; only
+    among the articles *within* selects (a query's fields), when given."""
     match = fts_query(query)
     if match is None:
         return []
+    scope, params = "", [match]
+    if within is not None:
+        joins, where, within_params = within.sql()
+        scope = f"AND a.id IN (SELECT a.id FROM {joins} WHERE {where})"
+        params += within_params
     rows = db.execute(
-        """
+        f"""
         SELECT a.id, coalesce(a.title, ''), a.language,
                snippet(articles_fts, -1, '«', '»', '…', 12)
         FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-        WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts) LIMIT ?
+        WHERE articles_fts MATCH ? {scope} ORDER BY bm25(articles_fts) LIMIT ?
         """,
-        [match, limit],
+        [*params, limit],
     ).fetchall()
     return [SearchHit(r[0], r[1], r[2], strip_control(r[3] or "")) for r in rows]
 
 
 def stats(
-    db: sqlite_utils.Database, analyst: str | None = None
+    db: sqlite_utils.Database, analyst: str | None = None, where: Clause | None = None
 ) -> dict[str, list[tuple[str, int]]]:
     """Counts by status, language, publisher outlet and grade (for *analyst*'s decisions).
 
     Each count is read from an index and the articles nobody counted (new, ungraded,
     unknown publisher) are the total minus the rest, so a million-article store is
     never joined row by row: the analyst's decisions and the publisher citations are
-    the only rows visited.
+    the only rows visited. With a query (*where*) the counts are of the articles it
+    selects: each count then reads those rows.
     """
+    if where is not None:
+        return _stats_within(db, ArticleFilter(analyst=analyst, where=where))
     total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     me = analyst or ""
 
@@ -487,6 +503,37 @@ def stats(
                 )
             ],
             "(ungraded)",
+        ),
+    }
+
+
+def _stats_within(
+    db: sqlite_utils.Database, flt: ArticleFilter
+) -> dict[str, list[tuple[str, int]]]:
+    """stats() over the articles *flt* selects, with the same sections and fill-ins."""
+    joins, where, params = flt.sql()
+    selected = f"FROM {joins} WHERE {where}"
+
+    def grouped(key: str, rest: str) -> list[tuple[str, int]]:
+        rows = db.execute(
+            f"SELECT {key}, count(*) {selected} GROUP BY 1 ORDER BY 2 DESC, 1", params
+        ).fetchall()
+        return [(str(k) if k else rest, n) for k, n in rows]
+
+    total = db.execute(f"SELECT count(*) {selected}", params).fetchone()[0]
+    # The first publisher recorded, as in _publisher_counts.
+    publisher = (
+        "(SELECT coalesce(o.name, c.outlet_key) FROM citations c "
+        "LEFT JOIN outlets o ON o.key = c.outlet_key "
+        "WHERE c.article_id = a.id AND c.role = 'publisher' ORDER BY c.id LIMIT 1)"
+    )
+    return {
+        "total": [("articles", total)],
+        "status": grouped("coalesce(d.status, 'new')", "new"),
+        "language": grouped("coalesce(a.language, '')", ""),
+        "outlet": grouped(publisher, "(unknown)"),
+        "grade": grouped(
+            "coalesce(d.reliability, '') || coalesce(d.credibility, '')", "(ungraded)"
         ),
     }
 

@@ -173,6 +173,14 @@ def test_the_where_clause_reaches_counting_and_paging(seeded):
     assert [r.id for r in page_articles(db, flt, offset=1, limit=1)] == [store[5]]
 
 
+@pytest.mark.parametrize("query", ["status:done", "-status:new", "stance:critical", "lang:de"])
+def test_a_count_with_a_query_is_the_length_of_its_list(seeded, query):
+    """count_articles' one-sided shortcuts must not drop the decision join a query needs."""
+    db, _ = seeded
+    flt = ArticleFilter(analyst="me", where=parse(query))
+    assert count_articles(db, flt) == len(list(iter_article_ids(db, flt)))
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
