@@ -529,3 +529,13 @@ def m140_counts_indexes(db: sqlite_utils.Database) -> None:
             ON decisions(analyst, reliability, credibility);
         """
     )
+
+
+@migrations()
+def m150_saved_views(db: sqlite_utils.Database) -> None:
+    # Saved views: a name for a query of the query language (store/query.py), recalled
+    # by `triage export --view NAME`, `triage views list` and the app's palette.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS saved_views ("
+        "name TEXT PRIMARY KEY, query TEXT NOT NULL, saved_by TEXT, saved_at TEXT NOT NULL)"
+    )

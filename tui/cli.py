@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "stories": "article_triage.tui.commands.stories:stories",
     "feeds": "article_triage.tui.commands.feeds:feeds",
     "refresh": "article_triage.tui.commands.refresh:refresh",
+    "decide": "article_triage.tui.commands.decide:decide",
+    "views": "article_triage.tui.commands.views:views",
 }
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2

@@ -24,6 +24,7 @@ from article_triage.store.export import (
 from article_triage.store.settings import normalise_language
 from article_triage.store.taxonomy import is_grade
 from article_triage.tui.cli import EXIT_USAGE, fail
+from article_triage.tui.commands.views import view_option, where_clause, where_option
 
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _TIME_RE = re.compile(r"[T ](\d{2}):(\d{2})(?::(\d{2}))?Z?")
@@ -130,6 +131,8 @@ def _progress(show: bool, total: int) -> Iterator[Callable[[int], None] | None]:
 @click.option("--analyst", help="Only this analyst's decisions (and what they have not triaged).")
 @click.option("--disagreements", is_flag=True, help="Only articles analysts disagree on.")
 @click.option("--story", type=int, help="Only the articles of this story (triage stories list).")
+@where_option
+@view_option
 @click.pass_obj
 def export(
     obj,
@@ -150,6 +153,8 @@ def export(
     analyst: str | None,
     disagreements: bool,
     story: int | None,
+    where: str | None,
+    view: str | None,
 ) -> None:
     """Write decisions as CSV, JSON or JSONL: one record per article and analyst.
 
@@ -163,7 +168,9 @@ def export(
         fail(f"not an Admiralty grade: {grade!r} (e.g. B2, B or 2)", EXIT_USAGE)
     date_from = parse_date_option("--from", date_from)
     date_to = parse_date_option("--to", date_to)
+    db = obj.open_db()
     flt = ArticleFilter(
+        where=where_clause(obj, db, where, view),
         analyst=analyst,
         status=status,
         language=language,
@@ -176,7 +183,6 @@ def export(
         disagreement=disagreements,
         story=story,
     )
-    db = obj.open_db()
     target_lang = normalise_language(target_lang) if target_lang else obj.config.translation.target
     # A bar only where someone watches it; the summary line is enough in logs.
     show_progress = output != "-" and sys.stderr.isatty()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from article_triage.store.articles import ArticleFilter
 from article_triage.store.articles import search as search_articles
 from article_triage.store.boundary import shown_json, shown_line
+from article_triage.tui.commands.views import view_option, where_clause, where_option
 
 
 @click.command()
@@ -19,10 +21,18 @@ from article_triage.store.boundary import shown_json, shown_line
     help="At most this many results.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@where_option
+@view_option
 @click.pass_obj
-def search(obj, query: tuple[str, ...], limit: int, as_json: bool) -> None:
-    """Search titles, text and translations (words are ANDed; "quoted phrases"; prefix*)."""
-    hits = search_articles(obj.open_db(), " ".join(query), limit=limit)
+def search(
+    obj, query: tuple[str, ...], limit: int, as_json: bool, where: str | None, view: str | None
+) -> None:
+    """Search titles, text and translations (words are ANDed; "quoted phrases"; prefix*);
+    --where narrows to what a query selects (e.g. --where 'lang:de -status:done')."""
+    db = obj.open_db()
+    clause = where_clause(obj, db, where, view)
+    within = ArticleFilter(analyst=obj.analyst, where=clause) if clause is not None else None
+    hits = search_articles(db, " ".join(query), limit=limit, within=within)
     for hit in hits:
         if as_json:
             click.echo(shown_json(hit.__dict__))

@@ -27,8 +27,9 @@ from article_triage.store.translate import (
     translate_articles,
     untranslated_article_ids,
 )
-from article_triage.store.translate.providers import where
+from article_triage.store.translate.providers import where as provider_address
 from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, fail
+from article_triage.tui.commands.views import view_option, where_clause, where_option
 
 EXIT_INTERRUPTED = 130
 
@@ -74,6 +75,8 @@ def _stop_requests(stop: threading.Event) -> Iterator[None]:
 @click.option("--timeout", type=float, help="Seconds per request  [default: from config, else 15]")
 @click.option("--concurrency", type=int, help="Requests in flight at once  [default: 4]")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@where_option
+@view_option
 @click.pass_obj
 def translate(
     obj,
@@ -88,6 +91,8 @@ def translate(
     timeout: float | None,
     concurrency: int | None,
     as_json: bool,
+    where: str | None,
+    view: str | None,
 ) -> None:
     """Translate stored articles paragraph by paragraph (resumable; keys from
     TRIAGE_<PROVIDER>_KEY or the config's [translation] table)."""
@@ -106,6 +111,7 @@ def translate(
     db = obj.open_db()
     flt = ArticleFilter(
         analyst=obj.analyst,
+        where=where_clause(obj, db, where, view),
         status=status,
         language=language,
         query=query,
@@ -125,7 +131,7 @@ def translate(
 
     stop = threading.Event()
     error: str | None = None
-    label = f"translating {len(selected)} articles into {settings.target} via {where(settings)}"
+    label = f"translating {len(selected)} articles into {settings.target} via {provider_address(settings)}"
     with (
         _stop_requests(stop),
         click.progressbar(length=len(selected), label=label, file=sys.stderr) as bar,
