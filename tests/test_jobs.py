@@ -123,4 +123,4 @@ def test_merge_job_reports_through_the_summariser(db, tmp_path):
     report = run_merge(db, MergeRequest(path, "me"))
     summary = summarise(report)
     assert report.added_articles == 1
-    assert "1 new articles" in summary.text and summary.severity == "information"
+    assert "1 articles added" in summary.text and summary.severity == "information"

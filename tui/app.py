@@ -899,10 +899,12 @@ class TriageApp(App[None]):
                 should_stop=lambda: worker.is_cancelled,
             )
         except translate.ProviderUnreachable as exc:
-            self.post_message(TranslationFinished(tuple(article_ids), f"offline: {exc}"))
+            self.post_message(
+                TranslationFinished(tuple(article_ids), f"offline: {exc}", severity="error")
+            )
             return
         except ValueError as exc:
-            self.post_message(TranslationFinished((), f"cannot translate: {exc}"))
+            self.post_message(TranslationFinished((), f"cannot translate: {exc}", severity="error"))
             return
         parts = [f"{report.translated} translated", f"{report.from_cache} from cache"]
         if report.skipped:
@@ -912,7 +914,11 @@ class TriageApp(App[None]):
         if report.interrupted:
             parts.append("stopped")
         self.post_message(
-            TranslationFinished(tuple(article_ids), "Translation: " + ", ".join(parts))
+            TranslationFinished(
+                tuple(article_ids),
+                "Translation: " + ", ".join(parts),
+                severity="warning" if report.failed else "information",
+            )
         )
 
     @on(TranslationProgress)
@@ -929,8 +935,7 @@ class TriageApp(App[None]):
     @on(TranslationFinished)
     def _on_translation_finished(self, message: TranslationFinished) -> None:
         self.triage_bar.show(self.view, activity="")
-        failed = message.summary.startswith(("offline", "cannot"))
-        self.notify(message.summary, severity="error" if failed else "information", markup=False)
+        self.notify(message.summary, severity=message.severity, markup=False)
         if message.article_ids:
             self._after_store_change()
 

@@ -73,6 +73,8 @@ class TranslationFinished(Message):
     article_ids: tuple[int, ...]
     summary: str
     """One line: what was translated, from the cache, skipped, failed."""
+    severity: str = "information"
+    """information | warning | error: decided where the report is read, not from the words."""
 
 
 @dataclass

@@ -97,10 +97,11 @@ def _(report: ExportReport) -> Summary:
 @summarise.register
 def _(report: MergeReport) -> Summary:
     text = (
-        f"Merged {shown_line(report.path)}: {_plural(report.records, 'record')}, "
-        f"{report.added_articles:,} new articles, {report.decisions_added:,} decisions added, "
-        f"{report.decisions_updated:,} updated, {_plural(len(report.conflicts), 'conflict')}, "
-        f"{report.unchanged:,} unchanged, {_plural(len(report.errors), 'error')}"
+        f"{shown_line(report.path)}: {report.records} records, "
+        f"{report.added_articles} articles added, {report.matched} matched; decisions: "
+        f"{report.decisions_added} added, {report.decisions_updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.conflicts)} conflicting fields, "
+        f"{len(report.errors)} records not merged"
     )
     details = tuple(shown_line(e) for e in report.errors)
     severity: Severity = "warning" if report.errors or report.conflicts else "information"

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from article_triage.store.boundary import shown_identity, shown_json, shown_line
-from article_triage.store.exchange import MergeError, MergeReport, merge_file
+from article_triage.store.exchange import MergeError, MergeReport
+from article_triage.store.jobs import MergeRequest, run_merge, summarise
 from article_triage.tui.cli import EXIT_SOME_FAILED, EXIT_USAGE, fail
 
 
@@ -16,13 +17,7 @@ def _value(value: object) -> str:
 
 
 def _print_report(report: MergeReport) -> None:
-    click.echo(
-        f"{shown_line(report.path)}: {report.records} records, "
-        f"{report.added_articles} articles added, {report.matched} matched; decisions: "
-        f"{report.decisions_added} added, {report.decisions_updated} updated, "
-        f"{report.unchanged} unchanged, {len(report.conflicts)} conflicting fields, "
-        f"{len(report.errors)} records not merged"
-    )
+    click.echo(summarise(report).text)
     for c in report.changes:
         click.echo(
             f"  changed: article {c.article_id} ({shown_line(c.title[:50])}) "
@@ -88,8 +83,7 @@ def merge(
     failed = False
     for path in files:
         try:
-            report = merge_file(
-                db,
+            request = MergeRequest(
                 path,
                 obj.analyst,
                 take_theirs=take_theirs,
@@ -98,6 +92,7 @@ def merge(
                 taxonomy=obj.config.taxonomy,
                 registry=registry,
             )
+            report = run_merge(db, request)
         except MergeError as exc:
             click.echo(f"triage: {shown_line(exc)}", err=True)
             failed = True
