@@ -32,36 +32,46 @@ def inside(inner, outer) -> bool:
     )
 
 
-@pytest.mark.parametrize("key", ["F", "E", "I", "n", "C", "question_mark", "L", "D"])
-async def test_every_dialog_fits_80x24_with_its_buttons_and_its_own_keys(db_path, key):
+DIALOG_KEYS = ("F", "E", "I", "n", "C", "question_mark", "L", "D", "m")
+
+
+async def test_every_dialog_fits_80x24_with_its_buttons_and_its_own_keys(db_path):
     seed_store(db_path)
     app = make_app(db_path)
     async with app.run_test(size=SMALL) as pilot:
         await settle(app, pilot)
-        await pilot.press(key)
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, ModalScreen)
-        footer = screen.query_one(Footer)
-        assert inside(footer.region, screen.region) and footer.region.height == 1
-        dialog = screen.query_one(".dialog")
-        assert inside(dialog.region, screen.region)
-        assert not dialog.region.overlaps(footer.region)
+        for key in DIALOG_KEYS:
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert isinstance(app.screen, ModalScreen), key
+            await check_dialog(app.screen, pilot)
+            app.screen.dismiss(None)
+            await settle(app, pilot)
+            assert not isinstance(app.screen, ModalScreen), key
+
+
+async def check_dialog(screen, pilot) -> None:
+    """Fits the terminal, buttons inside and never over the fields, its own keys below."""
+    footer = screen.query_one(Footer)
+    assert inside(footer.region, screen.region) and footer.region.height == 1
+    dialog = screen.query_one(".dialog")
+    assert inside(dialog.region, screen.region)
+    assert not dialog.region.overlaps(footer.region)
+    for button in screen.query(Button):
+        assert inside(button.region, dialog.region), button.id
+    # Every field can be scrolled to, and the buttons are never drawn over it.
+    for body in screen.query(".dialog-body"):
+        last = list(body.query("Input, Select, Checkbox"))[-1]
+        body.scroll_to_widget(last, animate=False, immediate=True)
+        await pilot.pause()
+        assert inside(last.region, body.region), last.id
         for button in screen.query(Button):
-            assert inside(button.region, dialog.region), button.id
-        # Every field can be scrolled to, and the buttons are never drawn over it.
-        for body in screen.query(".dialog-body"):
-            last = list(body.query("Input, Select, Checkbox"))[-1]
-            body.scroll_to_widget(last, animate=False, immediate=True)
-            await pilot.pause()
-            assert inside(last.region, body.region), last.id
-            for button in screen.query(Button):
-                assert not button.region.overlaps(body.region)
-        # The footer lists the dialog's keys, not the article's.
-        actions = {b.binding.action for b in screen.active_bindings.values() if b.binding.show}
-        assert actions and not actions & MAIN_KEYS
-        shown = {k.action for k in footer.query(FooterKey)}
-        assert shown and not shown & MAIN_KEYS
+            assert not button.region.overlaps(body.region)
+    # The footer lists the dialog's keys, not the article's.
+    actions = {b.binding.action for b in screen.active_bindings.values() if b.binding.show}
+    assert actions and not actions & MAIN_KEYS
+    shown = {k.action for k in footer.query(FooterKey)}
+    assert shown and not shown & MAIN_KEYS
 
 
 async def test_footer_keeps_help_and_quit_at_80x24(db_path):
