@@ -63,3 +63,11 @@ def view_query(db: sqlite_utils.Database, name: str) -> str:
         known = ", ".join(v.name for v in list_views(db)) or "none saved yet"
         raise UnknownView(f"no view named {name!r} (views: {known})")
     return row[0]
+
+
+def delete_view(db: sqlite_utils.Database, name: str) -> None:
+    """Forget the view *name*; UnknownView when there is none (nothing else changes)."""
+    with write_transaction(db):
+        if db.execute("DELETE FROM saved_views WHERE name = ?", [name]).rowcount == 0:
+            known = ", ".join(v.name for v in list_views(db)) or "none saved yet"
+            raise UnknownView(f"no view named {name!r} (views: {known})")

@@ -148,3 +148,16 @@ def test_views_refuse_a_bad_query_and_an_unknown_name(db_path, seeded):
     result = run(db_path, "export", "--view", "nope")
     assert result.exit_code == EXIT_USAGE
     assert "no view named 'nope'" in result.output
+
+
+def test_a_deleted_view_is_gone_and_the_others_stay(db_path, seeded):
+    run(db_path, "views", "save", "german", "lang:de")
+    run(db_path, "views", "save", "english", "lang:en")
+    deleted = run(db_path, "views", "delete", "german")
+    assert deleted.exit_code == 0, deleted.output
+    assert run(db_path, "views", "list").output.startswith("english\tlang:en\t")
+    gone = run(db_path, "export", "--view", "german")
+    assert gone.exit_code == EXIT_USAGE and "no view named 'german'" in gone.output
+    again = run(db_path, "views", "delete", "german")
+    assert again.exit_code == EXIT_USAGE
+    assert again.output.strip() == "triage: no view named 'german' (views: english)"

@@ -10,7 +10,13 @@ import click
 
 from article_triage.store.boundary import shown_line
 from article_triage.store.query import And, Clause, QueryError, parse
-from article_triage.store.query_views import UnknownView, list_views, save_view, view_query
+from article_triage.store.query_views import (
+    UnknownView,
+    delete_view,
+    list_views,
+    save_view,
+    view_query,
+)
 from article_triage.tui.cli import EXIT_USAGE, fail
 
 WHERE_HELP = "A query, e.g. 'lang:de status:new grade:<=C2 \"RIA Nowosti\"' (see README)."
@@ -50,7 +56,7 @@ def where_clause(obj, db, where: str | None, view: str | None = None) -> Clause 
 
 @click.group()
 def views() -> None:
-    """Named queries: save one, list them, use one with `triage export --view NAME`."""
+    """Named queries: save, list and delete them; use one with `triage export --view NAME`."""
 
 
 # A query may start with '-' (-status:done): it is an argument, not an option.
@@ -84,3 +90,15 @@ def list_command(obj) -> None:
         click.echo(f"{shown_line(view.name)}\t{shown_line(view.query)}\t{shown_line(described)}")
     if not found:
         click.echo("no saved views (triage views save NAME QUERY)", err=True)
+
+
+@views.command("delete")
+@click.argument("name")
+@click.pass_obj
+def delete(obj, name: str) -> None:
+    """Forget the view NAME (the articles and decisions it selected are untouched)."""
+    try:
+        delete_view(obj.open_db(), name)
+    except UnknownView as exc:
+        fail(str(exc), EXIT_USAGE)
+    click.echo(f"deleted view {shown_line(name)}", err=True)
