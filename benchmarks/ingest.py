@@ -1,31 +1,44 @@
 """Benchmark: `triage add` against a plain trafilatura.extract() loop over the same pages.
 
-Targets (issue 2): importing the 147 pages in ../shared/corpus/html/trafilatura,
-everything included (decode, extract, detect language, dedupe, write, index), at
-least 1.5x the throughput of a single-process loop of plain trafilatura.extract()
-over the same files, measured in the same run; extraction quality at least that of
-plain trafilatura (snippets from gt/trafilatura/*.json that the text must contain
-and must not contain); peak memory of the import under 400 MB; importing a folder
-of many small text files with flat memory.
+Targets (issues 2 and 13): importing every page of ../shared/corpus/html, per folder
+and in total, everything included (decode, extract, detect language, dedupe, outlets,
+stories, write, index), at least 1.5x the throughput of a single-process loop of
+plain trafilatura.extract() over the same files, both as whole processes with
+start-up included, measured in the same run (on the whole corpus and on each folder
+of 40+ pages); extraction quality at least that of plain trafilatura (snippets from
+gt/trafilatura/*.json that the text must contain and must not contain); peak memory
+of the import under 400 MB; importing a folder of many small text files with flat
+memory.
 
     python benchmarks/ingest.py [--repeats 3] [--workers N] [--many 10000]
+                                [--fingerprint FILE] [--stages]
 
-Speed: medians over --repeats; both sides read the files from disk inside the
-timed region, in this process (the import through store.ingest.import_sources, the
-code `triage add` runs). Memory: `triage add` as a whole process, the resident
-set of its process tree (the writer and its workers) sampled from /proc every
-20 ms, against the same sampling of a process that runs the plain loop. Many small
-files: `triage add FOLDER` at N files against N/10 files; flat memory means the
-peak does not grow with N.
+Speed: for each folder and for the whole corpus, `triage add --json FOLDER` into a
+fresh store against `python -c LOOP FOLDER` (import trafilatura, extract() every
+file in one process), run one after the other, alternating which goes first, every
+repeat; medians over --repeats, the ratio of the medians, the CPU seconds of each
+process tree, and the load average while they ran (the machine is shared: a ratio
+below the CPU-bound ceiling printed with it means other processes held a core).
+Quality: the texts `triage add` stored for the trafilatura folder against plain
+extract() of the same pages. --fingerprint FILE: the language, title and a hash of
+the text of every page of the whole-corpus store, written to FILE the first time
+and compared with it afterwards (a speed change must not change what is stored).
+--stages: CPU seconds of each stage of the import over each folder, in one process.
+Memory: `triage add` as a whole process, the resident set of its process tree (the
+writer and its workers) sampled from /proc every 20 ms, against the same sampling of
+a process that runs the plain loop. Many small files: `triage add FOLDER` at N files
+against N/10 files; flat memory means the peak does not grow with N.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -38,7 +51,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 CORPUS = REPO.parent / "shared" / "corpus"
-PAGES = CORPUS / "html" / "trafilatura"
+HTML = CORPUS / "html"
+PAGES = HTML / "trafilatura"
 GROUND_TRUTH = CORPUS / "gt" / "trafilatura"
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -61,13 +75,6 @@ def plain_loop(files: list[Path]) -> dict[str, str]:
     import trafilatura
 
     return {f.name: trafilatura.extract(f.read_bytes()) or "" for f in files}
-
-
-def cpu_seconds() -> tuple[float, float]:
-    """CPU seconds used so far by this process and by its reaped children (the workers)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def ingest_once(workers: int | None) -> tuple[float, dict[str, str]]:
@@ -130,79 +137,238 @@ def mb(n: float) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
 
 
-def bench_corpus(repeats: int, workers: int | None) -> None:
-    files = sorted(p for p in PAGES.iterdir() if p.is_file())
-    print(
-        f"pages: {len(files)} in {PAGES}  (cores: {os.cpu_count()}, workers: {workers or os.cpu_count()})"
-    )
-    plain_loop(files[:3])  # import trafilatura and warm it before timing
-    baseline_times, ours_times = [], []
-    baseline_texts: dict[str, str] = {}
-    ours_texts: dict[str, str] = {}
-    baseline_cpu, writer_cpu, workers_cpu = [], [], []
-    for _ in range(repeats):
-        before = cpu_seconds()
-        started = time.perf_counter()
-        baseline_texts = plain_loop(files)
-        baseline_times.append(time.perf_counter() - started)
-        middle = cpu_seconds()
-        elapsed, ours_texts = ingest_once(workers)
-        ours_times.append(elapsed)
-        after = cpu_seconds()
-        baseline_cpu.append(middle[0] - before[0])
-        writer_cpu.append(after[0] - middle[0])
-        workers_cpu.append(after[1] - middle[1])
-    base, ours = statistics.median(baseline_times), statistics.median(ours_times)
-    print(f"\nthroughput (median of {repeats})")
-    print(
-        f"  baseline  plain trafilatura.extract() loop, 1 process: {base:6.2f} s  {len(files) / base:6.1f} pages/s"
-    )
-    print(
-        f"  triage add (import_sources, all stages):             {ours:6.2f} s  {len(files) / ours:6.1f} pages/s"
-    )
-    print(f"  ratio (ours / baseline throughput): {base / ours:.2f}x   target >= 1.5x")
-    base_cpu = statistics.median(baseline_cpu)
-    ours_cpu = statistics.median(writer_cpu) + statistics.median(workers_cpu)
-    print(
-        f"  CPU seconds: baseline {base_cpu:.2f}; ours {ours_cpu:.2f} "
-        f"(writer {statistics.median(writer_cpu):.2f} + workers {statistics.median(workers_cpu):.2f}), "
-        f"ratio {ours_cpu / base_cpu:.2f}"
-    )
-    print(
-        f"  (on {os.cpu_count()} otherwise idle cores the import can run at most "
-        f"{(os.cpu_count() or 1) * base_cpu / ours_cpu:.2f}x the baseline; a lower figure above "
-        "means other processes held a core)"
-    )
+# The baseline: what a user of plain trafilatura would run over the same folder.
+BASELINE_LOOP = """
+import pathlib, sys, trafilatura
+for page in sorted(p for p in pathlib.Path(sys.argv[1]).rglob("*") if p.is_file()):
+    trafilatura.extract(page.read_bytes())
+"""
 
-    print("\nextraction quality (ground-truth snippets)")
+
+def corpus_folders() -> list[tuple[str, Path, int]]:
+    """(name, folder, pages) for each folder of the corpus, then the whole corpus."""
+    folders = sorted(d for d in HTML.iterdir() if d.is_dir())
+    found = [(d.name, d, sum(1 for p in d.rglob("*") if p.is_file())) for d in folders]
+    return [*found, ("all", HTML, sum(n for _, _, n in found))]
+
+
+def timed_process(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run *cmd* to the end; (wall seconds, CPU seconds of it and its children)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"{cmd[:5]} failed:\n{proc.stderr.decode(errors='replace')[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def add_command(folder: Path, workers: int | None) -> list[str]:
+    cmd = [sys.executable, "-m", "article_triage.tui.cli", "add", "--json", str(folder)]
+    if workers:
+        cmd[4:4] = ["--workers", str(workers)]
+    return cmd
+
+
+def store_env(tmp: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TRIAGE_DB": str(Path(tmp) / "bench.db"),
+        "TRIAGE_CONFIG": str(Path(tmp) / "none.toml"),
+        "PYTHONPATH": str(REPO),
+    }
+
+
+def stored_pages(db_path: str) -> dict[str, tuple[str, str, str]]:
+    """Page file name -> (language, title, sha1 of the text) of every stored article."""
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("SELECT source, language, title, text FROM articles").fetchall()
+    return {
+        str(Path(source).relative_to(HTML)): (
+            language,
+            title or "",
+            hashlib.sha1((text or "").encode()).hexdigest(),
+        )
+        for source, language, title, text in rows
+    }
+
+
+def bench_folders(repeats: int, workers: int | None, fingerprint: Path | None) -> None:
+    """Both sides as whole processes, per folder and in total, interleaved."""
+    sets = corpus_folders()
+    print(
+        f"whole processes, start-up included (cores: {os.cpu_count()}, "
+        f"workers: {workers or os.cpu_count()}), medians of {repeats}, A/B interleaved"
+    )
+    timings: dict[str, dict[str, list[tuple[float, float]]]] = {
+        name: {"baseline": [], "ours": []} for name, _, _ in sets
+    }
+    loads: list[float] = []
+    last_store: dict[str, tuple[str, str, str]] = {}
+    for repeat in range(repeats):
+        for name, folder, _ in sets:
+            with tempfile.TemporaryDirectory() as tmp:
+                env = store_env(tmp)
+                runs = {
+                    "baseline": [sys.executable, "-c", BASELINE_LOOP, str(folder)],
+                    "ours": add_command(folder, workers),
+                }
+                order = ["baseline", "ours"] if repeat % 2 == 0 else ["ours", "baseline"]
+                for side in order:
+                    timings[name][side].append(timed_process(runs[side], env))
+                    loads.append(os.getloadavg()[0])
+                if name == "all":
+                    last_store = stored_pages(env["TRIAGE_DB"])
+
+    print(
+        f"\n  {'folder':<14}{'pages':>6}{'plain loop':>12}{'triage add':>12}{'ratio':>8}"
+        f"{'CPU plain':>11}{'CPU ours':>10}  target"
+    )
+    for name, _, pages in sets:
+        base = statistics.median(t for t, _ in timings[name]["baseline"])
+        ours = statistics.median(t for t, _ in timings[name]["ours"])
+        base_cpu = statistics.median(c for _, c in timings[name]["baseline"])
+        ours_cpu = statistics.median(c for _, c in timings[name]["ours"])
+        ratio = base / ours
+        target = ("met" if ratio >= 1.5 else "NOT met") if pages >= 40 else "(< 40 pages)"
+        print(
+            f"  {name:<14}{pages:>6}{base:>10.2f} s{ours:>10.2f} s{ratio:>7.2f}x"
+            f"{base_cpu:>9.2f} s{ours_cpu:>8.2f} s  >= 1.5x {target}"
+        )
+        pairs = sorted(
+            b[0] / o[0]
+            for b, o in zip(timings[name]["baseline"], timings[name]["ours"], strict=True)
+        )
+        print(
+            f"  {'':<14}{'':>6}  each pair: {', '.join(f'{r:.2f}x' for r in pairs)}; "
+            f"CPU-bound ceiling on {os.cpu_count()} idle cores: "
+            f"{min(os.cpu_count() or 1, (os.cpu_count() or 1) * base_cpu / ours_cpu):.2f}x"
+        )
+    print(
+        f"  load average (1 min) during the runs: median {statistics.median(loads):.1f}, "
+        f"{min(loads):.1f}-{max(loads):.1f}"
+    )
+    if fingerprint is not None:
+        check_fingerprint(fingerprint, last_store)
+
+
+def check_fingerprint(path: Path, stored: dict[str, tuple[str, str, str]]) -> None:
+    """Write what was stored to *path*, or say how it differs from what *path* holds."""
+    if not path.exists():
+        path.write_text(json.dumps(stored, indent=1, sort_keys=True), encoding="utf-8")
+        print(f"\n  fingerprint of {len(stored)} stored pages written to {path}")
+        return
+    before = {k: tuple(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    fields = ("language", "title", "text")
+    changed = {
+        field: sorted(k for k in before.keys() & stored.keys() if before[k][i] != stored[k][i])
+        for i, field in enumerate(fields)
+    }
+    print(f"\n  against the fingerprint in {path}:")
+    print(
+        f"    pages stored: {len(stored)} (before {len(before)}); "
+        f"missing now: {sorted(before.keys() - stored.keys())[:5]}, new: {sorted(stored.keys() - before.keys())[:5]}"
+    )
+    for field in fields:
+        print(f"    {field} changed on {len(changed[field])} pages {changed[field][:5]}")
+
+
+def bench_quality(workers: int | None) -> None:
+    files = sorted(p for p in PAGES.iterdir() if p.is_file())
+    print("\nextraction quality (ground-truth snippets, trafilatura folder)")
+    baseline_texts = plain_loop(files)
+    _, ours_texts = ingest_once(workers)
     base_score, ours_score = snippet_score(baseline_texts), snippet_score(ours_texts)
     print(f"  baseline plain trafilatura: {base_score:.3f}")
     print(
         f"  triage add:                 {ours_score:.3f}   ratio {ours_score / base_score:.3f}   target >= 1.000"
     )
 
-    print("\npeak memory (whole process tree, RSS sampled every 20 ms)")
+
+def bench_memory(workers: int | None) -> None:
+    print("\npeak memory (whole process tree, RSS sampled every 20 ms, trafilatura folder)")
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "TRIAGE_DB": str(Path(tmp) / "mem.db"),
-            "TRIAGE_CONFIG": str(Path(tmp) / "none.toml"),
-        }
-        loop = (
-            "import sys, pathlib, trafilatura\n"
-            "for p in sorted(pathlib.Path(sys.argv[1]).iterdir()):\n"
-            "    trafilatura.extract(p.read_bytes())\n"
-        )
-        _, base_peak, _, _ = run_sampled([sys.executable, "-c", loop, str(PAGES)], env)
-        cmd = [sys.executable, "-m", "article_triage.tui.cli", "add", "--json", str(PAGES)]
-        if workers:
-            cmd[4:4] = ["--workers", str(workers)]
-        cli_seconds, ours_peak, _, code = run_sampled(cmd, {**env, "PYTHONPATH": str(REPO)})
+        env = store_env(tmp)
+        _, base_peak, _, _ = run_sampled([sys.executable, "-c", BASELINE_LOOP, str(PAGES)], env)
+        cli_seconds, ours_peak, _, code = run_sampled(add_command(PAGES, workers), env)
     print(f"  baseline plain loop process:       {mb(base_peak)}")
     print(
         f"  triage add (writer + workers):     {mb(ours_peak)}   ratio {ours_peak / base_peak:.2f}   target < 400 MB"
     )
     print(f"  (that `triage add` run, start-up included: {cli_seconds:.2f} s, exit code {code})")
+
+
+def bench_stages() -> None:
+    """CPU seconds of each stage of the import, one process, per folder of the corpus.
+
+    The workers' part (read_input: decode, extract, capture, simhash) and the
+    writer's (language, insert and FTS, outlets, stories) are timed apart, against
+    plain extract() of the same pages: the writer's part runs in one process, so
+    on two cores it bounds the import once it exceeds the workers' share.
+    """
+    import trafilatura
+
+    from article_triage.store import outlets, stories
+    from article_triage.store.db import open_db
+    from article_triage.store.ingest.language import DEFAULT_LANGUAGES
+    from article_triage.store.ingest.pipeline import write_results
+    from article_triage.store.ingest.read import WorkerSettings, read_input
+    from article_triage.store.ingest.sources import Input
+
+    hooks = {"outlets": (outlets, "annotate_article"), "stories": (stories, "assign_article")}
+    spent: dict[str, float] = {}
+
+    def timing(name: str, fn):
+        def timed(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.process_time() - started
+
+        return timed
+
+    originals = {name: getattr(module, attr) for name, (module, attr) in hooks.items()}
+    for name, (module, attr) in hooks.items():
+        setattr(module, attr, timing(name, originals[name]))
+    settings = WorkerSettings(
+        timeout=20.0,
+        max_bytes=20 * 1024 * 1024,
+        allow_private_addresses=False,
+        languages=DEFAULT_LANGUAGES,
+        fetch_feed_links=False,
+    )
+    print("\nCPU seconds by stage, one process (workers' part | writer's part)")
+    try:
+        for name, folder, pages in corpus_folders()[:-1]:
+            files = sorted(p for p in folder.rglob("*") if p.is_file())
+            spent.clear()
+            started = time.process_time()
+            for page in files:
+                trafilatura.extract(page.read_bytes())
+            plain = time.process_time() - started
+            started = time.process_time()
+            results = [
+                r for page in files for r in read_input(Input(str(page), path=str(page)), settings)
+            ]
+            reading = time.process_time() - started
+            with tempfile.TemporaryDirectory() as tmp:
+                db = open_db(Path(tmp) / "stages.db")
+                started = time.process_time()
+                write_results(db, results, None, DEFAULT_LANGUAGES)
+                writing = time.process_time() - started
+                db.close()
+            hooked = sum(spent.values())
+            print(
+                f"  {name:<14}{pages:>4} pages: plain extract() {plain:5.2f} | read_input {reading:5.2f} | "
+                f"writer {writing:5.2f} = stories {spent.get('stories', 0):5.2f} + outlets "
+                f"{spent.get('outlets', 0):4.2f} + language, insert, FTS {writing - hooked:4.2f}"
+            )
+    finally:
+        for name, (module, attr) in hooks.items():
+            setattr(module, attr, originals[name])
 
 
 def make_small_files(root: Path, count: int) -> None:
@@ -253,18 +419,8 @@ def bench_many(count: int, workers: int | None) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp) / "files"
             make_small_files(root, n)
-            env = {
-                **os.environ,
-                "TRIAGE_DB": str(Path(tmp) / "many.db"),
-                "TRIAGE_CONFIG": str(Path(tmp) / "none.toml"),
-                "PYTHONPATH": str(REPO),
-            }
-            cmd = [sys.executable, "-m", "article_triage.tui.cli", "add", "--json", str(root)]
-            if workers:
-                cmd[4:4] = ["--workers", str(workers)]
-            seconds, peak, _, code = run_sampled(cmd, env)
-            import sqlite3
-
+            env = store_env(tmp)
+            seconds, peak, _, code = run_sampled(add_command(root, workers), env)
             stored = (
                 sqlite3.connect(env["TRIAGE_DB"])
                 .execute("SELECT count(*) FROM articles")
@@ -287,8 +443,23 @@ def main() -> None:
     parser.add_argument(
         "--many", type=int, default=10_000, help="small files for the flat-memory run (0: skip)"
     )
+    parser.add_argument(
+        "--fingerprint",
+        type=Path,
+        default=None,
+        help="JSON of what the whole-corpus import stored: written once, compared afterwards",
+    )
+    parser.add_argument("--stages", action="store_true", help="also time each stage in-process")
+    parser.add_argument(
+        "--speed-only", action="store_true", help="skip quality and memory (still prints speed)"
+    )
     args = parser.parse_args()
-    bench_corpus(args.repeats, args.workers)
+    bench_folders(args.repeats, args.workers, args.fingerprint)
+    if args.stages:
+        bench_stages()
+    if not args.speed_only:
+        bench_quality(args.workers)
+        bench_memory(args.workers)
     if args.many:
         bench_many(args.many, args.workers)
 
