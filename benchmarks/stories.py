@@ -215,18 +215,53 @@ def speed(articles: int, baseline: int, probes: int, seed: int) -> None:
         )
 
 
+def import_cost(repeats: int) -> None:
+    """`triage add` over the corpus pages with and without story assignment in the hook."""
+    import article_triage.store.stories as stories
+    from article_triage.store.ingest import ImportOptions, import_sources
+
+    pages = REPO.parent / "shared" / "corpus" / "html" / "trafilatura"
+    if not pages.exists():
+        print("import cost: ../shared/corpus is not beside this checkout")
+        return
+    assign = stories.assign_article
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(repeats):
+        for with_stories in (False, True):
+            stories.assign_article = assign if with_stories else (lambda db, article_id: None)
+            with tempfile.TemporaryDirectory() as tmp:
+                db = open_db(Path(tmp) / "import.db")
+                started = time.perf_counter()
+                report = import_sources(db, [str(pages)], ImportOptions(workers=2))
+                times[with_stories].append(time.perf_counter() - started)
+                db.close()
+    stories.assign_article = assign
+    without, with_ = statistics.median(times[False]), statistics.median(times[True])
+    print(
+        f"import of {report.imported} corpus pages: "
+        f"{with_:.2f} s with story assignment, {without:.2f} s without "
+        f"(median of {repeats}): {with_ / without:.3f}x (target < 1.10x)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--speed", action="store_true", help="Measure speed instead of quality.")
+    parser.add_argument(
+        "--import-cost", action="store_true", help="Measure what assignment adds to an import."
+    )
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--baseline", type=int, default=1_000)
     parser.add_argument("--probes", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="Show wrong merges and splits."
     )
     args = parser.parse_args(argv)
-    if args.speed:
+    if args.import_cost:
+        import_cost(max(args.repeats, 1))
+    elif args.speed:
         speed(args.articles, args.baseline, args.probes, args.seed)
     else:
         quality(args.verbose)

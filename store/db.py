@@ -539,3 +539,10 @@ def m150_saved_views(db: sqlite_utils.Database) -> None:
         "CREATE TABLE IF NOT EXISTS saved_views ("
         "name TEXT PRIMARY KEY, query TEXT NOT NULL, saved_by TEXT, saved_at TEXT NOT NULL)"
     )
+
+
+@migrations()
+def m121_stories_signature_mass(db: sqlite_utils.Database) -> None:
+    # A signature's weighted size, kept with it, so matching a new article need not
+    # count every key of every candidate again (store.stories.cluster).
+    db.execute("ALTER TABLE story_signatures ADD COLUMN mass REAL")

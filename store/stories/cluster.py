@@ -35,7 +35,7 @@ MIN_SHARED_STRONG = 2.0
 DAY_PENALTY = 0.08
 """Score lost per day between two articles."""
 POSTINGS_PER_KEY = 300
-CANDIDATES = 30
+CANDIDATES = 12
 RETRIEVAL_MAX_SHARE = 0.005
 RETRIEVAL_MIN_LIMIT = 500
 """A key in more articles than this (share of the store, but never fewer than the
@@ -177,15 +177,19 @@ def _forget_signature(db: sqlite_utils.Database, article_id: int) -> None:
     db.execute("DELETE FROM story_signatures WHERE article_id = ?", [article_id])
 
 
-def _store_signature(db: sqlite_utils.Database, article_id: int, sig: Signature) -> None:
+def _store_signature(
+    db: sqlite_utils.Database, article_id: int, sig: Signature, weighed: float
+) -> None:
     db.execute(
-        "INSERT INTO story_signatures (article_id, first_day, last_day, keys, anchors) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO story_signatures (article_id, first_day, last_day, keys, anchors, mass) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [
             article_id,
             sig.first_day,
             sig.last_day,
             json.dumps(sig.keys, ensure_ascii=False, separators=(",", ":")),
             json.dumps(sorted(sig.anchors)),
+            weighed,
         ],
     )
     db.conn.executemany(
@@ -292,13 +296,15 @@ def assign_article(db: sqlite_utils.Database, article_id: int) -> int | None:
         if sig is None:
             return None
         _forget_signature(db, article_id)
-        _store_signature(db, article_id, sig)
+        counts, articles = _counts(db, sig.keys)
+        weight = _weights(counts, articles)
+        _store_signature(db, article_id, sig, mass(sig, weight))
         if placed is not None and placed[1] != "auto":
             return placed[0]
         if placed is not None:
             db.execute("DELETE FROM story_members WHERE article_id = ?", [article_id])
             refresh_story(db, placed[0])
-        match = match_article(db, article_id, sig)
+        match = match_article(db, article_id, sig, counts, articles)
         if match.story_id is None:
             story_id = new_story(db)
             db.execute(
@@ -315,23 +321,36 @@ def assign_article(db: sqlite_utils.Database, article_id: int) -> int | None:
         return story_id
 
 
-def match_article(db: sqlite_utils.Database, article_id: int, sig: Signature) -> Match:
-    """The story the article's signature matches best among its candidates (not stored)."""
-    counts, articles = _counts(db, sig.keys)
-    ids = _candidates(db, article_id, sig, counts, _weights(counts, articles), articles)
+def match_article(
+    db: sqlite_utils.Database,
+    article_id: int,
+    sig: Signature,
+    counts: dict[str, int],
+    articles: int,
+) -> Match:
+    """The story the article's signature matches best among its candidates (not stored).
+
+    *counts* are the article's keys' document counts. A candidate's mass is the one
+    stored with its signature (weighed when it was stored, or at the last rebuild),
+    so its other keys need not be counted again.
+    """
+    weight = _weights(counts, articles)
+    ids = _candidates(db, article_id, sig, counts, weight, articles)
     if not ids:
         return Match(None, 0.0)
     marks = ",".join("?" * len(ids))
     rows = db.execute(
-        f"SELECT s.article_id, s.first_day, s.last_day, s.keys, s.anchors, m.story_id "
+        f"SELECT s.article_id, s.first_day, s.last_day, s.keys, s.anchors, m.story_id, s.mass "
         f"FROM story_signatures s JOIN story_members m ON m.article_id = s.article_id "
         f"WHERE s.article_id IN ({marks})",
         ids,
     ).fetchall()
     candidates = [(r[0], stored_signature(r[1:5]), r[5]) for r in rows]
-    others = {k for _, other, _ in candidates for k in other.keys if k not in counts}
-    more, _ = _counts(db, others)
-    weight = _weights({**counts, **more}, articles)
+    masses = {id(c[1]): r[6] for c, r in zip(candidates, rows, strict=True) if r[6]}
+
+    def mass_of(other: Signature) -> float:
+        stored = masses.get(id(other))
+        return stored if stored is not None else mass(other, weight)
 
     def anchors(story_id: int) -> frozenset[str]:
         out: set[str] = set()
@@ -351,7 +370,9 @@ def match_article(db: sqlite_utils.Database, article_id: int, sig: Signature) ->
             )
         ]
 
-    return best_story(sig, candidates, anchors, apart_from(db, article_id), members, weight)
+    return best_story(
+        sig, candidates, anchors, apart_from(db, article_id), members, weight, mass_of
+    )
 
 
 def reassign_if_assigned(db: sqlite_utils.Database, article_id: int) -> int | None:

@@ -237,7 +237,8 @@ def _write(
             db.execute(f"DELETE FROM {table}")
         db.execute("DELETE FROM story_key_counts")
         db.conn.executemany(
-            "INSERT INTO story_signatures (article_id, first_day, last_day, keys, anchors) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO story_signatures (article_id, first_day, last_day, keys, anchors, mass) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (
                 (
                     a,
@@ -245,6 +246,7 @@ def _write(
                     s.last_day,
                     json.dumps(s.keys, ensure_ascii=False, separators=(",", ":")),
                     json.dumps(sorted(s.anchors)),
+                    clusters.mass_of(s),
                 )
                 for a, s in signatures
             ),
