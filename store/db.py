@@ -542,7 +542,7 @@ def m150_saved_views(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m121_stories_signature_mass(db: sqlite_utils.Database) -> None:
+def m151_stories_signature_mass(db: sqlite_utils.Database) -> None:
     # A signature's weighted size, kept with it, so matching a new article need not
     # count every key of every candidate again (store.stories.cluster).
     db.execute("ALTER TABLE story_signatures ADD COLUMN mass REAL")
