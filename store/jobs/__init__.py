@@ -10,9 +10,10 @@ one line of text and a severity, so the CLI and the app say the same thing.
 
 The jobs wrap the code that does the work (store.ingest, store.translate,
 store.export, store.exchange, store.outlets); they add no logic of their own beyond
-the request/report shape. Bulk decisions (``triage decide --where``) belong beside
-these as ``run_decide`` once the query language lands (see store/jobs/deciding.py's
-absence: the request is a query plus field changes, the report a count and an undo group).
+the request/report shape. Bulk decisions (``triage decide --where``) are
+store.triage.bulk_apply today; they join here as ``run_decide(db, DecideRequest(where,
+changes), progress, stop)`` with a report of the count and the undo group, summarised
+by a ``summarise.register`` beside the others.
 """
 
 from article_triage.store.jobs.base import JobProgress, ProgressCallback

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -22,7 +23,7 @@ def run_import(
     request: ImportRequest,
     progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
-    on_outcome=None,
+    on_outcome: Callable[[ImportOutcome, int | None], None] | None = None,
 ) -> ImportReport:
     """Import *request.sources*; progress counts whole inputs (a feed is one).
 
