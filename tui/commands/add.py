@@ -8,6 +8,7 @@ import click
 
 from article_triage.store.boundary import shown_json
 from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, fail, print_summary
+from article_triage.tui.commands.network_options import network_options
 
 
 @click.command()
@@ -15,18 +16,7 @@ from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, fail, print_summar
 @click.option(
     "--json", "as_json", is_flag=True, help="Print a JSON report (one object per input) to stdout."
 )
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Let URLs reach loopback and private networks (SSRF protection off).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=20.0,
-    show_default=True,
-    help="Seconds for the whole fetch of one URL, redirects and retries included.",
-)
+@network_options
 @click.option(
     "--max-size",
     "max_size_mb",

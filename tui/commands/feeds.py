@@ -10,6 +10,7 @@ import click
 
 from article_triage.store.boundary import shown_line
 from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, fail
+from article_triage.tui.commands.network_options import network_options
 
 
 @click.group()
@@ -21,18 +22,7 @@ def feeds() -> None:
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--tag", "tags", multiple=True, help="A tag for these feeds (repeatable).")
 @click.option("--name", help="The name lists show [default: the feed's own title].")
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Let URLs reach loopback and private networks (SSRF protection off).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=20.0,
-    show_default=True,
-    help="Seconds per URL.",
-)
+@network_options
 @click.pass_obj
 def add_command(
     obj,

@@ -14,6 +14,7 @@ import click
 
 from article_triage.store.boundary import shown_line
 from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, fail
+from article_triage.tui.commands.network_options import network_options
 from article_triage.tui.commands.translate import EXIT_INTERRUPTED, _stop_requests
 
 
@@ -34,18 +35,7 @@ from article_triage.tui.commands.translate import EXIT_INTERRUPTED, _stop_reques
     is_flag=True,
     help="Then translate the new articles with the configured provider.",
 )
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Let feeds reach loopback and private networks (SSRF protection off).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=20.0,
-    show_default=True,
-    help="Seconds per URL.",
-)
+@network_options
 @click.option(
     "--no-fetch-links",
     is_flag=True,
