@@ -235,6 +235,30 @@ class ArticleFilter:
     where: Clause | None = None
     """A parsed query (store.query.parse), ANDed with the fields above."""
 
+    def describe(self) -> str:
+        """What the filter selects in plain English ('' for everything): the query's own
+        words (Clause.describe) after those of the fields set beside it."""
+        parts = [
+            f"{label} {value}"
+            for label, value in (
+                ("status is", self.status),
+                ("language is", self.language),
+                ("published by or citing", self.outlet),
+                ("flagged", self.flag),
+                ("graded", self.grade),
+                ("text has", self.query),
+                ("in story", self.story),
+            )
+            if value is not None and value != ""
+        ]
+        if self.disagreement:
+            parts.append("analysts disagree")
+        if self.where is not None:
+            described = self.where.describe()
+            if described != "all articles":
+                parts.append(described)
+        return "; ".join(parts)
+
     def sql(self) -> tuple[str, str, list[Any]]:
         """(FROM ... JOIN clause, WHERE clause, parameters) over ``articles a`` and ``decisions d``."""
         joins = "articles a LEFT JOIN decisions d ON d.article_id = a.id AND d.analyst = ?"

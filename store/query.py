@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -700,6 +701,80 @@ class _Parser:
 def parse(query: str, taxonomy: Taxonomy | None = None) -> Clause:
     """The clause *query* says; raises :class:`QueryError` when it cannot be read."""
     return _Parser(query or "", taxonomy or Taxonomy()).parse()
+
+
+@dataclass(frozen=True)
+class Query(Clause):
+    """A parsed query that keeps its text, for a list that shows it and lets it be edited."""
+
+    text: str
+    clause: Clause
+
+    def sql(self) -> tuple[str, list[Any]]:
+        return self.clause.sql()
+
+    def describe(self) -> str:
+        return self.clause.describe()
+
+
+def parse_query(text: str, taxonomy: Taxonomy | None = None) -> Query:
+    """:func:`parse`, keeping the text (whitespace trimmed)."""
+    text = (text or "").strip()
+    return Query(text, parse(text, taxonomy))
+
+
+# --- the filter dialog's fields -------------------------------------------------------------
+
+DIALOG_FIELDS = ("status", "lang", "outlet", "flag", "grade", "disagree")
+"""The fields the filter dialog shows as their own inputs; the rest of a query stays text."""
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if any(c in value for c in ' \t()"') else value
+
+
+def join_fields(fields: dict[str, str | None], rest: str = "") -> str:
+    """The query the dialog's *fields* (DIALOG_FIELDS -> value or None) and the rest
+    of a query say together (ANDed)."""
+    terms = [f"{name}:{_quoted(value)}" for name in DIALOG_FIELDS if (value := fields.get(name))]
+    rest = rest.strip()
+    if rest and re.search(r"\bOR\b", rest):
+        rest = f"({rest})"
+    return " ".join([*terms, rest] if rest else terms)
+
+
+def split_fields(text: str) -> tuple[dict[str, str], str]:
+    """The dialog fields *text* sets at its top level (each at most once, not negated)
+    and the rest of it, so that join_fields(*split_fields(q)) selects what q does.
+    A query with OR or parentheses (or one that does not read) is left whole."""
+    text = (text or "").strip()
+    try:
+        tokens = _tokens(text)
+    except QueryError:
+        return {}, text
+    if any(t.kind in ("(", ")", "OR") for t in tokens):
+        return {}, text
+    fields: dict[str, str] = {}
+    rest: list[str] = []
+    starts = [t.position for t in tokens] + [len(text)]
+    i = 0
+    while i < len(tokens):
+        negated = tokens[i].kind == "-"
+        token = tokens[i + 1] if negated else tokens[i]
+        end = i + 2 if negated else i + 1
+        piece = text[starts[i] : starts[end]].strip()
+        if (
+            not negated
+            and token.kind == "field"
+            and token.text in DIALOG_FIELDS
+            and token.value
+            and token.text not in fields
+        ):
+            fields[token.text] = token.value
+        else:
+            rest.append(piece)
+        i = end
+    return fields, " ".join(rest)
 
 
 # --- completion -----------------------------------------------------------------------------

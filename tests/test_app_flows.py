@@ -19,7 +19,7 @@ from article_triage.store.db import open_db
 from article_triage.store.settings import Settings, settings_from_table
 from article_triage.store.translations import save_translation
 from article_triage.store.triage import get_decision
-from article_triage.tui.app import ActionCommands, TriageApp
+from article_triage.tui.app import ActionCommands, TriageApp, query_text
 from article_triage.tui.messages import TranslationProgress
 from article_triage.tui.screens.confirm import ConfirmDialog
 from article_triage.tui.screens.export_dialog import ExportDialog
@@ -339,16 +339,21 @@ async def test_search_narrows_the_queue_through_translations(seeded):
         await settle(app, pilot)
         await pilot.press("slash", *"svob", "enter")
         await settle(app, pilot)
-        assert app.filter.query == "svob"
+        assert query_text(app.filter) == "svob"
         assert app.queue.total == 0
         await search_for(app, pilot, "svoboda")
         assert app.queue.total == 1
         assert app.view.id == ids["uk"]
-        assert '"svoboda"' in str(app.query_one("#queue-header").content)
+        assert "text has svoboda" in str(app.query_one("#queue-header").content)
         # English query, German article: found through its stored translation.
         await search_for(app, pilot, "novosti")
         assert (app.queue.total, app.view.id) == (1, ids["de"])
+        # A quote left open is a message saying where; the bar stays and the queue too.
         await search_for(app, pilot, 'C++ "unbalanced')
+        assert app.query_one("#search").display
+        assert (app.queue.total, app.view.id) == (1, ids["de"])
+        await pilot.press("escape")
+        await search_for(app, pilot, "C++")
         assert app.queue.total == 0
         assert app.view is None
         await pilot.press("c")
@@ -367,10 +372,10 @@ async def test_filter_dialog_filters_by_language(seeded):
         app.screen.query_one("#filter-language").focus()
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.filter.language == "de"
+        assert query_text(app.filter) == "lang:de"
         assert app.queue.total == 1
         assert app.view.id == ids["de"]
-        assert "lang=de" in str(app.query_one("#queue-header").content)
+        assert "language is de" in str(app.query_one("#queue-header").content)
 
         # Status, flag, grade and outlet together; a bad grade is refused in the dialog.
         await pilot.press("2", "g", "b", "2", "f", "s")
@@ -390,10 +395,8 @@ async def test_filter_dialog_filters_by_language(seeded):
         dialog.query_one("#filter-grade").value = "b2"
         await pilot.press("enter")
         await settle(app, pilot)
-        assert (app.filter.status, app.filter.flag, app.filter.grade) == (
-            "new",
-            "state-media-sourcing",
-            "B2",
+        assert query_text(app.filter) == (
+            'status:new outlet:"RIA Novosti" flag:state-media-sourcing grade:B2'
         )
         assert (app.queue.total, app.view.id) == (1, ids["de"])
         app.apply_filter(replace(app.filter, grade="A"))
@@ -747,9 +750,9 @@ async def test_lead_filters_to_disagreements_and_adjudicates(seeded):
         app.screen.query_one("#filter-language").focus()
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.filter.disagreement
+        assert query_text(app.filter) == "disagree:any"
         assert (app.queue.total, app.view.id) == (1, ids["de"])
-        assert "disagreements" in str(app.query_one("#queue-header").content)
+        assert "analysts disagree" in str(app.query_one("#queue-header").content)
         bar = app.triage_bar.content.plain
         assert "olena: Critical B" in bar and "taras: Neutral C" in bar
 

@@ -35,6 +35,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from article_triage.store.articles import ArticleFilter, get_article
 from article_triage.store.boundary import shown_identity, shown_line, shown_text
 from article_triage.store.db import open_db
+from article_triage.store.query import Query, QueryError, parse_query
 from article_triage.store.reader import load_article_view, with_decision
 from article_triage.store.settings import Settings
 from article_triage.store.translations import correct_paragraph
@@ -792,14 +793,14 @@ class TriageApp(App[None]):
 
     def action_search(self) -> None:
         bar = self.query_one("#search", SearchBar)
-        bar.value = self.filter.query or ""
+        bar.value = query_text(self.filter)
         bar.display = True
         bar.focus()
 
     @on(SearchBar.Submitted, "#search")
     def _on_search_submitted(self, event: SearchBar.Submitted) -> None:
-        self._close_search()
-        self.apply_filter(replace(self.filter, query=event.value.strip() or None))
+        if self._apply_query(event.value):
+            self._close_search()
 
     @on(SearchBar.Closed)
     def _close_search(self) -> None:
@@ -807,17 +808,28 @@ class TriageApp(App[None]):
         bar.display = False
         self.queue.focus()
 
+    def _apply_query(self, text: str) -> bool:
+        """The queue shows what *text* (the query language) selects; a query that does not
+        read is one line saying where and why, and the queue stays as it was."""
+        try:
+            query = parse_query(text, self.taxonomy)
+        except QueryError as exc:
+            self.notify(f"query {exc}", severity="error", markup=False)
+            return False
+        self.apply_filter(replace(self.filter, where=query if query.text else None, query=None))
+        return True
+
     def apply_filter(self, flt: ArticleFilter) -> None:
         self.filter = flt
         self.queue.cursor = 0
         self.queue.reload(flt)
 
     def action_filter(self) -> None:
-        def chosen(flt: ArticleFilter | None) -> None:
-            if flt is not None:
-                self.apply_filter(flt)
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self._apply_query(text)
 
-        self.push_screen(FilterDialog(self.filter, self.taxonomy), chosen)
+        self.push_screen(FilterDialog(query_text(self.filter), self.taxonomy), chosen)
 
     def action_clear_filter(self) -> None:
         self.apply_filter(ArticleFilter(analyst=self.analyst))
@@ -1207,22 +1219,10 @@ def session_line(analyst: str, db_path: Path) -> str:
 
 
 def filter_summary(flt: ArticleFilter) -> str:
-    """The active search and filters in one line, e.g. 'status=new lang=uk "kazakh"'."""
-    parts = []
-    for name, label in (
-        ("status", "status"),
-        ("language", "lang"),
-        ("outlet", "outlet"),
-        ("flag", "flag"),
-        ("grade", "grade"),
-    ):
-        value = getattr(flt, name)
-        if value:
-            parts.append(f"{label}={value}")
-    if flt.story is not None:
-        parts.append(f"story={flt.story}")
-    if flt.disagreement:
-        parts.append("disagreements")
-    if flt.query:
-        parts.append(f'"{flt.query}"')
-    return " ".join(parts)
+    """What the queue shows, in plain English (store.query's describe), '' for everything."""
+    return flt.describe()
+
+
+def query_text(flt: ArticleFilter) -> str:
+    """The query the queue's filter was typed or built as, to edit it again."""
+    return flt.where.text if isinstance(flt.where, Query) else ""
