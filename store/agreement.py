@@ -23,12 +23,6 @@ import numpy as np
 import sqlite_utils
 
 from article_triage.store.db import write_transaction
-from article_triage.store.disagreement import (  # noqa: F401  (the one definition, used here)
-    DISAGREEMENT_FIELDS,
-    decisions_disagree,
-    disagreement_sql,
-    values_disagree,
-)
 from article_triage.store.taxonomy import Taxonomy, flag_set
 from article_triage.store.triage import Decision, apply_changes, get_decision
 
@@ -248,6 +242,8 @@ def _score_field(
     np.minimum.at(lowest, unit, value)
     np.maximum.at(highest, unit, value)
     scored = np.flatnonzero(m >= 2)
+    # store.disagreement.values_disagree in array form: two or more rated values, not all
+    # the same (an empty field is not rated); tests/test_query.py holds them together.
     differ = scored[lowest[scored] != highest[scored]]
     tally.items += len(scored)
     tally.agreed += len(scored) - len(differ)

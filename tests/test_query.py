@@ -9,11 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from article_triage.store.agreement import (
-    DISAGREEMENT_FIELDS,
-    agreement,
-    decisions_disagree,
-)
+from article_triage.store.agreement import agreement
 from article_triage.store.articles import (
     ArticleFilter,
     count_articles,
@@ -22,6 +18,7 @@ from article_triage.store.articles import (
     page_articles,
 )
 from article_triage.store.db import open_db
+from article_triage.store.disagreement import DISAGREEMENT_FIELDS, decisions_disagree
 from article_triage.store.query import FIELDS, Not, QueryError, complete, parse
 from article_triage.store.triage import apply_changes, decisions_for_article
 
