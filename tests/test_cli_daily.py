@@ -6,13 +6,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import fake_libretranslate
 import pytest
 from click.testing import CliRunner
+from fake_libretranslate import closed_url
 from rich.cells import cell_len
 
 from article_triage.store.articles import insert_article
 from article_triage.store.triage import apply_changes
 from article_triage.tui.cli import cli
+
+fake_libre = fake_libretranslate.fake_libre  # the server fixture factory
 
 
 def _run(db_path, *args):
@@ -124,3 +128,33 @@ def test_outlets_show_finds_a_name_or_alias_that_list_shows(name):
 def test_outlets_show_unknown_name_is_a_usage_error():
     result = CliRunner().invoke(cli, ["outlets", "show", "No Such Outlet"])
     assert result.exit_code == 2 and "no outlet" in result.stderr
+
+
+# --- triage translate: what failed, and how to translate offline ----------------------------
+
+
+def _untranslated(db, count: int) -> list[int]:
+    return [insert_article(db, [f"Абзац {i}."], language="uk") for i in range(count)]
+
+
+def test_translate_counts_every_article_a_dead_provider_left_untranslated(db, db_path):
+    _untranslated(db, 3)
+    url = closed_url()
+    result = _run(db_path, "translate", "--provider", "libre", "--url", url, "--timeout", "1")
+    assert result.exit_code == 1
+    assert "failed 3;" in result.stderr and "failed 0" not in result.stderr
+    error = next(line for line in result.stderr.splitlines() if line.startswith("triage:"))
+    assert "LibreTranslate" in error and '[translation] url = "..."' in error
+    as_json = _run(db_path, "translate", "--provider", "libre", "--url", url, "--json")
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["not_reached"] == 3
+    assert db["translations"].count == 0
+
+
+def test_translate_that_succeeds_reports_no_failures(db, db_path, fake_libre):
+    _untranslated(db, 2)
+    server = fake_libre()
+    result = _run(db_path, "translate", "--provider", "libre", "--url", server.url, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["translated"], report["failed"], report["not_reached"]) == (2, [], 0)

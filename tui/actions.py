@@ -283,6 +283,25 @@ def _static_actions() -> list[ActionSpec]:
             needs_article=True,
             footer=False,
         ),
+        # `o` is the story key, so the browser is on O (newsboat's o); both are rebindable.
+        A(
+            "article.open_url",
+            "O",
+            "open_article_url",
+            "Open the article's URL in the browser",
+            "Article",
+            needs_article=True,
+            footer=False,
+        ),
+        A(
+            "article.copy_url",
+            "Y",
+            "copy_article_url",
+            "Copy the article's URL",
+            "Article",
+            needs_article=True,
+            footer=False,
+        ),
         A("app.help", "question_mark", "help", "Help", "App", short="help"),
         A(
             "app.messages",

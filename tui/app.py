@@ -19,6 +19,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 from textual import events, on, work
@@ -911,9 +912,10 @@ class TriageApp(App[None]):
                 should_stop=lambda: worker.is_cancelled,
             )
         except translate.ProviderUnreachable as exc:
-            self.post_message(
-                TranslationFinished(tuple(article_ids), f"offline: {exc}", severity="error")
-            )
+            summary = f"offline: {exc}"
+            if exc.offline:  # say how to translate without the internet, not only that it failed
+                summary += "; " + translate.offline_hint(settings, self.config.path)
+            self.post_message(TranslationFinished(tuple(article_ids), summary, severity="error"))
             return
         except ValueError as exc:
             self.post_message(TranslationFinished((), f"cannot translate: {exc}", severity="error"))
@@ -1028,6 +1030,48 @@ class TriageApp(App[None]):
 
     def action_show_feeds(self) -> None:
         self.push_screen(FeedsScreen(self.thread_db))
+
+    # --- the article's address --------------------------------------------------------
+
+    def _article_url(self) -> str | None:
+        """The shown article's web address, or None (said in a notification): pasted
+        text and files have none, and only http(s) goes to a browser."""
+        view = self.view
+        if view is None:
+            return None
+        if not view.url:
+            self.notify("This article has no URL (it was imported from a file or pasted).")
+            return None
+        if urlsplit(view.url).scheme not in ("http", "https"):
+            self.notify(f"Not a web address: {shown_line(view.url)}", markup=False)
+            return None
+        return view.url
+
+    def action_open_article_url(self) -> None:
+        url = self._article_url()
+        if url is not None:
+            self._open_in_browser(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_browser(self, url: str) -> None:
+        # webbrowser.open can block (it may wait for the browser to start): not on the UI loop.
+        import webbrowser
+
+        if webbrowser.open(url):
+            self.call_from_thread(self.notify, f"Opened {shown_line(url)}", markup=False)
+        else:
+            self.call_from_thread(
+                self.notify,
+                f"No browser found (set $BROWSER); the URL is {shown_line(url)}",
+                severity="warning",
+                markup=False,
+            )
+
+    def action_copy_article_url(self) -> None:
+        url = self._article_url()
+        if url is not None:
+            self.copy_to_clipboard(url)
+            self.notify(f"Copied {shown_line(url)}", markup=False)
 
     # --- stories ------------------------------------------------------------------------
 

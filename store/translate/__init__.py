@@ -16,6 +16,7 @@ from article_triage.store.translate.providers import REQUEST_LIMITS, ProviderErr
 from article_triage.store.translate.settings import (
     PROVIDERS,
     ProviderSettings,
+    offline_hint,
     settings_from_config,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "TranslateProgress",
     "TranslateReport",
     "cache_key",
+    "offline_hint",
     "provider_code",
     "settings_from_config",
     "translate_articles",

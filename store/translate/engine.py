@@ -90,9 +90,18 @@ class ProviderUnreachable(Exception):
     (all of it is stored).
     """
 
-    def __init__(self, message: str, report: TranslateReport | None = None):
+    def __init__(
+        self, message: str, report: TranslateReport | None = None, kind: str | None = None
+    ):
         super().__init__(message)
         self.report = report or TranslateReport()
+        self.kind = kind
+        """ProviderError.kind of the call that stopped the run."""
+
+    @property
+    def offline(self) -> bool:
+        """Nothing answered (refused or timed out), as opposed to a rejected key."""
+        return self.kind in (ProviderError.CONNECT, ProviderError.TIMEOUT)
 
 
 class _Cancelled(Exception):
@@ -309,7 +318,7 @@ class _Run:
             self._collect(futures, win)
         except ProviderError as err:
             self._abandon(futures, articles, win)
-            raise ProviderUnreachable(str(err), self.report) from None
+            raise ProviderUnreachable(str(err), self.report, err.kind) from None
         except BaseException:
             self._abandon(futures, articles, win)
             raise

@@ -62,6 +62,29 @@ class ProviderSettings:
         provider_code(self.name, self.target)  # UnsupportedLanguage is a ValueError
 
 
+LOCAL_LIBRE_URL = "http://localhost:5000"
+
+
+def offline_hint(settings: ProviderSettings, config_path: object = None) -> str:
+    """What to do when the provider cannot be reached: start or point at a LibreTranslate
+    of one's own (it runs offline), or choose another provider; *config_path* is the file
+    to edit."""
+    where = f" in {config_path}" if config_path else ""
+    if settings.name == "libre":
+        return (
+            f"is the LibreTranslate at {display_url(settings.url or LOCAL_LIBRE_URL)} running? "
+            f'Set its address as [translation] url = "..."{where}, '
+            f"or another provider ({', '.join(p for p in PROVIDERS if p != 'libre')})"
+        )
+    return (
+        "without the internet, run a local LibreTranslate "
+        f"(docker run -p 5000:5000 libretranslate/libretranslate) and set "
+        f'[translation] provider = "libre", url = "{LOCAL_LIBRE_URL}"{where}; '
+        f"or another provider ({', '.join(p for p in PROVIDERS if p != settings.name)}; "
+        f"deepl and microsoft take a key from {key_env_var('deepl')} or {key_env_var('microsoft')})"
+    )
+
+
 def display_url(url: str) -> str:
     """*url* without user info, query or fragment, which may carry credentials."""
     parts = urlsplit(url)

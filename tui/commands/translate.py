@@ -23,6 +23,7 @@ from article_triage.store.translate import (
     ProviderUnreachable,
     TranslateProgress,
     TranslateReport,
+    offline_hint,
     settings_from_config,
     translate_articles,
     untranslated_article_ids,
@@ -147,6 +148,8 @@ def translate(
             report = translate_articles(db, selected, settings, show, stop.is_set)
         except ProviderUnreachable as exc:
             report, error = exc.report, str(exc)
+            if exc.offline:
+                error += "; " + offline_hint(settings, obj.config.path)
         except KeyboardInterrupt:
             click.echo(
                 f"\ntriage: interrupted after {shown} of {len(selected)} articles; "
@@ -154,31 +157,48 @@ def translate(
                 err=True,
             )
             sys.exit(EXIT_INTERRUPTED)
+    # A run the provider stopped leaves the rest of the selection untranslated: they
+    # failed too, though no article of theirs was tried.
+    not_reached = 0 if report.interrupted else len(selected) - _finished(report)
     if as_json:
-        click.echo(shown_json(_report_json(report, settings, error)))
+        click.echo(shown_json(_report_json(report, settings, error, not_reached)))
     else:
-        _print_summary(report, settings.target)
+        _print_summary(report, settings.target, not_reached, error)
     if error:
         fail(f"{error}; what was translated before is saved, run again to resume")
     if report.interrupted:
         click.echo("triage: stopped; what was translated is saved, run again to resume", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    sys.exit(EXIT_SOME_FAILED if report.failed else EXIT_OK)
+    sys.exit(EXIT_SOME_FAILED if report.failed or not_reached else EXIT_OK)
 
 
-def _print_summary(report: TranslateReport, target: str) -> None:
+def _finished(report: TranslateReport) -> int:
+    """Articles the run got to the end of, translated, skipped or failed."""
+    return report.translated + report.from_cache + report.skipped + len(report.failed)
+
+
+def _print_summary(
+    report: TranslateReport, target: str, not_reached: int = 0, error: str | None = None
+) -> None:
+    failed = len(report.failed) + not_reached
     click.echo(
         f"into {target}: translated {report.translated}, from cache {report.from_cache}, "
-        f"skipped {report.skipped} (already in {target}), failed {len(report.failed)}; "
+        f"skipped {report.skipped} (already in {target}), failed {failed}; "
         f"{report.requests_sent} requests, {report.lines_from_cache} lines from the cache",
         err=True,
     )
     for article_id, reason in report.failed:
         # A provider's error text is outside data.
         click.echo(f"  article {article_id}: {shown_line(reason)}", err=True)
+    if not_reached:
+        click.echo(
+            f"  {not_reached} articles not translated: the provider stopped answering", err=True
+        )
 
 
-def _report_json(report: TranslateReport, settings, error: str | None) -> dict:
+def _report_json(
+    report: TranslateReport, settings, error: str | None, not_reached: int = 0
+) -> dict:
     return {
         "provider": settings.name,
         "target": settings.target,
@@ -186,6 +206,7 @@ def _report_json(report: TranslateReport, settings, error: str | None) -> dict:
         "from_cache": report.from_cache,
         "skipped": report.skipped,
         "failed": [{"id": i, "reason": r} for i, r in report.failed],
+        "not_reached": not_reached,
         "requests_sent": report.requests_sent,
         "lines_from_cache": report.lines_from_cache,
         "interrupted": report.interrupted,
