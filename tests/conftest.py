@@ -23,6 +23,7 @@ def isolated_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TRIAGE_ANALYST", "tester")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     for key in ("TRIAGE_DEEPL_KEY", "TRIAGE_MICROSOFT_KEY", "TRIAGE_LIBRE_KEY"):
         monkeypatch.delenv(key, raising=False)
 

@@ -88,6 +88,7 @@ from article_triage.tui.screens.help import HelpScreen
 from article_triage.tui.screens.import_dialog import ImportDialog
 from article_triage.tui.screens.messages import LoggedMessage, MessageLog
 from article_triage.tui.screens.notes_editor import NotesEditor
+from article_triage.tui.state import load_state, remember
 from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading
 from article_triage.tui.widgets.reader import COLUMN_CYCLE, Reader
 from article_triage.tui.widgets.search_bar import SearchBar
@@ -820,10 +821,12 @@ class TriageApp(App[None]):
         self.apply_filter(replace(self.filter, where=query if query.text else None, query=None))
         return True
 
-    def apply_filter(self, flt: ArticleFilter) -> None:
+    def apply_filter(self, flt: ArticleFilter, keep: int | None = None) -> None:
+        """Show *flt*'s articles from the first, or on article *keep* when it is in them."""
         self.filter = flt
-        self.queue.cursor = 0
-        self.queue.reload(flt)
+        if keep is None:
+            self.queue.cursor = 0
+        self.queue.reload(flt, select_id=keep)
 
     def action_filter(self) -> None:
         def chosen(text: str | None) -> None:
@@ -833,7 +836,10 @@ class TriageApp(App[None]):
         self.push_screen(FilterDialog(query_text(self.filter), self.taxonomy), chosen)
 
     def action_clear_filter(self) -> None:
-        self.apply_filter(ArticleFilter(analyst=self.analyst))
+        # Every article is in the cleared list, so the one being read stays in view.
+        self.apply_filter(
+            ArticleFilter(analyst=self.analyst), keep=self.view.id if self.view else None
+        )
 
     def action_cycle_columns(self) -> None:
         current = COLUMN_CYCLE.index(self.reader.columns)
@@ -1140,10 +1146,16 @@ class TriageApp(App[None]):
         def chosen(request: ExportRequest | None) -> None:
             if request is not None:
                 self.notify(f"Exporting to {request.path}…", markup=False)
+                remember("export_format", request.fmt)
                 self._export(request)
 
         self.push_screen(
-            ExportDialog(Path.cwd(), filter_summary(self.filter) or "everything"), chosen
+            ExportDialog(
+                Path.cwd(),
+                filter_summary(self.filter) or "everything",
+                last_format=load_state().get("export_format"),
+            ),
+            chosen,
         )
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)

@@ -13,6 +13,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
+from article_triage.tui.screens.confirm import ConfirmDialog
+
 FORMATS = ("csv", "json", "jsonl")
 
 
@@ -31,10 +33,14 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         Binding("escape", "cancel", "Cancel", id="export.cancel")
     ]
 
-    def __init__(self, default_dir: Path, filter_summary: str) -> None:
+    def __init__(
+        self, default_dir: Path, filter_summary: str, last_format: str | None = None
+    ) -> None:
         super().__init__()
         self.default_dir = default_dir
         self.filter_summary = filter_summary
+        self.fmt = last_format if last_format in FORMATS else "csv"
+        """The format the analyst used last time (the app remembers it)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog", classes="dialog"):
@@ -42,7 +48,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             with VerticalScroll(classes="dialog-body"):
                 yield Label("Format")
                 yield Select(
-                    [(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format"
+                    [(f, f) for f in FORMATS], value=self.fmt, allow_blank=False, id="export-format"
                 )
                 yield Label("Articles")
                 yield Select(
@@ -55,7 +61,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                     id="export-scope",
                 )
                 yield Label("File")
-                yield Input(str(self.default_dir / "triage-export.csv"), id="export-path")
+                yield Input(str(self.default_dir / f"triage-export.{self.fmt}"), id="export-path")
                 yield Checkbox("with the article text", id="export-with-text")
                 yield Checkbox("with the translation", id="export-with-translation")
             with Horizontal(classes="dialog-buttons"):
@@ -81,15 +87,22 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         if not path.parent.is_dir():
             self.notify(f"no such folder: {path.parent}", severity="error")
             return
-        self.dismiss(
-            ExportRequest(
-                path=path,
-                fmt=str(self.query_one("#export-format", Select).value),
-                current_filter=self.query_one("#export-scope", Select).value == "filter",
-                with_text=self.query_one("#export-with-text", Checkbox).value,
-                with_translation=self.query_one("#export-with-translation", Checkbox).value,
-            )
+        request = ExportRequest(
+            path=path,
+            fmt=str(self.query_one("#export-format", Select).value),
+            current_filter=self.query_one("#export-scope", Select).value == "filter",
+            with_text=self.query_one("#export-with-text", Checkbox).value,
+            with_translation=self.query_one("#export-with-translation", Checkbox).value,
         )
+        if not path.is_file():
+            self.dismiss(request)
+            return
+
+        def answered(overwrite: bool | None) -> None:
+            if overwrite:
+                self.dismiss(request)
+
+        self.app.push_screen(ConfirmDialog(f"{path} exists. Overwrite it?"), answered)
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:

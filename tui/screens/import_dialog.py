@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 from typing import ClassVar
@@ -11,7 +12,42 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Button, Footer, Input, Label
+
+
+class PathSuggester(Suggester):
+    """Completes the last word typed as a file or folder name from the filesystem
+    (a folder gets its "/"; hidden names only once a "." is typed); right arrow or tab
+    takes the suggestion, as in any Textual Input."""
+
+    def __init__(self) -> None:
+        # The filesystem changes under us and lookups are one small listdir: no cache.
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value or value[-1].isspace():
+            return None
+        word = value.rsplit(None, 1)[-1].lstrip("'\"")
+        if "://" in word:
+            return None
+        folder_part, _, prefix = word.rpartition("/")
+        folder = Path(os.path.expanduser(folder_part + "/" if folder_part else "."))
+        if word.startswith("/") and not folder_part:
+            folder = Path("/")
+        try:
+            names = sorted(
+                entry.name + ("/" if entry.is_dir() else "")
+                for entry in os.scandir(folder)
+                if entry.name.startswith(prefix)
+                and (prefix.startswith(".") or entry.name[0] != ".")
+            )
+        except OSError:
+            return None
+        for name in names:
+            if name != prefix:
+                return value + name[len(prefix) :]
+        return None
 
 
 class ImportDialog(ModalScreen[list[str] | None]):
@@ -30,7 +66,9 @@ class ImportDialog(ModalScreen[list[str] | None]):
                     classes="dialog-label",
                 )
                 yield Input(
-                    placeholder="~/articles  https://example.org/feed.xml", id="import-sources"
+                    placeholder="~/articles  https://example.org/feed.xml  (→ completes a path)",
+                    id="import-sources",
+                    suggester=PathSuggester(),
                 )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Import", variant="primary", id="import-go")
