@@ -3,7 +3,7 @@ disagree, the notes at a glance."""
 
 from __future__ import annotations
 
-from test_app_flows import SIZE, decision, make_app, seed_store, settle
+from app_support import SIZE, decision, make_app, seed_store, settle
 
 from article_triage.store.db import open_db
 from article_triage.store.reader import resume_article_id

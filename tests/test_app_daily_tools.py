@@ -6,7 +6,7 @@ from __future__ import annotations
 import webbrowser
 
 import fake_libretranslate
-from test_app_flows import SIZE, make_app, notifications, seed_store, settle
+from app_support import SIZE, make_app, notifications, seed_store, settle
 
 from article_triage.store.articles import ArticleFilter
 from article_triage.store.db import open_db

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import loopback_server
+from app_support import SIZE, make_app, seed_store, settle
 
 from article_triage.store.db import open_db
 from article_triage.store.feeds import add_feed, list_feeds
 from article_triage.store.settings import settings_from_table
 from article_triage.tui.screens.confirm import ConfirmDialog
 from article_triage.tui.screens.feeds import FeedsScreen
-from tests.test_app_flows import SIZE, make_app, seed_store, settle
 from tests.test_feeds_refresh import item, rss
 from tests.test_ingest_files import PAGE
 
@@ -49,7 +49,7 @@ async def test_R_imports_new_entries_and_the_reader_keeps_its_place(db_path, loo
         assert app.queue.total == before + 2
         assert app.view.id == reading  # the article being read stays on screen
         assert app.queue.current.id == reading
-        assert any("2 new articles" in n.message for n in app._notifications)
+        assert any("2 new articles" in m.text for m in app.message_log)
     rows = store_rows(
         db_path, "SELECT title, final_url, feed_url FROM articles WHERE feed_url IS NOT NULL"
     )

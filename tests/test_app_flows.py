@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
 import threading
 from dataclasses import replace
-from pathlib import Path
 
 import fake_libretranslate
 import pytest
-from rich.console import Console
-from textual.worker import WorkerState
+from app_support import (
+    HOSTILE_TITLE,
+    SIZE,
+    decision,
+    events,
+    make_app,
+    notifications,
+    rendered_text,
+    screen_text,
+    seed_store,
+    settle,
+)
 
 from article_triage.store.articles import insert_article
 from article_triage.store.db import open_db
-from article_triage.store.settings import Settings, settings_from_table
-from article_triage.store.translations import save_translation
+from article_triage.store.settings import settings_from_table
 from article_triage.store.triage import get_decision
 from article_triage.tui.app import ActionCommands, TriageApp, query_text
 from article_triage.tui.messages import TranslationProgress
@@ -26,158 +33,12 @@ from article_triage.tui.screens.export_dialog import ExportDialog
 from article_triage.tui.screens.help import HelpScreen
 from article_triage.tui.screens.notes_editor import NotesEditor
 
-SIZE = (140, 40)
 fake_libre = fake_libretranslate.fake_libre  # the fixture, for the translate test
-
-UK = [
-    "Казахстан призупинив експорт зброї на рік, повідомляє уряд.",
-    "Як нагадує Радіо Свобода, рішення ухвалили в четвер.",
-]
-DE = [
-    'Laut einem Bericht der Nachrichtenagentur "RIA Nowosti" versucht Kiew Rüstungsgüter zu kaufen.',
-    "Das Verteidigungsministerium Kasachstans bestreitet dies.",
-]
-HOSTILE_TITLE = "Breaking [/] news [bold]x"
-HOSTILE = ["Markup [bold]x and [/] stay text.", "Escape here: \x1b[31mred\x1b[0m done."]
-HEBREW = ["שלום עולם, זו פסקה בעברית.", "مرحبا بالعالم، هذه فقرة عربية."]
-
-
-def seed_store(path: Path) -> dict[str, int]:
-    """Four articles: Ukrainian (translated), German RT DE (cites RIA), hostile text, RTL."""
-    db = open_db(path)
-    ids = {
-        "uk": insert_article(
-            db,
-            UK,
-            title="Казахстан призупинив експорт зброї",
-            language="uk",
-            url="https://www.radiosvoboda.org/a/kazakhstan-arms.html",
-            hostname="www.radiosvoboda.org",
-            published="2024-03-14",
-        ),
-        "de": insert_article(
-            db,
-            DE,
-            title="Medienbericht: Ukraine versucht Rüstungsgüter über Kasachstan einzukaufen",
-            language="de",
-            url="https://de.rt.com/international/kasachstan",
-            hostname="de.rt.com",
-            published="2024-03",
-        ),
-        "hostile": insert_article(db, ["placeholder one", "placeholder two"], language="en"),
-        "rtl": insert_article(db, HEBREW, title="שלום", language="he"),
-    }
-    # Written past insert_article's cleaning on purpose: the reader must clean again.
-    db.execute(
-        "UPDATE articles SET title = ?, text = ? WHERE id = ?",
-        [HOSTILE_TITLE + "\x1b[2J", "\n\n".join(HOSTILE), ids["hostile"]],
-    )
-    save_translation(
-        db,
-        ids["uk"],
-        "en",
-        "google",
-        [
-            "Kazakhstan has suspended arms exports for a year, the government says.",
-            "As Radio Svoboda recalls, the decision was taken on Thursday.",
-        ],
-        source_lang="uk",
-    )
-    save_translation(
-        db,
-        ids["de"],
-        "en",
-        "deepl",
-        [
-            'According to a report by the "RIA Novosti" news agency, Kyiv is trying to buy arms.',
-            None,
-        ],
-        source_lang="de",
-    )
-    db["outlets"].insert_all(
-        [
-            {"key": "rt", "name": "RT", "country": "RU", "category": "state-controlled"},
-            {"key": "ria", "name": "RIA Novosti", "country": "RU", "category": "state-controlled"},
-        ]
-    )
-    start = DE[0].index("RIA Nowosti")
-    db["citations"].insert_all(
-        [
-            {"article_id": ids["de"], "outlet_key": "rt", "role": "publisher"},
-            {
-                "article_id": ids["de"],
-                "outlet_key": "ria",
-                "role": "attributed",
-                "paragraph_index": 0,
-                "start": start,
-                "end": start + len("RIA Nowosti"),
-                "matched_text": "RIA Nowosti",
-                "cue": "laut",
-            },
-        ]
-    )
-    db["suggested_flags"].insert(
-        {
-            "article_id": ids["de"],
-            "flag": "state-media-sourcing",
-            "reason": "cites RIA Novosti: state-controlled, RU",
-            "outlet_key": "ria",
-        }
-    )
-    db.close()
-    return ids
-
-
-async def settle(app: TriageApp, pilot) -> None:
-    """Let workers finish and the messages they post be handled (a few rounds: one leads to another)."""
-    await pilot.pause()
-    for _ in range(10):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
-            return
-
-
-def rendered_text(renderable, width: int = SIZE[0]) -> str:
-    console = Console(record=True, width=width, file=io.StringIO())
-    console.print(renderable)
-    return console.export_text()
-
-
-def screen_text(app: TriageApp) -> str:
-    """The reader's text as the terminal shows it."""
-    return app.reader.visible_text()
 
 
 @pytest.fixture
 def seeded(db_path):
     return db_path, seed_store(db_path)
-
-
-def notifications(app: TriageApp) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
-def make_app(db_path: Path, config: Settings | None = None) -> TriageApp:
-    return TriageApp(db_path, "tester", config or Settings())
-
-
-def decision(db_path: Path, article_id: int):
-    db = open_db(db_path)
-    try:
-        return get_decision(db, article_id, "tester")
-    finally:
-        db.close()
-
-
-def events(db_path: Path) -> list[tuple]:
-    db = open_db(db_path)
-    try:
-        return db.execute(
-            "SELECT group_id, analyst, action, article_id, field, new FROM events ORDER BY id"
-        ).fetchall()
-    finally:
-        db.close()
 
 
 async def test_first_article_navigation_and_literal_text(seeded):

@@ -8,18 +8,21 @@ the database says where they landed.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import struct
-import subprocess
-import sys
-import termios
 import threading
 from pathlib import Path
 
 import pytest
-from test_app_flows import SIZE, decision, make_app, notifications, seed_store, settle
-from test_app_process import read_until
+from app_support import (
+    SIZE,
+    decision,
+    make_app,
+    notifications,
+    read_until,
+    seed_store,
+    settle,
+    spawn_app_in_pty,
+)
 from textual import events
 
 from article_triage.store.db import open_db
@@ -32,26 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def run_burst(db_path: Path, tmp_path: Path, burst: bytes) -> None:
     """Open the app in a pty, wait for the first article, write *burst* at once, wait for exit."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
-    env = {
-        **os.environ,
-        "TRIAGE_DB": str(db_path),
-        "TRIAGE_CONFIG": str(tmp_path / "none.toml"),
-        "TRIAGE_ANALYST": "tester",
-        "TERM": "xterm-256color",
-        "PYTHONPATH": str(REPO),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "article_triage.tui.cli", "open"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        cwd=REPO,
-        start_new_session=True,
-    )
-    os.close(slave)
+    proc, master = spawn_app_in_pty(db_path, tmp_path)
     seen = bytearray()
     try:
         read_until(master, b"Kazakhstan has suspended", seen)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_app_flows import settle
+from app_support import settle
 
 import article_triage.tui.widgets.queue as queue_module
 from article_triage.store.articles import ArticleFilter, insert_article
@@ -35,7 +35,7 @@ async def test_only_visible_pages_are_read(db_path, monkeypatch):
         assert app.view.id == 250
         # The last rows are on page 2; page 1 was never on screen, so never read.
         assert 1 not in read and 2 in read
-        assert len(app.queue._pages) <= queue_module.MAX_PAGES
+        assert app.queue.pages_cached <= queue_module.MAX_PAGES
         assert str(app.query_one("#queue-header").content) == "0 / 250 done"
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
+from app_support import DE, HEBREW, HOSTILE, seed_store, settle
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
-from test_app_flows import DE, HEBREW, HOSTILE, seed_store, settle
 from textual.app import App
 
 from article_triage.store.articles import insert_article

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_app_flows import SIZE, make_app, notifications, settle
+from app_support import SIZE, make_app, notifications, settle
 
 from article_triage.store.articles import insert_article
 from article_triage.store.db import open_db

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from test_app_flows import decision, make_app, seed_store, settle
+from app_support import decision, make_app, seed_store, settle
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer
 from textual.widgets._footer import FooterKey

@@ -7,7 +7,7 @@ Regenerate (after checking the change is intended) with
 
 from __future__ import annotations
 
-from test_app_flows import SIZE, seed_store, settle
+from app_support import SIZE, seed_store, settle
 
 from article_triage.store.articles import insert_article
 from article_triage.store.db import open_db

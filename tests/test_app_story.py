@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_app_flows import SIZE, make_app, rendered_text, settle
+from app_support import SIZE, make_app, rendered_text, settle
 
 from article_triage.store.db import open_db
 from article_triage.store.ingest import ImportOptions, import_sources

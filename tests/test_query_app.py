@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from app_support import SIZE, make_app, seed_store, settle
 from click.testing import CliRunner
 
 from article_triage.store.articles import ArticleFilter, iter_article_ids
@@ -15,7 +16,6 @@ from article_triage.store.query import join_fields, parse, split_fields
 from article_triage.store.triage import apply_changes
 from article_triage.tui.app import query_text
 from article_triage.tui.cli import cli
-from tests.test_app_flows import SIZE, make_app, seed_store, settle
 
 QUERY = 'status:new outlet:rt "RIA Nowosti" -lang:en'
 

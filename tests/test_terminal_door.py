@@ -365,7 +365,7 @@ async def test_the_app_shows_a_hostile_note_and_analyst_escaped_and_keeps_them(t
     """A colleague's name and a note with ESC sequences, as an old merge stored them: the
     triage bar and the notes editor show them escaped, a toast too, and opening and
     closing the editor leaves the stored note exactly as it was."""
-    from test_app_flows import SIZE, rendered_text, settle
+    from app_support import SIZE, rendered_text, settle
 
     from article_triage.store.boundary import shown_text
     from article_triage.store.settings import Settings
@@ -402,7 +402,7 @@ async def test_the_app_shows_a_hostile_note_and_analyst_escaped_and_keeps_them(t
 
         app.notify(f"failed: {tmp_path}/evil{OSC52}.html", markup=False)
         await pilot.pause()
-        toast = [n.message for n in app._notifications][-1]
+        toast = app.message_log[-1].text
         assert "evil\\x1b]52;c;ZWNobyBwd25lZA==\\x07.html" in toast
 
     db = open_db(db_path)

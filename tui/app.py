@@ -1196,10 +1196,11 @@ class TriageApp(App[None]):
     ) -> None:
         """Every toast (the app's, a screen's, a widget's) passes the door out: file
         names, reasons and exception texts in it come from outside."""
-        # Kept for the message log (m): toasts vanish after a few seconds.
-        self.message_log.append(LoggedMessage(time.strftime("%H:%M:%S"), severity, message))
+        shown = shown_text(message)
+        # Kept for the message log (m), as shown: toasts vanish after a few seconds.
+        self.message_log.append(LoggedMessage(time.strftime("%H:%M:%S"), severity, shown))
         super().notify(
-            shown_text(message),
+            shown,
             title=shown_line(title),
             severity=severity,
             timeout=timeout,

@@ -17,8 +17,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
-from article_triage.store.boundary import shown_text
-
 SEVERITY_STYLES = {"information": "", "warning": "yellow", "error": "bold red"}
 
 
@@ -28,6 +26,7 @@ class LoggedMessage:
     """Local time, HH:MM:SS."""
     severity: str
     text: str
+    """As shown: the app's notify() passed it through the door out."""
 
 
 def message_log_text(messages: Sequence[LoggedMessage]) -> Text:
@@ -36,7 +35,7 @@ def message_log_text(messages: Sequence[LoggedMessage]) -> Text:
     lines = []
     for message in reversed(messages):
         style = SEVERITY_STYLES.get(message.severity, "")
-        lines.append(Text.assemble((f"{message.at}  ", "dim"), (shown_text(message.text), style)))
+        lines.append(Text.assemble((f"{message.at}  ", "dim"), (message.text, style)))
     return Text("\n").join(lines)
 
 

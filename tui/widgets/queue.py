@@ -115,6 +115,11 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
     # --- loading -----------------------------------------------------------------------
 
     @property
+    def pages_cached(self) -> int:
+        """How many pages of rows the queue holds in memory (never more than MAX_PAGES)."""
+        return len(self._pages)
+
+    @property
     def reloading(self) -> bool:
         """True from :meth:`reload` until the cursor has its place in the re-read list."""
         return self._positioned_generation != self._generation
