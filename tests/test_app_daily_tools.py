@@ -56,7 +56,7 @@ async def test_o_opens_and_y_copies_the_article_url(db_path, monkeypatch):
         await pilot.press("home")
         await settle(app, pilot)
         assert app.view.id == ids["uk"]
-        await pilot.press("O")
+        await pilot.press("o")
         await settle(app, pilot)
         assert opened == ["https://www.radiosvoboda.org/a/kazakhstan-arms.html"]
         await pilot.press("Y")
@@ -65,7 +65,7 @@ async def test_o_opens_and_y_copies_the_article_url(db_path, monkeypatch):
         await pilot.press("end")
         await settle(app, pilot)
         assert app.view.id == ids["rtl"]
-        await pilot.press("O", "Y")
+        await pilot.press("o", "Y")
         await settle(app, pilot)
         assert len(opened) == 1
         assert app.clipboard == "https://www.radiosvoboda.org/a/kazakhstan-arms.html"

@@ -40,7 +40,7 @@ async def test_story_line_screen_split_and_open(sample_store):
         assert "echoing TASS" in bar
         assert "independent sources report this event" in bar  # the credibility hint
 
-        await pilot.press("o")
+        await pilot.press("O")
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, StoryScreen)

@@ -276,17 +276,18 @@ def _static_actions() -> list[ActionSpec]:
         A("feeds.screen", "L", "show_feeds", "Feeds: health, pause, remove", "Feeds", footer=False),
         A(
             "story.show",
-            "o",
+            "O",
             "show_story",
             "Story: the same event in other articles and languages",
             "Stories",
             needs_article=True,
             footer=False,
         ),
-        # `o` is the story key, so the browser is on O (newsboat's o); both are rebindable.
+        # o opens the browser, as in newsboat; the story (the Other articles on this
+        # event) is on O. Both are rebindable.
         A(
             "article.open_url",
-            "O",
+            "o",
             "open_article_url",
             "Open the article's URL in the browser",
             "Article",
@@ -450,3 +451,18 @@ def help_sections(actions: Iterable[ActionSpec]) -> list[tuple[str, list[ActionS
     for spec in actions:
         sections.setdefault(spec.group, []).append(spec)
     return list(sections.items())
+
+
+def markdown_key_table(actions: Iterable[ActionSpec]) -> str:
+    """The README's key table, from the same table as the bindings and help screen."""
+    lines = ["| | keys | does |", "|---|---|---|"]
+    for heading, specs in help_sections(actions):
+        for i, spec in enumerate(specs):
+            label = f"**{heading}**" if i == 0 else ""
+            keys = ", ".join(f"`{display_key(k)}`" for k in spec.keys.split(","))
+            lines.append(f"| {label} | {keys} | {spec.description} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m article_triage.tui.actions > keys.md
+    print(markdown_key_table(build_actions(Taxonomy())))
