@@ -37,7 +37,7 @@ async def test_translate_offline_says_how_to_translate_without_the_internet(db_p
         await settle(app, pilot)
         await pilot.press("end", "T")
         await settle(app, pilot)
-        offline = [m for m in notifications(app) if m.startswith("offline")]
+        offline = [m for m in notifications(app) if "; stopped: " in m]
         assert offline, notifications(app)
         assert "LibreTranslate" in offline[0] and "[translation] url" in offline[0]
         assert str(config_path) in offline[0]

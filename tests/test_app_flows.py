@@ -27,7 +27,7 @@ from article_triage.store.db import open_db
 from article_triage.store.settings import settings_from_table
 from article_triage.store.triage import get_decision
 from article_triage.tui.app import ActionCommands, TriageApp, query_text
-from article_triage.tui.messages import TranslationProgress
+from article_triage.tui.messages import JobAdvanced
 from article_triage.tui.screens.confirm import ConfirmDialog
 from article_triage.tui.screens.export_dialog import ExportDialog
 from article_triage.tui.screens.help import HelpScreen
@@ -448,7 +448,7 @@ async def test_translate_offline_says_so(seeded, tmp_path):
         await pilot.press("j", "T")
         await settle(app, pilot)
         messages = notifications(app)
-        assert any(m.startswith("offline") for m in messages), messages
+        assert any(m.startswith("Into en:") and "; stopped: " in m for m in messages), messages
         assert app.is_running
 
 
@@ -471,7 +471,7 @@ async def test_translate_current_article_updates_the_reader(seeded, tmp_path, fa
         await pilot.press("T")
         assert "This article is translated already." in notifications(app)
 
-        app.post_message(TranslationProgress(1, 3, 2, 0))
+        app.post_message(JobAdvanced("translating", 1, 3, "articles", "2 requests · 0 from cache"))
         await pilot.pause()
         assert "translating 1/3 articles · 2 requests" in app.triage_bar.content.plain
 
@@ -487,7 +487,36 @@ async def test_translate_current_article_updates_the_reader(seeded, tmp_path, fa
         )
         db.close()
         assert translated == {ids["uk"]: 2, ids["de"]: 2, ids["rtl"]: 2}
-        assert any(m.startswith("Translation: 1 translated") for m in notifications(app))
+        assert any(m.startswith("Into en: translated 1,") for m in notifications(app))
+
+
+async def test_ctrl_x_stops_a_running_job_and_the_summariser_says_so(seeded, tmp_path):
+    from article_triage.store.jobs import ExportReport, JobProgress
+
+    db_path, _ = seeded
+    asked: list[bool] = []
+
+    def slow_export(db, request, progress, stop) -> ExportReport:
+        progress(JobProgress(1, 3, "records", "slowly"))
+        asked.append(stop.wait(10))  # the job checks its flag between units
+        return ExportReport(tmp_path / "out.csv", records=1, interrupted=stop.is_set())
+
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.run_job(slow_export, None, "exporting", name="export", changes_store=False)
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if "exporting 1/3" in app.triage_bar.content.plain:
+                break
+        assert "exporting 1/3 records · slowly… (ctrl+x stops)" in app.triage_bar.content.plain
+        await pilot.press("ctrl+x")
+        await settle(app, pilot)
+        assert asked == [True]
+        assert notifications(app)[-1].startswith("Export stopped;")
+        assert "exporting" not in app.triage_bar.content.plain
+        await pilot.press("ctrl+x")
+        assert notifications(app)[-1] == "Nothing is running."
 
 
 async def test_configured_flags_get_keys(db_path, tmp_path):

@@ -6,6 +6,7 @@ import json
 import threading
 
 import fake_libretranslate
+import loopback_server
 from click.testing import CliRunner
 
 from article_triage.store.articles import insert_article
@@ -27,6 +28,7 @@ from article_triage.store.translate import ProviderSettings
 from article_triage.tui.cli import cli
 
 fake_libre = fake_libretranslate.fake_libre
+loopback = loopback_server.loopback
 
 
 def _inputs(tmp_path, samples):
@@ -124,3 +126,34 @@ def test_merge_job_reports_through_the_summariser(db, tmp_path):
     summary = summarise(report)
     assert report.added_articles == 1
     assert "1 articles added" in summary.text and summary.severity == "information"
+
+
+def test_translate_job_says_how_to_work_offline_when_nothing_answers(db, tmp_path):
+    insert_article(db, ["Сили ППО збили дві ракети."], language="uk")
+    settings = ProviderSettings(
+        name="libre", url=fake_libretranslate.closed_url(), timeout=2.0, max_retries=0
+    )
+    config = tmp_path / "config.toml"
+    job = run_translate(db, TranslateRequest(settings, config_path=config))
+    summary = summarise(job)
+    assert job.unreachable and job.hint and str(config) in job.hint
+    assert summary.severity == "error"
+    assert "; stopped: " in summary.text and summary.text.endswith(job.hint)
+
+
+def test_refresh_job_counts_feeds_and_says_what_they_brought(db, loopback):
+    from article_triage.store.feeds import add_feed
+    from article_triage.store.jobs import run_refresh
+    from tests.test_feeds_refresh import item, request, rss
+
+    add_feed(db, loopback.add("/feed.xml", rss(item(1), item(2))), name="Loopback")
+    progress = []
+    report = run_refresh(db, request(), progress.append)
+    assert [p.unit for p in progress] == ["feeds", "feeds"]
+    assert (progress[-1].done, progress[-1].total) == (1, 1)
+    assert progress[-1].detail == "2 new articles"
+    summary = summarise(report)
+    assert summary.text == "Feeds: 2 new articles from 1 feed, 0 unchanged, 0 failed"
+    assert summary.severity == "information"
+    again = run_refresh(db, request(ignore_schedule=False))
+    assert summarise(again).text == "Feeds: none is due"

@@ -252,7 +252,7 @@ def _static_actions() -> list[ActionSpec]:
             "translate.stop",
             "ctrl+x",
             "stop_work",
-            "Stop translating or refreshing feeds",
+            "Stop the running job (translate, import, export, feeds)",
             "Translate",
             footer=False,
         ),

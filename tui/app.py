@@ -69,19 +69,15 @@ from article_triage.tui.messages import (
     ArticleLoaded,
     ArticleMissing,
     BulkApplied,
-    ExportWritten,
-    FeedsRefreshed,
-    FeedsRefreshProgress,
     HistoryReplayed,
     JobAdvanced,
     JobFinished,
-    TranslationFinished,
-    TranslationProgress,
     UntriagedFound,
 )
 from article_triage.tui.screens.confirm import ConfirmDialog
 from article_triage.tui.screens.correct_translation import CorrectTranslation
-from article_triage.tui.screens.export_dialog import ExportDialog, ExportRequest
+from article_triage.tui.screens.export_dialog import ExportDialog
+from article_triage.tui.screens.export_dialog import ExportRequest as ExportChoice
 from article_triage.tui.screens.feeds import FeedsScreen
 from article_triage.tui.screens.filter import FilterDialog
 from article_triage.tui.screens.help import HelpScreen
@@ -101,6 +97,8 @@ TITLE_IN_MESSAGE = 40
 KEY_HOLD_LIMIT_SECONDS = 10.0
 """Keys held behind a navigation that has not finished by then are dropped, not misapplied."""
 ORDERED_WORKERS = ("article", "navigate", "history", "bulk")
+JOB_GROUP = "job"
+"""The worker group of store jobs (store.jobs); each job worker is named for its job."""
 """Worker groups whose outcome the next key must see (what is shown, where the cursor is)."""
 CURSOR_ACTIONS = frozenset(
     {"next_article", "previous_article", "first_article", "last_article", "page_down", "page_up"}
@@ -199,8 +197,8 @@ class TriageApp(App[None]):
         # Migrations run once, here, before any worker opens its own connection.
         self.ui_db = open_db(self.db_path)
         self._threads.db = self.ui_db
-        self._feeds_stop = threading.Event()
-        self._job_stop = threading.Event()
+        self._job_stops: dict[str, threading.Event] = {}
+        """The stop flag of the latest run of each job, by job name (ctrl+x sets them all)."""
         self.message_log: deque[LoggedMessage] = deque(maxlen=MESSAGES_KEPT)
 
     def thread_db(self) -> sqlite_utils.Database:
@@ -881,83 +879,26 @@ class TriageApp(App[None]):
         self._translate(None)
 
     def action_stop_work(self) -> None:
-        self._feeds_stop.set()  # a running refresh saves what is in and stops
-        self._job_stop.set()  # so does a running store job
-        stopped = self.workers.cancel_group(self, "translate")
-        job_running = any(w.group == "job" and w.is_running for w in self.workers)
-        if not stopped and not job_running:
+        running = [w for w in self.workers if w.group == JOB_GROUP and w.is_running]
+        for stop in self._job_stops.values():
+            stop.set()  # each job checks its flag between units and keeps what is done
+        if not running:
             self.notify("Nothing is running.")
 
-    @work(thread=True, exclusive=True, group="translate", exit_on_error=False)
     def _translate(self, article_ids: list[int] | None) -> None:
-        from article_triage.store import translate  # deep_translator is heavy: only when asked
+        from article_triage.store.jobs import TranslateRequest, run_translate
+        from article_triage.store.settings import ConfigError
+        from article_triage.store.translate import settings_from_config
 
-        worker = get_current_worker()
-        db = self.thread_db()
-        settings = translate.settings_from_config(self.config, target=self.target_lang)
-        if article_ids is None:
-            article_ids = list(translate.untranslated_article_ids(db, settings.target, self.filter))
-        if not article_ids:
-            self.post_message(TranslationFinished((), "Nothing to translate in this filter."))
-            return
-
-        def progress(p: Any) -> None:
-            self.post_message(
-                TranslationProgress(
-                    p.done_articles, p.total_articles, p.requests_sent, p.from_cache
-                )
-            )
-
-        self.post_message(TranslationProgress(0, len(article_ids), 0, 0))
         try:
-            report = translate.translate_articles(
-                db,
-                article_ids,
-                settings,
-                progress=progress,
-                should_stop=lambda: worker.is_cancelled,
-            )
-        except translate.ProviderUnreachable as exc:
-            summary = f"offline: {exc}"
-            if exc.offline:  # say how to translate without the internet, not only that it failed
-                summary += "; " + translate.offline_hint(settings, self.config.path)
-            self.post_message(TranslationFinished(tuple(article_ids), summary, severity="error"))
+            settings = settings_from_config(self.config, target=self.target_lang)
+            settings.validate()
+        except (ConfigError, ValueError) as exc:
+            self.notify(f"cannot translate: {exc}", severity="error", markup=False)
             return
-        except ValueError as exc:
-            self.post_message(TranslationFinished((), f"cannot translate: {exc}", severity="error"))
-            return
-        parts = [f"{report.translated} translated", f"{report.from_cache} from cache"]
-        if report.skipped:
-            parts.append(f"{report.skipped} already in {settings.target}")
-        if report.failed:
-            parts.append(f"{len(report.failed)} failed ({report.failed[0][1]})")
-        if report.interrupted:
-            parts.append("stopped")
-        self.post_message(
-            TranslationFinished(
-                tuple(article_ids),
-                "Translation: " + ", ".join(parts),
-                severity="warning" if report.failed else "information",
-            )
-        )
-
-    @on(TranslationProgress)
-    def _on_translation_progress(self, message: TranslationProgress) -> None:
-        self.triage_bar.show(
-            self.view,
-            activity=(
-                f"translating {message.done_articles:,}/{message.total_articles:,} articles · "
-                f"{message.requests_sent:,} requests · {message.from_cache:,} from cache "
-                "(ctrl+x stops)"
-            ),
-        )
-
-    @on(TranslationFinished)
-    def _on_translation_finished(self, message: TranslationFinished) -> None:
-        self.triage_bar.show(self.view, activity="")
-        self.notify(message.summary, severity=message.severity, markup=False)
-        if message.article_ids:
-            self._after_store_change()
+        ids = tuple(article_ids) if article_ids is not None else None
+        request = TranslateRequest(settings, ids, self.filter, self.config.path)
+        self.run_job(run_translate, request, "translating", name="translate")
 
     def action_correct_translation(self) -> None:
         if self.view is None:
@@ -997,26 +938,44 @@ class TriageApp(App[None]):
         # from a threaded TUI cannot pass it on. Big batches: `triage add` elsewhere,
         # then refresh (f5) here.
         options = ImportOptions.from_config(self.config, workers=1)
-        self.run_job(run_import, ImportRequest(tuple(sources), options), "importing")
+        self.run_job(run_import, ImportRequest(tuple(sources), options), "importing", name="import")
 
     # --- store jobs ---------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="job", exit_on_error=False)
-    def run_job(self, job: Callable[..., Any], request: Any, label: str) -> None:
-        """The one worker for store jobs (store.jobs): progress goes to the triage bar,
-        the report to JobFinished; ctrl+x sets the stop flag the job checks."""
-        self._job_stop.clear()
+    def run_job(
+        self,
+        job: Callable[..., Any],
+        request: Any,
+        label: str,
+        *,
+        name: str,
+        changes_store: bool = True,
+    ) -> None:
+        """Run a store job (store.jobs) in a thread worker named *name*: progress goes to the
+        triage bar as "*label* 3/10 articles", the report to JobFinished and the summariser.
+        A second run of the same job stops the first; ctrl+x stops them all."""
+        stop = threading.Event()
+        previous = self._job_stops.get(name)
+        if previous is not None:
+            previous.set()
+        self._job_stops[name] = stop
 
-        def progress(p: Any) -> None:
-            self.post_message(JobAdvanced(label, p.done, p.total, p.unit))
+        def work() -> None:
+            def progress(p: Any) -> None:
+                self.post_message(JobAdvanced(label, p.done, p.total, p.unit, p.detail))
 
-        report = job(self.thread_db(), request, progress, self._job_stop)
-        self.post_message(JobFinished(label, report))
+            report = job(self.thread_db(), request, progress, stop)
+            self.post_message(JobFinished(label, report, changes_store))
+
+        self.run_worker(work, name=name, group=JOB_GROUP, thread=True, exit_on_error=False)
 
     @on(JobAdvanced)
     def _on_job_advanced(self, message: JobAdvanced) -> None:
         total = f"{message.total:,}" if message.total else "?"
-        activity = f"{message.label} {message.done:,}/{total} {message.unit}…"
+        detail = f" · {message.detail}" if message.detail else ""
+        activity = (
+            f"{message.label} {message.done:,}/{total} {message.unit}{detail}… (ctrl+x stops)"
+        )
         self.triage_bar.show(self.view, activity=activity)
 
     @on(JobFinished)
@@ -1026,13 +985,22 @@ class TriageApp(App[None]):
         summary = summarise(message.report)
         self.triage_bar.show(self.view, activity="")
         self.notify(summary.one_line(), severity=summary.severity, markup=False)
-        self._after_store_change()
+        if message.changed_store:
+            self._after_store_change()  # the queue keeps the article being read
 
     # --- feeds --------------------------------------------------------------------------
 
     def action_refresh_feeds(self) -> None:
-        self._feeds_stop.clear()
-        self._refresh_feeds()
+        from article_triage.store.feeds import RefreshRequest
+        from article_triage.store.jobs import run_refresh
+        from article_triage.store.settings import ConfigError
+
+        try:
+            request = RefreshRequest.from_config(self.config)
+        except ConfigError as exc:
+            self.notify(f"feeds: {exc}", severity="error", markup=False)
+            return
+        self.run_job(run_refresh, request, "refreshing", name="feeds")
 
     def action_show_feeds(self) -> None:
         self.push_screen(FeedsScreen(self.thread_db))
@@ -1098,56 +1066,14 @@ class TriageApp(App[None]):
 
         self.push_screen(StoryScreen(self.thread_db, view.story_id, self.analyst, view.id), chosen)
 
-    @work(thread=True, exclusive=True, group="feeds", exit_on_error=False)
-    def _refresh_feeds(self) -> None:
-        from article_triage.store.feeds import RefreshProgress, RefreshRequest, refresh
-
-        new = 0
-
-        def progress(step: RefreshProgress) -> None:
-            nonlocal new
-            new += step.outcome.new
-            self.post_message(FeedsRefreshProgress(step.done, step.total, new))
-
-        self.post_message(FeedsRefreshProgress(0, 0, 0))
-        request = RefreshRequest.from_config(self.config)
-        report = refresh(self.thread_db(), request, progress, self._feeds_stop)
-        counts = report.counts()
-        summary = (
-            f"Feeds: {counts['articles_new']:,} new articles from {counts['feeds_new']:,} feeds, "
-            f"{counts['feeds_unchanged']:,} unchanged, {report.failed:,} failed"
-            if report.due
-            else "Feeds: none is due (the feeds screen, L, shows when each is checked next)"
-        )
-        if report.stopped:
-            summary += "; stopped, R carries on"
-        self.post_message(FeedsRefreshed(counts["articles_new"], report.failed, summary))
-
-    @on(FeedsRefreshProgress)
-    def _on_feeds_progress(self, message: FeedsRefreshProgress) -> None:
-        total = f"{message.total:,}" if message.total else "?"
-        self.triage_bar.show(
-            self.view,
-            activity=f"refreshing feeds {message.done:,}/{total}, {message.new_articles:,} new…",
-        )
-
-    @on(FeedsRefreshed)
-    def _on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
-        self.triage_bar.show(self.view, activity="")
-        self.notify(
-            message.summary, severity="warning" if message.failed else "information", markup=False
-        )
-        if message.new_articles:
-            self._after_store_change()  # the queue keeps the article being read
-
     # --- export -------------------------------------------------------------------------
 
     def action_export(self) -> None:
-        def chosen(request: ExportRequest | None) -> None:
-            if request is not None:
-                self.notify(f"Exporting to {request.path}…", markup=False)
-                remember("export_format", request.fmt)
-                self._export(request)
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice is not None:
+                self.notify(f"Exporting to {choice.path}…", markup=False)
+                remember("export_format", choice.fmt)
+                self._export(choice)
 
         self.push_screen(
             ExportDialog(
@@ -1158,30 +1084,19 @@ class TriageApp(App[None]):
             chosen,
         )
 
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, request: ExportRequest) -> None:
-        from article_triage.store.export import open_export_file, write_export
+    def _export(self, choice: ExportChoice) -> None:
+        from article_triage.store.jobs import ExportRequest, run_export
 
-        flt = self.filter if request.current_filter else ArticleFilter(analyst=self.analyst)
-        # Written aside then renamed (devices and pipes in place): a failed export
-        # never leaves half a file, and /dev/null stays a device.
-        with open_export_file(request.path) as out:
-            count = write_export(
-                self.thread_db(),
-                out,
-                request.fmt,
-                flt,
-                with_text=request.with_text,
-                with_translation=request.with_translation,
-                target_lang=self.target_lang,
-            )
-        self.post_message(
-            ExportWritten(request.path, count, f"Exported {count:,} records to {request.path}")
+        flt = self.filter if choice.current_filter else ArticleFilter(analyst=self.analyst)
+        request = ExportRequest(
+            choice.path,
+            choice.fmt,
+            flt,
+            with_text=choice.with_text,
+            with_translation=choice.with_translation,
+            target_lang=self.target_lang,
         )
-
-    @on(ExportWritten)
-    def _on_export_written(self, message: ExportWritten) -> None:
-        self.notify(message.summary, markup=False)
+        self.run_job(run_export, request, "exporting", name="export", changes_store=False)
 
     # --- errors -------------------------------------------------------------------------
 
@@ -1236,7 +1151,9 @@ class TriageApp(App[None]):
             text = "The store is busy (another process is writing); try again."
         else:
             text = f"{type(error).__name__}: {error}"
-        name = (event.worker.group or event.worker.name).replace("-", " ")
+        # A job's worker is named for its job ("export failed: ..."), the others by group.
+        name = event.worker.name if group == JOB_GROUP else group or event.worker.name
+        name = name.replace("-", " ")
         self.notify(f"{name} failed: {text}", severity="error", markup=False, timeout=8)
 
 

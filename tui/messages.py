@@ -7,7 +7,6 @@ the UI thread updates the screen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from textual.message import Message
@@ -56,35 +55,6 @@ class UntriagedFound(Message):
 
 
 @dataclass
-class TranslationProgress(Message):
-    """Translation advanced; later progress replaces earlier progress in the queue."""
-
-    done_articles: int
-    total_articles: int
-    requests_sent: int
-    from_cache: int
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, TranslationProgress)
-
-
-@dataclass
-class TranslationFinished(Message):
-    article_ids: tuple[int, ...]
-    summary: str
-    """One line: what was translated, from the cache, skipped, failed."""
-    severity: str = "information"
-    """information | warning | error: decided where the report is read, not from the words."""
-
-
-@dataclass
-class ExportWritten(Message):
-    path: Path | None
-    records: int
-    summary: str
-
-
-@dataclass
 class JobAdvanced(Message):
     """A store job (store.jobs) advanced; later progress replaces earlier progress."""
 
@@ -93,6 +63,8 @@ class JobAdvanced(Message):
     done: int
     total: int | None
     unit: str
+    detail: str = ""
+    """More of the same moment in words (store.jobs.JobProgress.detail)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, JobAdvanced) and message.label == self.label
@@ -103,22 +75,5 @@ class JobFinished(Message):
     label: str
     report: Any
     """The job's typed report; store.jobs.summarise says it in one line."""
-
-
-@dataclass
-class FeedsRefreshProgress(Message):
-    """Feeds refreshed so far; later progress replaces earlier progress in the queue."""
-
-    done: int
-    total: int
-    new_articles: int
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, FeedsRefreshProgress)
-
-
-@dataclass
-class FeedsRefreshed(Message):
-    new_articles: int
-    failed: int
-    summary: str
+    changed_store: bool = True
+    """The job wrote to the store, so the queue and the article are read again."""

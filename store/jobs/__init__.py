@@ -9,7 +9,7 @@ units of work), and returns a typed report. :func:`summarise` turns any report i
 one line of text and a severity, so the CLI and the app say the same thing.
 
 The jobs wrap the code that does the work (store.ingest, store.translate,
-store.export, store.exchange, store.outlets); they add no logic of their own beyond
+store.export, store.exchange, store.outlets, store.feeds); they add no logic of their own beyond
 the request/report shape. Bulk decisions (``triage decide --where``) are
 store.triage.bulk_apply today; they join here as ``run_decide(db, DecideRequest(where,
 changes), progress, stop)`` with a report of the count and the undo group, summarised
@@ -21,6 +21,7 @@ from article_triage.store.jobs.detecting import DetectReport, DetectRequest, run
 from article_triage.store.jobs.exporting import ExportReport, ExportRequest, run_export
 from article_triage.store.jobs.importing import ImportRequest, run_import
 from article_triage.store.jobs.merging import MergeRequest, run_merge
+from article_triage.store.jobs.refreshing import run_refresh
 from article_triage.store.jobs.summary import Summary, summarise
 from article_triage.store.jobs.translating import (
     TranslateJobReport,
@@ -44,6 +45,7 @@ __all__ = [
     "run_export",
     "run_import",
     "run_merge",
+    "run_refresh",
     "run_translate",
     "summarise",
 ]

@@ -14,6 +14,8 @@ class JobProgress:
     """None while the total is not known yet (a folder still being walked)."""
     unit: str
     """What is counted: "inputs", "articles", "records"."""
+    detail: str = ""
+    """More of the same moment, in words ("12 requests · 3 from cache"); may be empty."""
 
 
 ProgressCallback = Callable[[JobProgress], None]

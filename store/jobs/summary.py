@@ -12,6 +12,7 @@ from typing import Literal
 
 from article_triage.store.boundary import shown_line
 from article_triage.store.exchange import MergeReport
+from article_triage.store.feeds.refresh import FAILED, GONE, RefreshReport
 from article_triage.store.ingest.model import ImportReport
 from article_triage.store.jobs.detecting import DetectReport
 from article_triage.store.jobs.exporting import ExportReport
@@ -78,7 +79,10 @@ def _(job: TranslateJobReport) -> Summary:
     text = f"Into {job.target}: " + ", ".join(parts)
     details = tuple(f"article {i}: {shown_line(reason)}" for i, reason in report.failed)
     if job.unreachable:
-        return Summary(f"{text}; stopped: {shown_line(job.unreachable)}", "error", details)
+        stopped = f"{text}; stopped: {shown_line(job.unreachable)}"
+        if job.hint:
+            stopped += f"; {shown_line(job.hint)}"
+        return Summary(stopped, "error", details)
     if report.interrupted:
         return Summary(f"{text} (stopped)", "warning", details)
     return Summary(text, "warning" if report.failed else "information", details)
@@ -113,3 +117,23 @@ def _(report: DetectReport) -> Summary:
     return Summary(
         f"Outlet detection rerun over {_plural(report.articles, 'article')}", "information"
     )
+
+
+@summarise.register
+def _(report: RefreshReport) -> Summary:
+    if not report.due:
+        return Summary("Feeds: none is due", "information")
+    counts = report.counts()
+    text = (
+        f"Feeds: {_plural(counts['articles_new'], 'new article')} from "
+        f"{_plural(counts['feeds_new'], 'feed')}, {counts['feeds_unchanged']:,} unchanged, "
+        f"{report.failed:,} failed"
+    )
+    if report.stopped:
+        text += " (stopped; the next refresh carries on)"
+    details = tuple(
+        f"{shown_line(o.title)}: {shown_line(o.reason or o.status)}"
+        for o in report.feeds
+        if o.status in (FAILED, GONE)
+    )
+    return Summary(text, "warning" if report.failed else "information", details)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlite_utils
 
@@ -19,6 +20,8 @@ class TranslateRequest:
     article_ids: tuple[int, ...] | None = None
     """These articles; None: those in *filter* that lack a translation."""
     filter: ArticleFilter = field(default_factory=ArticleFilter)
+    config_path: Path | None = None
+    """The config file to name when the provider is offline (where to set another)."""
 
 
 @dataclass
@@ -29,6 +32,8 @@ class TranslateJobReport:
     unreachable: str | None = None
     """Why the provider could not be used at all (one line, no key); the work done
     before is stored."""
+    hint: str | None = None
+    """When nothing answered: how to translate without the internet (one line)."""
 
 
 def run_translate(
@@ -43,6 +48,7 @@ def run_translate(
         translate_articles,
         untranslated_article_ids,
     )
+    from article_triage.store.translate.settings import offline_hint
 
     settings = request.settings
     ids = (
@@ -56,11 +62,14 @@ def run_translate(
 
     def forward(p) -> None:
         if progress is not None:
-            progress(JobProgress(p.done_articles, p.total_articles, "articles"))
+            detail = f"{p.requests_sent:,} requests · {p.from_cache:,} from cache"
+            progress(JobProgress(p.done_articles, p.total_articles, "articles", detail))
 
     try:
         out.report = translate_articles(db, ids, settings, forward, stop_check(stop))
     except ProviderUnreachable as exc:
         out.report = exc.report
         out.unreachable = str(exc)
+        if exc.offline:
+            out.hint = offline_hint(settings, request.config_path)
     return out
