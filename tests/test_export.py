@@ -563,7 +563,7 @@ def test_cli_writes_a_file_in_the_format_its_name_says(db, db_path, seeded, tmp_
     records = json.loads(target.read_text(encoding="utf-8"))
     assert [r["id"] for r in records] == [seeded["uk"], seeded["de"]]
     assert all("text" in r for r in records)
-    assert "exported 2 records" in result.stderr
+    assert f"Exported 2 records to {target}" in result.stderr
     assert not (tmp_path / "out.json.part").exists()
 
 

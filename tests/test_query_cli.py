@@ -88,13 +88,13 @@ def test_search_where_narrows_the_hits(db_path, seeded):
 
 def test_translate_where_selects_nothing_when_the_query_matches_nothing(db_path, seeded):
     result = run(db_path, "translate", "--provider", "libre", "--url", "http://127.0.0.1:9")
-    assert "nothing to translate" not in result.output
+    assert "Nothing to translate" not in result.output
     result = run(
         db_path, "translate", "--provider", "libre", "--url", "http://127.0.0.1:9",
         "--where", "lang:fr",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "nothing to translate" in result.output
+    assert "Nothing to translate" in result.output
 
 
 def test_decide_counts_asks_and_writes_one_undo_step(db_path, seeded):

@@ -44,7 +44,7 @@ def test_translates_what_lacks_a_translation_and_summarises(db_path, store, fake
     server = fake_libre()
     result = run(db_path, "--provider", "libre", "--url", server.url)
     assert result.exit_code == 0, result.output
-    assert "translated 2, from cache 0" in result.stderr
+    assert "Into en: translated 2, failed 0" in result.stderr
     db = open_db(db_path)
     assert [p.text for p in get_translation(db, store["uk"], "en")] == [
         "[en] Перший абзац.",
@@ -54,7 +54,7 @@ def test_translates_what_lacks_a_translation_and_summarises(db_path, store, fake
 
     again = run(db_path, "--provider", "libre", "--url", server.url)
     assert again.exit_code == 0
-    assert "nothing to translate into en" in again.stderr
+    assert "Nothing to translate into en." in again.stderr
 
 
 def test_all_retranslates_from_the_cache_and_reports_json(db_path, store, fake_libre):
@@ -94,7 +94,8 @@ def test_an_unreachable_provider_is_one_clear_line_and_exit_1(db_path, store):
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("triage:")]
     assert len(errors) == 1
-    assert errors[0].startswith("triage: cannot reach libre at http://127.0.0.1:")
+    assert errors[0].startswith("triage: Into en: translated 0, failed 2; stopped: ")
+    assert "stopped: cannot reach libre at http://127.0.0.1:" in errors[0]
     assert open_db(db_path)["translations"].count == 0
 
 

@@ -41,6 +41,8 @@ COMMANDS: dict[str, str] = {
 }
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)."""
 
 # The commands that only read the store: they also work on a read-only store file.
 READING_COMMANDS = frozenset({"search", "stats", "export", "audit", "agreement"})
@@ -150,10 +152,20 @@ def cli(
 
 
 def print_summary(summary) -> None:
-    """A job's summary (store.jobs.summarise) on stderr: its line, then one per failure."""
-    click.echo(summary.text, err=True)
+    """A job's summary (store.jobs.summarise) on stderr: its line, then one per failure.
+    An error starts "triage:", as every error line of the CLI does."""
+    prefix = "triage: " if summary.severity == "error" else ""
+    click.echo(prefix + shown_line(summary.text), err=True)
     for line in summary.details:
-        click.echo(f"  {line}", err=True)
+        click.echo(f"  {shown_line(line)}", err=True)
+
+
+def summary_exit_code(summary) -> int:
+    """The exit code a job's summary stands for: 130 when it was stopped, else by its
+    severity (information 0; warning and error 1: some inputs failed)."""
+    if summary.stopped:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if summary.severity == "information" else EXIT_SOME_FAILED
 
 
 def fail(message: str, code: int = EXIT_SOME_FAILED) -> None:

@@ -1,10 +1,13 @@
-"""The export job: the records a filter selects, to a file (written whole or not at all)."""
+"""The export job: the records a filter selects, to a file (written whole or not at all)
+or to a stream (the CLI's standard output)."""
 
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import sqlite_utils
 
@@ -18,7 +21,8 @@ class ExportStopped(Exception):
 
 @dataclass(frozen=True)
 class ExportRequest:
-    path: Path
+    path: Path | None
+    """The file to write; None: write to *stream*."""
     fmt: str = "csv"
     """csv | json | jsonl"""
     filter: ArticleFilter = field(default_factory=ArticleFilter)
@@ -26,14 +30,18 @@ class ExportRequest:
     with_translation: bool = False
     bom: bool = False
     target_lang: str = "en"
+    stream: TextIO | None = None
+    """Where to write when *path* is None (opened with newline="" for CSV)."""
 
 
 @dataclass
 class ExportReport:
-    path: Path
+    path: Path | None
+    """None: the request's stream."""
     records: int = 0
+    """Written; for a stopped export to a stream, written before the stop."""
     interrupted: bool = False
-    """Stopped before the end: no file was left behind."""
+    """Stopped before the end: no file was left behind (a stream keeps what it got)."""
 
 
 def run_export(
@@ -43,17 +51,29 @@ def run_export(
     stop: threading.Event | None = None,
 ) -> ExportReport:
     """Raises OSError when the file cannot be written, ValueError for an unknown format."""
-    from article_triage.store.export import open_export_file, write_export
+    from article_triage.store.articles import count_articles
+    from article_triage.store.export import export_filter, open_export_file, write_export
+
+    if (request.path is None) == (request.stream is None):
+        raise ValueError("an export writes to a path or to a stream, one of the two")
+    report = ExportReport(request.path)
+    # Counted only for someone watching: a count is a second pass over the selection.
+    total = count_articles(db, export_filter(request.filter)) if progress is not None else None
 
     def each(written: int) -> None:
+        report.records = written
         if progress is not None:
-            progress(JobProgress(written, None, "records"))
+            progress(
+                JobProgress(written, max(total, written) if total is not None else None, "records")
+            )
         if stop is not None and stop.is_set():
             raise ExportStopped
 
-    report = ExportReport(request.path)
+    target: AbstractContextManager[TextIO] = (
+        open_export_file(request.path) if request.path is not None else nullcontext(request.stream)
+    )
     try:
-        with open_export_file(request.path) as out:
+        with target as out:
             report.records = write_export(
                 db,
                 out,
@@ -67,4 +87,6 @@ def run_export(
             )
     except ExportStopped:
         report.interrupted = True
+        if request.path is not None:
+            report.records = 0
     return report

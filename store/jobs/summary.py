@@ -28,6 +28,8 @@ class Summary:
     severity: Severity
     details: tuple[str, ...] = field(default=())
     """One line per failure, for front ends that list them (the CLI does)."""
+    stopped: bool = False
+    """The job was asked to stop before the end; what it did is kept (the CLI exits 130)."""
 
     def __iter__(self):  # text, severity = summarise(report)
         return iter((self.text, self.severity))
@@ -62,7 +64,7 @@ def _(report: ImportReport) -> Summary:
     severity: Severity = "information"
     if report.failed:
         severity = "error" if not (report.imported or report.near_duplicates) else "warning"
-    return Summary(text, severity, details)
+    return Summary(text, severity, details, stopped=report.interrupted)
 
 
 @summarise.register
@@ -75,27 +77,35 @@ def _(job: TranslateJobReport) -> Summary:
         parts.append(f"{report.from_cache:,} from cache")
     if report.skipped:
         parts.append(f"{report.skipped:,} already in {job.target}")
-    parts.append(f"failed {len(report.failed):,}")
+    parts.append(f"failed {job.failed:,}")
     text = f"Into {job.target}: " + ", ".join(parts)
     details = tuple(f"article {i}: {shown_line(reason)}" for i, reason in report.failed)
+    if job.not_reached:
+        details += (f"{_plural(job.not_reached, 'article')} not translated: the provider stopped",)
     if job.unreachable:
         stopped = f"{text}; stopped: {shown_line(job.unreachable)}"
         if job.hint:
             stopped += f"; {shown_line(job.hint)}"
         return Summary(stopped, "error", details)
     if report.interrupted:
-        return Summary(f"{text} (stopped)", "warning", details)
-    return Summary(text, "warning" if report.failed else "information", details)
+        text += " (stopped; what was translated is saved, run again to resume)"
+        return Summary(text, "warning", details, stopped=True)
+    done = report.translated + report.from_cache + report.skipped
+    severity: Severity = "information"
+    if job.failed:
+        severity = "warning" if done else "error"
+    return Summary(text, severity, details)
 
 
 @summarise.register
 def _(report: ExportReport) -> Summary:
+    where = shown_line(str(report.path)) if report.path is not None else "standard output"
+    if report.interrupted and report.path is None:
+        text = f"Export to {where} stopped after {_plural(report.records, 'record')}"
+        return Summary(text, "warning", stopped=True)
     if report.interrupted:
-        return Summary(f"Export stopped; {shown_line(str(report.path))} not written", "warning")
-    return Summary(
-        f"Exported {_plural(report.records, 'record')} to {shown_line(str(report.path))}",
-        "information",
-    )
+        return Summary(f"Export stopped; {where} not written", "warning", stopped=True)
+    return Summary(f"Exported {_plural(report.records, 'record')} to {where}", "information")
 
 
 @summarise.register
@@ -114,9 +124,17 @@ def _(report: MergeReport) -> Summary:
 
 @summarise.register
 def _(report: DetectReport) -> Summary:
-    return Summary(
-        f"Outlet detection rerun over {_plural(report.articles, 'article')}", "information"
+    text = (
+        f"Outlet detection rerun over {_plural(report.articles, 'article')}: "
+        f"{report.publisher:,} with a known publisher, "
+        f"{_plural(report.attributed, 'attribution')}, {_plural(report.mention, 'mention')}, "
+        f"{_plural(report.suggested_flags, 'suggested flag')} "
+        f"({_plural(report.outlets, 'outlet')} in the registry)"
     )
+    if report.interrupted:
+        text += " (stopped; run again to finish)"
+        return Summary(text, "warning", stopped=True)
+    return Summary(text, "information")
 
 
 @summarise.register
@@ -136,4 +154,6 @@ def _(report: RefreshReport) -> Summary:
         for o in report.feeds
         if o.status in (FAILED, GONE)
     )
-    return Summary(text, "warning" if report.failed else "information", details)
+    return Summary(
+        text, "warning" if report.failed else "information", details, stopped=report.stopped
+    )

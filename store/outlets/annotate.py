@@ -121,11 +121,14 @@ def annotate_all(
     db: sqlite_utils.Database,
     registry: Registry | None = None,
     progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
     """Re-run detection over every article (after a registry change); returns how many.
 
     The outlets table is rebuilt from *registry* first, so outlets removed from the
-    registry disappear from it.
+    registry disappear from it. *should_stop* is asked between batches: each batch is
+    committed whole, and a run stopped half-way is simply run again (detection is
+    idempotent).
     """
     if registry is None:
         from article_triage.store.outlets import load_registry
@@ -138,6 +141,8 @@ def annotate_all(
         progress(done, total)
     batch: list[int] = []
     for article_id in iter_article_ids(db):
+        if should_stop is not None and not batch and should_stop():
+            return done
         batch.append(article_id)
         if len(batch) >= ANNOTATE_BATCH:
             done += _annotate_batch(db, batch, registry)

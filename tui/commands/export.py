@@ -5,25 +5,21 @@ from __future__ import annotations
 import io
 import re
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
 import click
 
-from article_triage.store.articles import ArticleFilter, count_articles
-from article_triage.store.export import (
-    FORMATS,
-    export_audit,
-    export_filter,
-    open_export_file,
-    write_export,
-)
+from article_triage.store.articles import ArticleFilter
+from article_triage.store.export import FORMATS, export_audit, open_export_file
+from article_triage.store.jobs import ExportRequest, run_export, summarise
 from article_triage.store.settings import normalise_language
 from article_triage.store.taxonomy import is_grade
 from article_triage.tui.cli import EXIT_USAGE, fail
+from article_triage.tui.commands.jobs import finish, run_job
 from article_triage.tui.commands.views import view_option, where_clause, where_option
 
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -70,37 +66,29 @@ def parse_date_option(option: str, value: str | None, *, with_time: bool = False
 
 
 @contextmanager
+def standard_output() -> Iterator[TextIO]:
+    """Standard output as UTF-8 text for an export (untranslated newlines: csv writes
+    its own CRLF); stdout itself stays open."""
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    try:
+        yield stream
+        stream.flush()
+    finally:
+        stream.detach()
+
+
+@contextmanager
 def open_output(output: str) -> Iterator[TextIO]:
     """Stdout for "-", else the file through store.export.open_export_file; one-line failure."""
     if output == "-":
-        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-        try:
+        with standard_output() as stream:
             yield stream
-            stream.flush()
-        finally:
-            stream.detach()
         return
     try:
         with open_export_file(output) as fh:
             yield fh
     except OSError as exc:
         fail(f"{output}: cannot be written ({exc.strerror})", EXIT_USAGE)
-
-
-@contextmanager
-def _progress(show: bool, total: int) -> Iterator[Callable[[int], None] | None]:
-    if not show:
-        yield None
-        return
-    with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-        done = 0
-
-        def advance(written: int) -> None:
-            nonlocal done
-            bar.update(written - done)
-            done = written
-
-        yield advance
 
 
 @click.command()
@@ -184,28 +172,29 @@ def export(
         story=story,
     )
     target_lang = normalise_language(target_lang) if target_lang else obj.config.translation.target
-    # A bar only where someone watches it; the summary line is enough in logs.
-    show_progress = output != "-" and sys.stderr.isatty()
-    total = count_articles(db, export_filter(flt)) if show_progress else 0
+    to_stdout = output == "-"
     try:
-        with open_output(output) as out, _progress(show_progress, total) as progress:
-            written = write_export(
-                db,
-                out,
+        with standard_output() if to_stdout else nullcontext() as stream:
+            request = ExportRequest(
+                None if to_stdout else Path(output),
                 fmt,
                 flt,
                 with_text=with_text,
                 with_translation=with_translation,
                 bom=bom,
-                progress=progress,
                 target_lang=target_lang,
+                stream=stream,
             )
+            # A bar only where someone watches it and the records do not go to the screen.
+            report = run_job(run_export, db, request, "exporting", show_progress=not to_stdout)
     except BrokenPipeError:
         # The reader (head, less) closed the pipe: what it wanted was written.
         sys.stderr.close()
         return
-    if output != "-":
-        click.echo(f"exported {written:,} records to {output}", err=True)
+    except OSError as exc:
+        fail(f"{output}: cannot be written ({exc.strerror})", EXIT_USAGE)
+    # On standard output the records are the answer; the summary only when it went wrong.
+    finish(summarise(report), quiet=to_stdout)
 
 
 @click.command()

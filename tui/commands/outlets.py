@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
 from article_triage.store.boundary import shown_identity, shown_json, shown_line
 from article_triage.tui.cli import EXIT_USAGE, fail
+from article_triage.tui.commands.jobs import finish, run_job
 
 _REGISTRY_HELP = (
     "Your own outlets live in a registry file that overrides the built-in one key by key "
@@ -290,29 +290,14 @@ def detect(obj, as_json: bool) -> None:
     your registry file). Replaces each article's citations and suggested flags;
     your decisions (accepted or rejected suggestions) are kept.
     """
-    from article_triage.store.outlets import annotate_all
+    from article_triage.store.jobs import DetectRequest, run_detect, summarise
+    from article_triage.store.outlets import RegistryError
 
-    registry = _registry(obj)
     db = obj.open_db()
-    with click.progressbar(length=1, label="detecting", file=sys.stderr) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
-        count = annotate_all(db, registry, progress)
-    summary = {"articles": count}
-    for role in ("publisher", "attributed", "mention"):
-        summary[role] = db.execute(
-            "SELECT count(*) FROM citations WHERE role = ?", [role]
-        ).fetchone()[0]
-    summary["suggested_flags"] = db.execute("SELECT count(*) FROM suggested_flags").fetchone()[0]
-    summary["outlets"] = len(registry)
+    try:
+        report = run_job(run_detect, db, DetectRequest(str(_user_path(obj))), "detecting")
+    except RegistryError as exc:
+        fail(str(exc), EXIT_USAGE)
     if as_json:
-        click.echo(json.dumps(summary))
-    else:
-        click.echo(
-            f"{count} article(s): {summary['publisher']} with a known publisher, "
-            f"{summary['attributed']} attributions, {summary['mention']} mentions, "
-            f"{summary['suggested_flags']} suggested flag(s) ({len(registry)} outlets in the registry)"
-        )
+        click.echo(shown_json(report.as_dict()))
+    finish(summarise(report), quiet=as_json)

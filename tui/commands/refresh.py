@@ -13,9 +13,9 @@ import threading
 import click
 
 from article_triage.store.boundary import shown_line
-from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, fail
+from article_triage.tui.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, fail
+from article_triage.tui.commands.jobs import stop_requests
 from article_triage.tui.commands.network_options import network_options
-from article_triage.tui.commands.translate import EXIT_INTERRUPTED, _stop_requests
 
 
 @click.command()
@@ -88,7 +88,7 @@ def refresh(
     interactive = sys.stderr.isatty() and not as_json
     bar = None
     try:
-        with _stop_requests(stop):
+        with stop_requests(stop):
             if interactive:
                 bar = click.progressbar(
                     length=1, label="refreshing", file=sys.stderr, show_pos=True
