@@ -21,10 +21,10 @@ class TranslateRequest:
     article_ids: tuple[int, ...] | None = None
     """These articles; None: those *filter* selects."""
     filter: ArticleFilter = field(default_factory=ArticleFilter)
-    retranslate: bool = False
-    """Every article *filter* selects, not only those lacking a translation."""
     config_path: Path | None = None
     """The config file an offline run's hint names (where to set a local provider)."""
+    retranslate: bool = False
+    """Every article *filter* selects, not only those lacking a translation."""
 
 
 @dataclass
