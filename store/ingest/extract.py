@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
+from functools import cache
 from urllib.parse import urlsplit
 
 from article_triage.store.ingest.model import ExtractedArticle, IngestError
@@ -26,9 +27,8 @@ def extractor_version() -> str:
 def extract_html(html: str, url: str | None = None) -> ExtractedArticle:
     """Main text, title, author, site, canonical URL and date of one page."""
     from trafilatura import bare_extraction
-    from trafilatura.utils import load_html
 
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None:
         raise IngestError("not readable HTML")
     metadata = page_metadata(tree, url)
@@ -49,6 +49,79 @@ def extract_html(html: str, url: str | None = None) -> ExtractedArticle:
         extractor_version=extractor_version(),
         **metadata,
     )
+
+
+@cache
+def _parser():
+    """trafilatura's HTML parser (trafilatura.utils.HTML_PARSER, the same options) with
+    lxml's C-level element class lookup.
+
+    lxml.html's parser asks a Python method for the class of every element proxy
+    it creates, and trafilatura creates hundreds of thousands of them on a page
+    (its cleaning, copies and xpath passes): about 5% of the extraction's CPU on
+    the corpus. Every element is still an lxml.html HtmlElement; only the form
+    classes (FormElement, InputElement...), which trafilatura never uses, are
+    not told apart. tests/test_ingest_extract_tree.py holds the text and metadata
+    equal to trafilatura's own parse on the sample and corpus pages.
+    """
+    from lxml import etree
+    from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
+
+    parser = etree.HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+    )
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=HtmlElement,
+            comment=HtmlComment,
+            pi=HtmlProcessingInstruction,
+            entity=HtmlEntity,
+        )
+    )
+    return parser
+
+
+def parse_html(html: str):
+    """The page's tree as trafilatura.utils.load_html builds it from a string, or None.
+
+    The same repairs, fallbacks and rejection test, step for step, through
+    _parser(): the one parse of the page, shared by the metadata and the
+    extraction.
+    """
+    from lxml.html import fromstring
+    from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+    beginning = html[:50].lower()
+    dubious = is_dubious_html(beginning)
+    html = repair_faulty_html(html, beginning)
+    parser = _parser()
+    tree = None
+    from_bytes = False
+    try:
+        tree = fromstring(html, parser=parser)
+    except ValueError:  # a string with an encoding declaration: lxml wants bytes
+        tree = _parse_bytes(html, parser)
+        from_bytes = True
+    except Exception:  # trafilatura logs and goes on to the bytes
+        tree = None
+    if (tree is None or len(tree) < 1) and not from_bytes:
+        tree = _parse_bytes(html, parser)
+    if tree is not None and dubious and len(tree) < 2:
+        return None  # not HTML at all
+    return tree
+
+
+def _parse_bytes(html: str, parser):
+    from lxml.html import fromstring
+
+    try:
+        return fromstring(html.encode("utf8", "surrogatepass"), parser=parser)
+    except Exception:
+        return None
 
 
 def page_metadata(tree, url: str | None = None) -> dict[str, str | None]:

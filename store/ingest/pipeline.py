@@ -68,15 +68,29 @@ def after_insert(
 # --- the calling process ------------------------------------------------------------
 
 
-def _preload_for_workers(settings: WorkerSettings) -> None:
-    """Import the extractor once, before forking.
+# A page that takes the workers' whole path for HTML: decode, parse, metadata with a
+# date, extraction, capture, simhash.
+_WARM_UP_PAGE = (
+    b"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Warm-up</title>"
+    b"<meta property='article:published_time' content='2026-01-02'>"
+    b"<link rel='canonical' href='https://example.org/a'></head><body><article><h1>Warm-up</h1>"
+    + b"<p>One sentence of twenty words or more, so that the page takes every step the "
+    b"workers take on a real article, simhash included, before they exist.</p>"
+    * 3
+    + b"</article></body></html>"
+)
 
-    The import is CPU-bound on both cores; every worker importing trafilatura
-    itself costs that import once per worker, where forked workers share the
-    parent's copy. (lingua's models load in this process, which detects the
-    language while the workers extract: see _write.)
+
+def _preload_for_workers(settings: WorkerSettings) -> None:
+    """Read one page here, before forking: what it imports and builds, the workers share.
+
+    Each step of reading imports its modules on first use (trafilatura, htmldate,
+    the feed sniffer, numpy for the simhash) and fills caches (compiled patterns,
+    the parser); done once here, forked workers inherit all of it instead of each
+    paying for it again on both cores. (lingua's models load in this process,
+    which detects the language while the workers extract: see write_results.)
     """
-    import trafilatura  # noqa: F401
+    read_input(Input("warm-up", data=_WARM_UP_PAGE), settings)
 
     # Keep the collector away from what the workers inherit: its passes would write
     # to (and so copy) every shared page of those modules in every worker.
