@@ -74,6 +74,7 @@ from article_triage.tui.messages import (
     JobFinished,
     UntriagedFound,
 )
+from article_triage.tui.palette_views import SavedViewCommands
 from article_triage.tui.screens.confirm import ConfirmDialog
 from article_triage.tui.screens.correct_translation import CorrectTranslation
 from article_triage.tui.screens.export_dialog import ExportDialog
@@ -149,7 +150,7 @@ class ActionCommands(Provider):
 class TriageApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "article triage"
-    COMMANDS = App.COMMANDS | {ActionCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, SavedViewCommands}
 
     mode: reactive[str] = reactive(NORMAL, bindings=True)
     """'' normally; 'grade' after g (letter, then digit); 'flag' after f."""
