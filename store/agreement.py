@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
 import sqlite_utils
 
 from article_triage.store.db import write_transaction
+from article_triage.store.disagreement import values_disagree
 from article_triage.store.taxonomy import Taxonomy, flag_set
 from article_triage.store.triage import Decision, apply_changes, get_decision
 
@@ -132,16 +134,108 @@ class Disagreement:
     """Analyst -> the value they gave."""
 
 
+class Disagreements(Sequence[Disagreement]):
+    """The disagreements still to settle, in article order and field order within an
+    article, read from the store a page at a time as they are iterated.
+
+    Its length is known from the scoring, without listing them; ``head(n)`` reads just
+    enough for the first *n*.
+    """
+
+    _PAGE = 2000  # decision rows read at a time
+
+    def __init__(self, db: sqlite_utils.Database, fields: Sequence[str], count: int) -> None:
+        self._db = db
+        self._fields = list(fields)
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Disagreement]:
+        for found in self._pages():
+            titles = _titles(self._db, sorted({article_id for article_id, _, _ in found}))
+            for article_id, name, ratings in found:
+                yield Disagreement(article_id, titles.get(article_id, ""), name, ratings)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            if (index.start or 0) >= 0 and (index.stop or 0) >= 0 and index.step is None:
+                return list(islice(iter(self), index.start, index.stop))
+            return list(self)[index]
+        if index < 0:
+            index += self._count
+        try:
+            return next(islice(iter(self), index, None))
+        except StopIteration:
+            raise IndexError(index) from None
+
+    def head(self, n: int) -> list[Disagreement]:
+        return list(islice(iter(self), n))
+
+    def _pages(self) -> Iterator[list[tuple[int, str, dict[str, Any]]]]:
+        """Per page of decisions (primary-key order), the disagreements on its articles."""
+        after, limit = -1, self._PAGE
+        while True:
+            rows = self._db.execute(_DECISIONS_AFTER, [after, limit]).fetchall()
+            if not rows:
+                return
+            full = len(rows) == limit
+            if full and rows[0][0] == rows[-1][0]:
+                limit *= 2  # one article with more decisions than a page: read it whole
+                continue
+            # A full page may end part-way through an article: leave that one to the next.
+            last = rows[-1][0] if full else None
+            found: list[tuple[int, str, dict[str, Any]]] = []
+            start = 0
+            for i in range(1, len(rows) + 1):
+                if i < len(rows) and rows[i][0] == rows[start][0]:
+                    continue
+                if rows[start][0] != last:
+                    found += self._on_article(rows[start:i])
+                start = i
+            yield found
+            if not full:
+                return
+            after = max(r[0] for r in rows if r[0] != last)
+
+    def _on_article(
+        self, decisions: list[tuple[Any, ...]]
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        # Settled (a lead analyst ruled): counted by the scoring, not listed.
+        if any(d[3] for d in decisions):
+            return []
+        rated = [d[1:2] + d[4:] for d in decisions if d[2] != "new"]
+        if len(rated) < 2:
+            return []
+        article_id = decisions[0][0]
+        found = []
+        for name in self._fields:
+            ratings = _field_ratings(rated, name)
+            if values_disagree(ratings.values()):
+                found.append((article_id, name, ratings))
+        return found
+
+
+# Every decision after an article, in primary-key order: the disagreements' pages.
+_DECISIONS_AFTER = (
+    "SELECT article_id, analyst, status, adjudicated, stance, reliability, credibility, flags "
+    "FROM decisions WHERE article_id > ? ORDER BY article_id, analyst LIMIT ?"
+)
+
+
 @dataclass
 class AgreementReport:
     fields: list[FieldAgreement]
-    disagreements: list[Disagreement]
-    """Those still to settle: articles a lead analyst has adjudicated are left out."""
+    disagreements: Sequence[Disagreement]
+    """Those still to settle: articles a lead analyst has adjudicated are left out.
+    From :func:`agreement`, a :class:`Disagreements` that reads them as iterated."""
     analysts: list[str]
     settled: int = 0
     """Disagreements on articles already adjudicated (counted, not listed)."""
 
-    def as_dict(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
+        """:meth:`as_dict` without the disagreements (which a caller may stream)."""
         return {
             "analysts": self.analysts,
             "fields": [
@@ -159,6 +253,11 @@ class AgreementReport:
                 }
                 for f in self.fields
             ],
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.summary(),
             "disagreements": [d.__dict__ for d in self.disagreements],
             "settled": self.settled,
         }
@@ -190,13 +289,12 @@ class _FieldTally:
         )
 
 
-# Every triaged, unadjudicated decision in primary-key order (article, analyst): one
-# index scan, no sort. The coefficients are then computed with array operations over
-# these rows, so a million-article store costs one read of the decisions, not a Python
-# loop per article and field.
+# Every triaged, unadjudicated decision, in table order: in primary-key order each row
+# would be a lookup from the key's index into the table, which at a million articles
+# cost a second (30 ms in table order); numpy sorts them by article instead.
 _TRIAGED_DECISIONS = (
     "SELECT article_id, analyst, stance, reliability, credibility, flags FROM decisions "
-    "WHERE status != 'new' AND adjudicated = 0 ORDER BY article_id, analyst"
+    "NOT INDEXED WHERE status != 'new' AND adjudicated = 0"
 )
 
 
@@ -287,11 +385,13 @@ def agreement(
     taxonomy = taxonomy or Taxonomy()
     rows = db.execute(_TRIAGED_DECISIONS).fetchall()
     article_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    order = np.argsort(article_ids, kind="stable")
+    article_ids = article_ids[order]
     # Only articles that two or more analysts triaged are rated items.
     starts = np.flatnonzero(np.r_[True, article_ids[1:] != article_ids[:-1]]) if len(rows) else []
     sizes = np.diff(np.r_[starts, len(rows)]) if len(rows) else np.empty(0, dtype=np.int64)
     shared = np.repeat(sizes >= 2, sizes)
-    rows = [r for r, keep in zip(rows, shared.tolist(), strict=True) if keep]
+    rows = [rows[i] for i in order[shared].tolist()]
     article_ids = article_ids[shared]
     unit_articles, unit = np.unique(article_ids, return_inverse=True)
     units = len(unit_articles)
@@ -313,8 +413,11 @@ def agreement(
         }
         names = [n for n in names if n in wanted] + sorted(wanted - set(names))
 
+    # Disagreements on articles a lead analyst already ruled on are settled: counted,
+    # not listed.
+    ruled = np.isin(unit_articles, _ruled_articles(db))
     value_codes = _Codes()
-    found: list[tuple[int, str]] = []  # (unit, field) that disagree
+    disagreeing = settled = 0
     decoders: dict[str, Callable[[int], Any]] = {}
     tallies = {name: _FieldTally(name) for name in names}
     for name, tally in tallies.items():
@@ -328,7 +431,8 @@ def agreement(
             value = value_codes.encode([r[column] for r in rows])
             decoders[name] = value_codes.values.__getitem__
         differ = _score_field(tally, unit, rater, value, units)
-        found += [(u, name) for u in differ.tolist()]
+        disagreeing += len(differ)
+        settled += int(ruled[differ].sum())
         # The tally counted codes; give it back the analysts' names and values.
         tally.analysts = {analyst_codes.values[a] for a in tally.analysts}
         decode = decoders[name]
@@ -344,41 +448,25 @@ def agreement(
                 for (a, b), joint in tally.joint.items()
             },
         )
-
-    # The disagreements, in article order, except those a lead analyst already ruled
-    # on (settled: counted, not listed).
-    ruled = {
-        r[0] for r in db.execute("SELECT DISTINCT article_id FROM decisions WHERE adjudicated = 1")
-    }
-    order = {name: i for i, name in enumerate(names)}
-    found.sort(key=lambda item: (item[0], order[item[1]]))
-    unit_rows = np.r_[0, np.cumsum(np.bincount(unit, minlength=units))].tolist()
-    listed: list[tuple[int, str, dict[str, Any]]] = []
-    settled = 0
-    for u, name in found:
-        article_id = int(unit_articles[u])
-        if article_id in ruled:
-            settled += 1
-            continue
-        decisions = [r[1:] for r in rows[unit_rows[u] : unit_rows[u + 1]]]
-        listed.append((article_id, name, _field_ratings(decisions, name)))
-    titles = _titles(db, sorted({item[0] for item in listed}))
     return AgreementReport(
         fields=[t.result() for t in tallies.values()],
-        disagreements=[
-            Disagreement(article_id, titles.get(article_id, ""), name, ratings)
-            for article_id, name, ratings in listed
-        ],
+        disagreements=Disagreements(db, names, disagreeing - settled),
         analysts=sorted(analyst_codes.values),
         settled=settled,
     )
+
+
+def _ruled_articles(db: sqlite_utils.Database) -> np.ndarray:
+    # In table order too: DISTINCT would otherwise walk the key's index (a second).
+    rows = db.execute("SELECT article_id FROM decisions NOT INDEXED WHERE adjudicated = 1")
+    return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
 
 def _field_ratings(decisions: list[tuple[Any, ...]], name: str) -> dict[str, Any]:
     """One article's ratings on one field: analyst -> value (a flag: set or not)."""
     if name.startswith(FLAG_PREFIX):
         flag = name[len(FLAG_PREFIX) :]
-        return {d[0]: flag in json.loads(d[4]) for d in decisions}
+        return {d[0]: flag in flag_set(json.loads(d[4])) for d in decisions}
     column = 1 + SCALAR_FIELDS.index(name)
     return {d[0]: d[column] for d in decisions if d[column] is not None}
 

@@ -9,12 +9,19 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from article_triage.store.agreement import adjudicate, agreement, cohen_kappa, krippendorff_alpha
+from article_triage.store.agreement import (
+    Disagreements,
+    adjudicate,
+    agreement,
+    cohen_kappa,
+    krippendorff_alpha,
+)
 from article_triage.store.articles import (
     ArticleFilter,
     insert_article,
     iter_article_ids,
 )
+from article_triage.store.boundary import shown_json
 from article_triage.store.triage import apply_changes, get_decision
 from article_triage.tui.cli import cli
 
@@ -269,3 +276,64 @@ def test_agreement_equals_scoring_every_article_alone(db, articles):
         else:
             assert by_field[name].alpha == pytest.approx(expected_alpha)
         assert [d.article_id for d in report.disagreements if d.field == name] == disagreeing
+
+
+# --- a million articles: the disagreements are counted, then listed a page at a time --------
+
+
+def test_disagreements_are_read_a_page_at_a_time_in_article_order(db, graded, monkeypatch):
+    apply_changes(db, [graded[2]], "zara", {"status": "done", "stance": "neutral"})
+    adjudicate(db, graded[1], "lead", {"reliability": "B"})
+    whole = agreement(db)
+    listed = [d.__dict__ for d in whole.disagreements]
+    assert len(whole.disagreements) == len(listed) == 2  # graded[1]'s is settled
+    assert whole.settled == 1
+    assert listed == [
+        {
+            "article_id": graded[2],
+            "title": "Article 2",
+            "field": "stance",
+            "values": {"ivan": "supportive", "olena": "critical", "zara": "neutral"},
+        },
+        {
+            "article_id": graded[2],
+            "title": "Article 2",
+            "field": "flag:state-media-sourcing",
+            "values": {"ivan": False, "olena": True, "zara": False},
+        },
+    ]
+    # Pages smaller than an article's decisions, and ending inside an article.
+    for page in (1, 2, 3, 5):
+        monkeypatch.setattr(Disagreements, "_PAGE", page)
+        report = agreement(db)
+        assert [d.__dict__ for d in report.disagreements] == listed, page
+        assert report.disagreements[1].field == "flag:state-media-sourcing"
+        assert [d.field for d in report.disagreements[:1]] == ["stance"]
+
+
+def test_cli_agreement_lists_the_first_disagreements_and_where_the_rest_are(db, db_path, graded):
+    runner = CliRunner()
+    base = ["--db", str(db_path), "agreement"]
+    text = runner.invoke(cli, [*base, "--limit", "2"]).stdout
+    assert "3 disagreements to adjudicate:" in text
+    rows = [line for line in text.splitlines() if line.startswith("  ") and "=" in line]
+    assert len(rows) == 2
+    assert "and 1 more: triage export --where 'disagree:any'" in text
+    stance = runner.invoke(cli, [*base, "--field", "stance", "--limit", "1"]).stdout
+    assert "more" not in stance  # one stance disagreement, shown
+    assert "ivan=supportive, olena=critical" in stance
+    flags = runner.invoke(cli, [*base, "--field", "flag:state-media-sourcing", "-n", "1"])
+    assert "more" not in flags.stdout
+    bad = runner.invoke(cli, [*base, "--limit", "0"])
+    assert bad.exit_code == 2 and "--limit" in bad.stderr
+    # JSON lists them all, written one by one, and reads as the report does.
+    streamed = runner.invoke(cli, [*base, "--json", "--limit", "1"]).stdout
+    assert streamed == shown_json(agreement(db).as_dict(), indent=2) + "\n"
+    assert len(json.loads(streamed)["disagreements"]) == 3
+
+
+def test_cli_agreement_json_without_disagreements_is_the_report(db, db_path):
+    runner = CliRunner()
+    streamed = runner.invoke(cli, ["--db", str(db_path), "agreement", "--json"]).stdout
+    assert streamed == shown_json(agreement(db).as_dict(), indent=2) + "\n"
+    assert json.loads(streamed)["disagreements"] == []

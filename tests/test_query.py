@@ -335,7 +335,7 @@ def test_a_missing_value_is_not_a_disagreement(db):
     apply_changes(db, [a], "ann", {"status": "done", "stance": "critical"})
     apply_changes(db, [a], "bob", {"status": "done"})
     assert _ids(db, "disagree:stance") == []
-    assert agreement(db).disagreements == []
+    assert list(agreement(db).disagreements) == []
     apply_changes(db, [a], "bob", {"stance": "neutral"})
     assert _ids(db, "disagree:stance") == [a]
     assert count_articles(db, ArticleFilter(disagreement=True)) == 1

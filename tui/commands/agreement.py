@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
+from itertools import islice
 
 import click
 from rich.cells import cell_len
@@ -20,6 +22,7 @@ from article_triage.tui.cli import EXIT_USAGE, fail
 # (one item gives 0 or undefined by construction): say so instead of printing a figure.
 MIN_ITEMS = 2
 _TITLE_WIDTH = 50
+DEFAULT_LIMIT = 50
 
 
 def _figure(value: float | None, items: int) -> str:
@@ -57,7 +60,7 @@ def _rating(value: object) -> str:
     return shown_line(value)
 
 
-def _print_report(report: AgreementReport, show_all_fields: bool) -> None:
+def _print_report(report: AgreementReport, show_all_fields: bool, limit: int) -> None:
     # Analyst names and values may come from a merged file: one row each, whatever they hold.
     analysts = ", ".join(shown_identity(a) for a in report.analysts)
     click.echo(f"analysts: {analysts or '(fewer than two on any article)'}")
@@ -92,8 +95,11 @@ def _print_report(report: AgreementReport, show_all_fields: bool) -> None:
         _table(pair_rows.get(row[0], []), right=set(), indent="    ")
     if report.settled:
         click.echo(f"\n{report.settled} disagreements already adjudicated")
-    if report.disagreements:
-        click.echo(f"\n{len(report.disagreements)} disagreements to adjudicate:")
+    total = len(report.disagreements)
+    if not total:
+        return
+    click.echo(f"\n{total} disagreements to adjudicate:")
+    shown = list(islice(report.disagreements, limit))
     _table(
         [
             [
@@ -102,11 +108,36 @@ def _print_report(report: AgreementReport, show_all_fields: bool) -> None:
                 ", ".join(f"{shown_identity(a)}={_rating(v)}" for a, v in d.values.items()),
                 _cell(shown_line(d.title), _TITLE_WIDTH).rstrip(),
             ]
-            for d in report.disagreements
+            for d in shown
         ],
         right={0},
         indent="  ",
     )
+    if total > len(shown):
+        click.echo(
+            f"  and {total - len(shown)} more: "
+            f"triage export --where 'disagree:{_disagree_field(report)}' (their articles), "
+            "triage agreement --json (all of them)"
+        )
+
+
+def _disagree_field(report: AgreementReport) -> str:
+    """What the query language's ``disagree:`` calls the report's fields."""
+    kinds = {"flags" if f.field.startswith(FLAG_PREFIX) else f.field for f in report.fields}
+    return kinds.pop() if len(kinds) == 1 else "any"
+
+
+def _print_json(report: AgreementReport) -> None:
+    """``report.as_dict()`` as indented JSON, the disagreements written as they are read
+    (a million-article store has over a hundred thousand)."""
+    head = shown_json({**report.summary(), "disagreements": []}, indent=2)
+    click.echo(head.removesuffix("[]\n}") + "[", nl=False)
+    separator = "\n"
+    for d in report.disagreements:
+        click.echo(separator + textwrap.indent(shown_json(d.__dict__, indent=2), "    "), nl=False)
+        separator = ",\n"
+    click.echo(("\n  " if separator != "\n" else "") + "],", nl=False)
+    click.echo(f'\n  "settled": {report.settled}\n}}')
 
 
 def _unknown_fields(db, asked: tuple[str, ...], flags: Sequence[str]) -> list[str]:
@@ -128,13 +159,21 @@ def _unknown_fields(db, asked: tuple[str, ...], flags: Sequence[str]) -> list[st
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
+    "-n",
+    "--limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="List at most this many disagreements (--json lists them all).",
+)
+@click.option(
     "--field",
     "fields",
     multiple=True,
     help="stance, reliability, credibility or a flag name (repeatable).",
 )
 @click.pass_obj
-def agreement(obj, as_json: bool, fields: tuple[str, ...]) -> None:
+def agreement(obj, as_json: bool, limit: int, fields: tuple[str, ...]) -> None:
     """Agreement between analysts: Cohen's kappa for two, Krippendorff's alpha (nominal)
     for more, per field; then the disagreements to adjudicate (filter the app to them)."""
     db = obj.open_db()
@@ -148,9 +187,9 @@ def agreement(obj, as_json: bool, fields: tuple[str, ...]) -> None:
         )
     report = store_agreement(db, fields or None, obj.config.taxonomy)
     if as_json:
-        click.echo(shown_json(report.as_dict(), indent=2))
+        _print_json(report)
     else:
-        _print_report(report, show_all_fields=bool(fields))
+        _print_report(report, show_all_fields=bool(fields), limit=limit)
 
 
 _LIST_FIELDS = {"flags"}
