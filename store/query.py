@@ -2,6 +2,7 @@
 
     lang:de outlet:rt status:new grade:<=C2 -status:done "RIA Nowosti" kazakh*
     (stance:critical OR stance:mixed) disagree:any published:2024-03..2024-05
+    sort:-published
 
 Terms are ANDed; ``OR`` (upper case) joins alternatives; parentheses group; a leading
 ``-`` leaves out what it is put before. ``name:value`` terms are fields (the table
@@ -14,6 +15,10 @@ parameters over ``articles a LEFT JOIN decisions d`` (the join
 ``.describe()`` says it in plain English. Every clause is two-valued (never NULL),
 so ``-x`` selects exactly the articles ``x`` does not. Anything wrong in a query is
 a :class:`QueryError` naming the column and the reason.
+
+``sort:KEY`` (``sort:-KEY`` reversed) is not a condition but the list's order
+(store.articles.SORT_ORDERS); it stands at the top level, once, and ``.order()``
+finds it, so a saved view or ``--where`` carries its order with it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Any, ClassVar
 
 import sqlite_utils
 
-from article_triage.store.articles import fts_query
+from article_triage.store.articles import DEFAULT_SORT, SORT_ORDERS, fts_query
 from article_triage.store.disagreement import DISAGREEMENT_FIELDS, disagreement_sql
 from article_triage.store.taxonomy import (
     CREDIBILITY,
@@ -68,6 +73,14 @@ class Clause:
     def describe(self) -> str:
         raise NotImplementedError
 
+    def order(self) -> str | None:
+        """The order a ``sort:`` term in it names (a key of SORT_ORDERS), or None."""
+        return None
+
+    def conditions(self) -> Clause:
+        """The clause without its ``sort:`` term (what it selects, not how it is ordered)."""
+        return self
+
 
 @dataclass(frozen=True)
 class Everything(Clause):
@@ -88,7 +101,28 @@ class And(Clause):
         return _join(self.parts, " AND ")
 
     def describe(self) -> str:
-        return " and ".join(_nested(p) for p in self.parts)
+        order = self.order()
+        if order is None:
+            return " and ".join(_nested(p) for p in self.parts)
+        conditions = self.conditions()
+        sorted_by = SORT_ORDERS[order].description
+        if isinstance(conditions, Everything):
+            return sorted_by
+        return f"{conditions.describe()}, {sorted_by}"
+
+    def order(self) -> str | None:
+        # The last one named wins: `--view V --where sort:x` reorders the view.
+        orders = [o for p in self.parts if (o := p.order()) is not None]
+        return orders[-1] if orders else None
+
+    def conditions_parts(self) -> tuple[Clause, ...]:
+        return tuple(c for p in self.parts if not isinstance(c := p.conditions(), Everything))
+
+    def conditions(self) -> Clause:
+        parts = self.conditions_parts()
+        if not parts:
+            return Everything()
+        return parts[0] if len(parts) == 1 else And(parts)
 
 
 @dataclass(frozen=True)
@@ -474,6 +508,38 @@ class InStory(FieldClause):
         return f"in story {self.value}"
 
 
+@dataclass(frozen=True)
+class SortBy(FieldClause):
+    """``sort:published``, ``sort:-published``, ``sort:outlet``, ``sort:added``: the order
+    of the list, not a condition (it selects every article)."""
+
+    name: ClassVar[str] = "sort"
+
+    @classmethod
+    def parse_value(cls, value: str, taxonomy: Taxonomy) -> FieldClause:
+        descending = value.startswith("-")
+        try:
+            key = _choose(value.removeprefix("-"), _SORT_KEYS, "sort key")
+        except _ValueProblem as problem:
+            raise _ValueProblem(f"{problem}; a leading - reverses the order") from None
+        return cls(f"-{key}" if descending else key)
+
+    def sql(self) -> tuple[str, list[Any]]:
+        return "1", []
+
+    def describe(self) -> str:
+        return SORT_ORDERS[self.value].description
+
+    def order(self) -> str | None:
+        return self.value
+
+    def conditions(self) -> Clause:
+        return Everything()
+
+
+_SORT_KEYS = [name for name in SORT_ORDERS if not name.startswith("-")]
+
+
 # --- the field table ------------------------------------------------------------------------
 
 Completer = Callable[[sqlite_utils.Database, Taxonomy], list[str]]
@@ -530,6 +596,7 @@ FIELDS: dict[str, Field] = {
     "story": Field(
         InStory, _column_values("SELECT id FROM stories ORDER BY size DESC, id LIMIT 200"), "12"
     ),
+    "sort": Field(SortBy, _fixed(list(SORT_ORDERS)), "-published"),
 }
 """Field name -> its clause and where its values are completed from. A new field is one line."""
 
@@ -550,6 +617,7 @@ class _Token:
     position: int  # 0-based
     text: str = ""
     value: str = ""
+    end: int = 0  # 0-based, past its last character (field tokens)
 
 
 _STOP = set(' \t\r\n\f\v()"')
@@ -595,7 +663,7 @@ def _tokens(query: str) -> list[_Token]:
                         raise QueryError(i + 1, "this quote is not closed")
                     value = query[i + 1 : end]
                     i = end + 1
-                tokens.append(_Token("field", start, name.lower(), value))
+                tokens.append(_Token("field", start, name.lower(), value, i))
             else:
                 tokens.append(_Token("word", start, word))
     return tokens
@@ -616,13 +684,53 @@ class _Parser:
         return len(self.query) + 1
 
     def parse(self) -> Clause:
-        if not self.tokens:
-            return Everything()
-        clause = self.alternatives(0)
-        token = self.peek()
-        if token is not None:  # only a ')' stops alternatives() early
-            raise QueryError(token.position + 1, "')' without a '(' before it")
-        return clause
+        sort = self.take_sort()
+        clause: Clause = Everything()
+        if self.tokens:
+            clause = self.alternatives(0)
+            token = self.peek()
+            if token is not None:  # only a ')' stops alternatives() early
+                raise QueryError(token.position + 1, "')' without a '(' before it")
+        if sort is None:
+            return clause
+        if isinstance(clause, Everything):
+            return sort
+        return And((*clause.parts, sort) if isinstance(clause, And) else (clause, sort))
+
+    def take_sort(self) -> SortBy | None:
+        """Take the ``sort:`` term out of the tokens: it orders the whole list, so it
+        stands at the top level (anywhere there, even beside OR), once, and is no side
+        of an OR nor left out with '-'."""
+        found: tuple[SortBy, int] | None = None
+        kept: list[_Token] = []
+        depth = 0
+        for i, token in enumerate(self.tokens):
+            depth += {"(": 1, ")": -1}.get(token.kind, 0)
+            if token.kind != "field" or token.text != SortBy.name:
+                kept.append(token)
+                continue
+            where = token.position + 1
+            before = self.tokens[i - 1] if i else None
+            after = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
+            if before is not None and before.kind == "-":
+                raise QueryError(
+                    before.position + 1, "a sort cannot be left out; sort:-KEY reverses it"
+                )
+            if depth > 0:
+                raise QueryError(
+                    where, "sort: orders the whole list; put it outside the parentheses"
+                )
+            if "OR" in (before and before.kind, after and after.kind):
+                raise QueryError(where, "sort: is an order, not a condition: no side of OR")
+            if found is not None:
+                raise QueryError(
+                    where, f"the list is sorted once: sort:{found[0].value} at {found[1]} already"
+                )
+            sort = self.field(token)
+            assert isinstance(sort, SortBy)
+            found = (sort, where)
+        self.tokens = kept
+        return found[0] if found else None
 
     def alternatives(self, depth: int) -> Clause:
         parts = [self.conjunction(depth)]
@@ -716,11 +824,37 @@ class Query(Clause):
     def describe(self) -> str:
         return self.clause.describe()
 
+    def order(self) -> str | None:
+        return self.clause.order()
+
+    def conditions(self) -> Clause:
+        return self.clause.conditions()
+
 
 def parse_query(text: str, taxonomy: Taxonomy | None = None) -> Query:
     """:func:`parse`, keeping the text (whitespace trimmed)."""
     text = (text or "").strip()
     return Query(text, parse(text, taxonomy))
+
+
+def sorted_query(query: Clause | None, order: str) -> Clause | None:
+    """*query* (None for every article) sorted by *order*, a key of SORT_ORDERS, instead
+    of by its own ``sort:`` term; a Query's text says the new order too, so the search
+    bar and a saved view show it. None when nothing is left to say."""
+    conditions = query.conditions() if query is not None else Everything()
+    clause: Clause = conditions
+    if order != DEFAULT_SORT:
+        sort = SortBy(order)
+        if isinstance(conditions, Everything):
+            clause = sort
+        elif isinstance(conditions, And):
+            clause = And((*conditions.parts, sort))
+        else:
+            clause = And((conditions, sort))
+    if isinstance(query, Query) or query is None:
+        text = with_sort(query.text if query is not None else "", order)
+        return Query(text, clause) if text else None
+    return None if isinstance(clause, Everything) else clause
 
 
 # --- the filter dialog's fields -------------------------------------------------------------
@@ -737,10 +871,38 @@ def join_fields(fields: dict[str, str | None], rest: str = "") -> str:
     """The query the dialog's *fields* (DIALOG_FIELDS -> value or None) and the rest
     of a query say together (ANDed)."""
     terms = [f"{name}:{_quoted(value)}" for name in DIALOG_FIELDS if (value := fields.get(name))]
-    rest = rest.strip()
+    rest, sorts = _split_sort(rest.strip())
     if rest and re.search(r"\bOR\b", rest):
-        rest = f"({rest})"
-    return " ".join([*terms, rest] if rest else terms)
+        rest = f"({rest})"  # the sort stays outside: it orders the whole list
+    return " ".join([*terms, rest, *sorts] if rest else [*terms, *sorts])
+
+
+def _split_sort(text: str) -> tuple[str, list[str]]:
+    """(*text* without its top-level ``sort:`` terms, those terms). A query that does not
+    read is left whole."""
+    try:
+        tokens = _tokens(text)
+    except QueryError:
+        return text, []
+    spans, depth = [], 0
+    for token in tokens:
+        depth += {"(": 1, ")": -1}.get(token.kind, 0)
+        if token.kind == "field" and token.text == SortBy.name and depth == 0:
+            spans.append((token.position, token.end))
+    rest, sorts = text, []
+    for start, end in reversed(spans):
+        sorts.insert(0, rest[start:end])
+        rest = f"{rest[:start].rstrip()} {rest[end:].lstrip()}".strip()
+    return rest, sorts
+
+
+def with_sort(text: str, order: str) -> str:
+    """The query *text* sorted by *order* (a key of SORT_ORDERS) instead of its own
+    ``sort:`` term; the default order (import) needs no term."""
+    rest, _sorts = _split_sort((text or "").strip())
+    if order == DEFAULT_SORT:
+        return rest
+    return f"{rest} {SortBy.name}:{order}".strip()
 
 
 def split_fields(text: str) -> tuple[dict[str, str], str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlite_utils
@@ -504,13 +504,20 @@ def can_undo(db: sqlite_utils.Database, analyst: str) -> tuple[bool, bool]:
 def next_untriaged(
     db: sqlite_utils.Database, analyst: str, after_id: int, flt: ArticleFilter | None = None
 ) -> int | None:
-    """The next article after *after_id* (wrapping round) that the analyst has not triaged."""
+    """The next article after *after_id* in the list's order (wrapping round) that the
+    analyst has not triaged. *after_id* 0 (or an article no longer stored) starts at the top."""
     base = flt or ArticleFilter()
-    flt = ArticleFilter(**{**base.__dict__, "analyst": analyst, "status": "new"})
+    flt = replace(base, analyst=analyst, status="new")
+    order = flt.order
     joins, where, params = flt.sql()
-    for clause, args in ((f"{where} AND a.id > ?", [*params, after_id]), (where, params)):
+    key = order.key_of(db, after_id) if after_id else None
+    attempts: list[tuple[str, list[Any]]] = [(where, params)]
+    if key is not None:
+        after, after_params = order.compare(">", key)
+        attempts.insert(0, (f"{where} AND {after}", [*params, *after_params]))
+    for clause, args in attempts:
         row = db.execute(
-            f"SELECT a.id FROM {joins} WHERE {clause} ORDER BY a.id LIMIT 1", args
+            f"SELECT a.id FROM {joins} WHERE {clause} ORDER BY {order.order_by()} LIMIT 1", args
         ).fetchone()
         if row:
             return row[0]

@@ -61,6 +61,7 @@ _KEY_NAMES = {
     "up": "↑",
     "escape": "esc",
     "enter": "⏎",
+    "greater_than_sign": ">",
 }
 
 
@@ -93,6 +94,15 @@ def _static_actions() -> list[ActionSpec]:
             footer=False,
         ),
         A("nav.page_up", "pageup", "page_up", "Page up the queue", "Navigate", footer=False),
+        # As htop's > picks the sort column; s is skip. The queue widget owns the order.
+        A(
+            "queue.sort",
+            "greater_than_sign",
+            "cycle_sort",
+            "Sort the queue: added, newest published, oldest published, outlet",
+            "Navigate",
+            footer=False,
+        ),
         A(
             "decide.done",
             "d",

@@ -36,7 +36,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from article_triage.store.articles import ArticleFilter, get_article
 from article_triage.store.boundary import shown_identity, shown_line, shown_text
 from article_triage.store.db import open_db
-from article_triage.store.query import Query, QueryError, parse_query
+from article_triage.store.query import Query, QueryError, parse_query, sorted_query
 from article_triage.store.reader import load_article_view, with_decision
 from article_triage.store.settings import Settings
 from article_triage.store.translations import correct_paragraph
@@ -86,7 +86,7 @@ from article_triage.tui.screens.import_dialog import ImportDialog
 from article_triage.tui.screens.messages import LoggedMessage, MessageLog
 from article_triage.tui.screens.notes_editor import NotesEditor
 from article_triage.tui.state import load_state, remember
-from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading
+from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading, counted_line
 from article_triage.tui.widgets.reader import COLUMN_CYCLE, Reader
 from article_triage.tui.widgets.search_bar import SearchBar
 from article_triage.tui.widgets.triage_bar import TriageBar
@@ -425,6 +425,10 @@ class TriageApp(App[None]):
     def action_page_up(self) -> None:
         self.queue.move_cursor(self.queue.cursor - max(1, self.queue.size.height - 1))
 
+    def action_cycle_sort(self) -> None:
+        self.queue.action_cycle_sort()
+        self.filter = self.queue.filter  # J and bulk actions follow the new order
+
     def action_next_untriaged(self) -> None:
         self._start_find_untriaged(self.view.id if self.view else 0)
 
@@ -519,7 +523,7 @@ class TriageApp(App[None]):
     def _on_counted(self, message: ArticleQueue.Counted) -> None:
         self._seen_version = self._store_version()
         self._store_changed = False
-        header = f"{message.done:,} / {message.total:,} done"
+        header = counted_line(message.done, message.total, message.flt)
         summary = filter_summary(message.flt)
         self.query_one("#queue-header", Static).update(
             f"{header}\n{summary}" if summary else header
@@ -835,9 +839,11 @@ class TriageApp(App[None]):
         self.push_screen(FilterDialog(query_text(self.filter), self.taxonomy), chosen)
 
     def action_clear_filter(self) -> None:
-        # Every article is in the cleared list, so the one being read stays in view.
+        # Every article is in the cleared list, so the one being read stays in view; the
+        # order is no filter: it stays too.
         self.apply_filter(
-            ArticleFilter(analyst=self.analyst), keep=self.view.id if self.view else None
+            ArticleFilter(analyst=self.analyst, where=sorted_query(None, self.filter.order.name)),
+            keep=self.view.id if self.view else None,
         )
 
     def action_cycle_columns(self) -> None:

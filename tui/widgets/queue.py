@@ -24,6 +24,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from article_triage.store.articles import (
+    DEFAULT_SORT,
+    SORT_CYCLE,
     ArticleFilter,
     QueueRow,
     count_articles,
@@ -31,6 +33,7 @@ from article_triage.store.articles import (
     position_of,
 )
 from article_triage.store.boundary import shown_line
+from article_triage.store.query import sorted_query
 from article_triage.store.reader import resume_article_id
 from article_triage.store.triage import Decision
 
@@ -171,14 +174,8 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
             select_id = resume_article_id(db, flt.analyst, flt)
         position = None
         if select_id is not None:
-            if anchor is not None and select_id >= anchor[1]:
-                index, anchor_id = anchor
-                between = ("a.id >= ? AND a.id < ?", (anchor_id, select_id))
-                position = index + count_articles(
-                    db, replace(flt, extra_where=(*flt.extra_where, between))
-                )
-            else:
-                position = position_of(db, flt, select_id)
+            # In the list's order, counted from the anchor when the article is below it.
+            position = position_of(db, flt, select_id, anchor=anchor)
         target = position if position is not None else cursor
         page = target // PAGE_SIZE
         rows = page_articles(db, flt, page * PAGE_SIZE, PAGE_SIZE)
@@ -282,6 +279,21 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
                     self.refresh()
                     return
 
+    # --- order ---------------------------------------------------------------------------
+
+    def action_cycle_sort(self) -> None:
+        """Sort by the next order of SORT_CYCLE (added, newest published, oldest published,
+        outlet), written into the query as its sort: term; the cursor stays on its article."""
+        name = self.filter.order.name
+        # An order typed in the query but not in the cycle (sort:-outlet) steps back to the start.
+        step = SORT_CYCLE.index(name) + 1 if name in SORT_CYCLE else 0
+        following = SORT_CYCLE[step % len(SORT_CYCLE)]
+        row = self.current
+        self.reload(
+            replace(self.filter, where=sorted_query(self.filter.where, following), sort=None),
+            select_id=row.id if row is not None else None,
+        )
+
     # --- cursor --------------------------------------------------------------------------
 
     def move_cursor(self, index: int) -> None:
@@ -332,6 +344,14 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
             text.stylize(self.get_component_rich_style("queue--cursor"))
         segments = list(text.render(self.app.console, end=""))
         return Strip(segments, width).apply_style(base).crop_extend(0, width, base)
+
+
+def counted_line(done: int, total: int, flt: ArticleFilter) -> str:
+    """The queue header's first line: progress, and the order when it is not import order."""
+    line = f"{done:,} / {total:,} done"
+    if flt.order.name != DEFAULT_SORT:
+        line += f" · {flt.order.description}"
+    return line
 
 
 STANCE_COLUMN_FROM = 44
