@@ -561,6 +561,10 @@ def m160_sort_indexes(db: sqlite_utils.Database) -> None:
         "ELSE coalesce(hostname, sitename, '') END)"
     )
     published = "coalesce(published, '')"
+    # Import order too: the rowid's own order, but an index of ids alone is a few
+    # megabytes where the table is gigabytes, so skipping half a million rows to a deep
+    # page (or counting them for a position) reads 10 MB instead of the table.
+    db.execute("CREATE INDEX IF NOT EXISTS articles_sort_added ON articles(id)")
     for name, key in (("published", published), ("site", site)):
         # Descending by the key itself ('' last); ascending with '1' before a missing key.
         db.execute(f"CREATE INDEX IF NOT EXISTS articles_sort_{name} ON articles({key})")
