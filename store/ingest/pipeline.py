@@ -34,8 +34,13 @@ Progress = Callable[[ImportOutcome, int | None], None]
 
 BATCH_SIZE = 64
 BATCH_SECONDS = 0.5
-# Tasks in flight per worker: enough to keep every core busy, few enough to keep memory flat.
-WINDOW_PER_WORKER = 8
+# Tasks handed to the workers ahead of the writer. Nothing is handed over while the
+# writer stores a batch, so the window must outlast a batch: a window of 16 tasks
+# left both workers idle for about a tenth of a run over the corpus while the
+# writer stored its batches. Bounded by the bytes of the inputs in it too, so
+# large pages do not pile up in memory.
+WINDOW_TASKS = 2 * BATCH_SIZE
+WINDOW_BYTES = 64 * 1024 * 1024
 # Files up to this size travel to the workers in groups of CHUNK_INPUTS.
 SMALL_INPUT_BYTES = 32 * 1024
 CHUNK_INPUTS = 32
@@ -110,39 +115,44 @@ def _read_chunk_in_worker(chunk: list[Input]) -> list[list[WorkResult]]:
     return [read_input(inp, _worker_settings) for inp in chunk]
 
 
-def _is_small(inp: Input) -> bool:
+def _input_size(inp: Input) -> int | None:
+    """Bytes of the input as it lies, or None for a URL (its size is the network's)."""
     if inp.error:
-        return True
+        return 0
     if inp.data is not None:
-        return len(inp.data) <= SMALL_INPUT_BYTES
+        return len(inp.data)
     if inp.path is None:
-        return False  # a URL: its time is the network's, so it travels alone
+        return None
     try:
-        return os.path.getsize(inp.path) <= SMALL_INPUT_BYTES
+        return os.path.getsize(inp.path)
     except OSError:
-        return True  # the worker will say why it cannot be read
+        return 0  # the worker will say why it cannot be read
 
 
-def _chunks(inputs: Iterator[Input]) -> Iterator[list[Input]]:
-    """Inputs grouped for the workers: small files together, anything larger alone.
+def _chunks(inputs: Iterator[Input]) -> Iterator[tuple[list[Input], int]]:
+    """Inputs grouped for the workers, with their bytes: small files together, anything
+    larger alone.
 
     One task per small file would cost more in inter-process traffic than reading
     the file; one task per large page keeps both cores busy to the end of the run.
     """
     chunk: list[Input] = []
+    chunk_bytes = 0
     for inp in inputs:
-        if _is_small(inp):
+        size = _input_size(inp)
+        if size is not None and size <= SMALL_INPUT_BYTES:
             chunk.append(inp)
+            chunk_bytes += size
             if len(chunk) >= CHUNK_INPUTS:
-                yield chunk
-                chunk = []
+                yield chunk, chunk_bytes
+                chunk, chunk_bytes = [], 0
         else:
             if chunk:
-                yield chunk
-                chunk = []
-            yield [inp]
+                yield chunk, chunk_bytes
+                chunk, chunk_bytes = [], 0
+            yield [inp], size or 0
     if chunk:
-        yield chunk
+        yield chunk, chunk_bytes
 
 
 def _results(
@@ -173,29 +183,34 @@ def _pooled_results(
     on_started: Callable[[], None],
     context: multiprocessing.context.BaseContext,
 ) -> Iterator[list[WorkResult]]:
-    window: deque[tuple[list[Input], Future[list[list[WorkResult]]] | None]] = deque()
+    window: deque[tuple[list[Input], int, Future[list[list[WorkResult]]] | None]] = deque()
+    window_bytes = 0
     started = False
     pool_broken = False
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(settings,)
     ) as pool:
-        for chunk in _chunks(inputs):
+        for chunk, size in _chunks(inputs):
             future = None
             if not pool_broken:
                 try:
                     future = pool.submit(_read_chunk_in_worker, chunk)
                 except BrokenProcessPool:
                     pool_broken = True  # a worker died; finish the run in this process
-            window.append((chunk, future))
+            window.append((chunk, size, future))
+            window_bytes += size
             if not started:
                 started = True
                 on_started()  # the processes exist now; threads may start
-            while len(window) >= workers * WINDOW_PER_WORKER:
-                yield from _results_of(*window.popleft(), settings)
+            while len(window) >= WINDOW_TASKS or window_bytes > WINDOW_BYTES:
+                chunk, size, future = window.popleft()
+                window_bytes -= size
+                yield from _results_of(chunk, future, settings)
         if not started:
             on_started()
         while window:
-            yield from _results_of(*window.popleft(), settings)
+            chunk, _, future = window.popleft()
+            yield from _results_of(chunk, future, settings)
 
 
 def _results_of(

@@ -1,0 +1,70 @@
+"""The worker processes stay ahead of the writer, within a bounded amount of work.
+
+The calling process hands tasks to the workers only between the batches it writes;
+the window of tasks handed over ahead must outlast a batch, or both workers sit idle
+while the writer stores it, and must stay bounded in bytes so that large pages do
+not pile up in memory.
+"""
+
+from __future__ import annotations
+
+from article_triage.store.ingest import ImportOptions, import_sources, pipeline
+
+# Over SMALL_INPUT_BYTES: each page travels to the workers as a task of its own.
+PADDING = "<!-- " + "x" * (pipeline.SMALL_INPUT_BYTES + 1024) + " -->"
+
+
+def _pages(folder, count: int) -> None:
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"{i:04d}.html").write_text(
+            f"<html><head><title>Page {i}</title></head><body>{PADDING}"
+            f"<article><p>Page number {i} says something of its own, sentence {i}.</p>"
+            "</article></body></html>",
+            encoding="utf-8",
+        )
+
+
+def _import_counting_ahead(db, folder, monkeypatch) -> tuple[list[int], int]:
+    """Import *folder* with two workers; for each batch the writer stores, how many
+    inputs the workers had been handed beyond what the writer had taken so far."""
+    handed = [0]
+    iter_inputs = pipeline.iter_inputs
+
+    def counted(*args, **kwargs):
+        for inp in iter_inputs(*args, **kwargs):
+            handed[0] += 1
+            yield inp
+
+    monkeypatch.setattr(pipeline, "iter_inputs", counted)
+    ahead: list[int] = []
+    write_results = pipeline.write_results
+    written = [0]
+
+    def writing(db, results, *args, **kwargs):
+        ahead.append(handed[0] - written[0] - len(results))
+        written[0] += len(results)
+        return write_results(db, results, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "write_results", writing)
+    report = import_sources(db, [str(folder)], ImportOptions(workers=2))
+    return ahead, report.imported
+
+
+def test_workers_are_handed_a_whole_batch_ahead_of_the_writer(db, tmp_path, monkeypatch):
+    count = 3 * pipeline.BATCH_SIZE
+    _pages(tmp_path / "pages", count)
+    ahead, imported = _import_counting_ahead(db, tmp_path / "pages", monkeypatch)
+    assert imported == count
+    # when the writer starts on its first batch, the next batch is already the
+    # workers' (a window of 16 tasks left them idle while it wrote)
+    assert ahead[0] >= pipeline.BATCH_SIZE
+
+
+def test_work_handed_ahead_is_bounded_in_bytes(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "WINDOW_BYTES", 4 * len(PADDING))
+    _pages(tmp_path / "pages", 40)
+    ahead, imported = _import_counting_ahead(db, tmp_path / "pages", monkeypatch)
+    assert imported == 40
+    # at most the tasks that fit in WINDOW_BYTES, plus the one that crossed it
+    assert max(ahead) <= 5
