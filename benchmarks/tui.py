@@ -150,23 +150,24 @@ async def measure_moves(db: Path, moves: int) -> tuple[list[float], list[float]]
     handler_ms: list[float] = []
     shown_ms: list[float] = []
     async with app.run_test(size=TERMINAL) as pilot:
-        while app.view is None:
+        while app.triage.view is None:
             await asyncio.sleep(0.005)
         await pilot.pause()
         # Everything the UI thread runs for one move: the key's action, the highlight
         # handler (starts the read), and the redraw of reader and triage bar.
-        app.action_next_article = timed(app.action_next_article)
-        app.action_first_article = timed(app.action_first_article)
-        app._load_article = timed(app._load_article)
-        app.reader.show = timed(app.reader.show)
-        app.triage_bar.show = timed(app.triage_bar.show)
+        queue = app.triage.queue
+        queue.action_next_article = timed(queue.action_next_article)
+        queue.action_first_article = timed(queue.action_first_article)
+        app.triage._load_article = timed(app.triage._load_article)
+        app.triage.reader.show = timed(app.triage.reader.show)
+        app.triage.triage_bar.show = timed(app.triage.triage_bar.show)
         for _ in range(moves):
             spent.clear()
-            previous = app.view.id
+            previous = app.triage.view.id
             started = time.perf_counter()
-            at_end = app.queue.cursor >= app.queue.total - 1
-            await app.run_action("first_article" if at_end else "next_article")
-            while app.view.id == previous:
+            at_end = queue.cursor >= queue.total - 1
+            await app.run_action("first_article" if at_end else "next_article", queue)
+            while app.triage.view.id == previous:
                 await asyncio.sleep(0.0005)
             shown_ms.append((time.perf_counter() - started) * 1000)
             handler_ms.append(sum(spent) * 1000)
@@ -180,15 +181,15 @@ async def memory_workout(db: Path, moves: int) -> None:
 
     app = TriageApp(db, ANALYST, Settings())
     async with app.run_test(size=TERMINAL) as pilot:
-        while app.view is None:
+        while app.triage.view is None:
             await asyncio.sleep(0.005)
         for _ in range(moves):
             await pilot.press("j")
         await pilot.press("end")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        target = app.queue.total - 1
-        while app.view is None or app.queue.cursor != target:
+        target = app.triage.queue.total - 1
+        while app.triage.view is None or app.triage.queue.cursor != target:
             await asyncio.sleep(0.01)
 
 
@@ -308,20 +309,20 @@ async def measure_long_keys(db: Path, key: str, presses: int) -> list[float]:
     app = long_session(db)
     shown: list[float] = []
     async with app.run_test(size=TERMINAL) as pilot:
-        while app.view is None:
+        while app.triage.view is None:
             await asyncio.sleep(0.005)
         await pilot.pause()
         clock = FrameClock(app)
-        reader = app.reader
+        reader = app.triage.reader
         reader.show = clock.mark(reader.show)
         reader.set_columns = clock.mark(reader.set_columns)
         reader.scroll_page_down = clock.mark(reader.scroll_page_down)
         for _ in range(presses):
             if key == "space" and reader_at_end(reader):
-                await pilot.press("home" if app.queue.cursor else "j")
+                await pilot.press("home" if app.triage.queue.cursor else "j")
                 await app.workers.wait_for_complete()
                 await pilot.pause()
-            if key == "j" and app.queue.cursor >= app.queue.total - 1:
+            if key == "j" and app.triage.queue.cursor >= app.triage.queue.total - 1:
                 await pilot.press("home")
                 await app.workers.wait_for_complete()
                 await pilot.pause()
@@ -336,7 +337,7 @@ async def measure_long_keys(db: Path, key: str, presses: int) -> list[float]:
 async def long_memory_workout(db: Path, pages: int) -> None:
     app = long_session(db)
     async with app.run_test(size=TERMINAL) as pilot:
-        while app.view is None:
+        while app.triage.view is None:
             await asyncio.sleep(0.005)
         for _ in range(LONG_ARTICLES):
             for _ in range(pages):

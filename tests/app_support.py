@@ -145,7 +145,7 @@ def rendered_text(renderable, width: int = SIZE[0]) -> str:
 
 def screen_text(app: TriageApp) -> str:
     """The reader's text as the terminal shows it."""
-    return app.reader.visible_text()
+    return app.triage.reader.visible_text()
 
 
 def notifications(app: TriageApp) -> list[str]:

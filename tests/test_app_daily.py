@@ -31,7 +31,7 @@ async def test_app_reopens_where_the_analyst_left_off(db_path):
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.view.id == ids["uk"]
+        assert app.triage.view.id == ids["uk"]
         await pilot.press("j", "2")
         await settle(app, pilot)
     assert decision(db_path, ids["de"]).stance == "critical"
@@ -39,16 +39,16 @@ async def test_app_reopens_where_the_analyst_left_off(db_path):
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.view.id == ids["de"] and app.queue.cursor == 1
+        assert app.triage.view.id == ids["de"] and app.triage.queue.cursor == 1
         await pilot.press("d")  # done: the app moves on to the next untriaged
         await settle(app, pilot)
-        assert app.view.id == ids["hostile"]
+        assert app.triage.view.id == ids["hostile"]
     assert decision(db_path, ids["de"]).status == "done"
 
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.view.id == ids["hostile"]  # where the app had moved on to, not #1
+        assert app.triage.view.id == ids["hostile"]  # where the app had moved on to, not #1
 
 
 async def test_header_queue_and_bar_show_who_where_disagreement_and_notes(db_path):
@@ -64,14 +64,17 @@ async def test_header_queue_and_bar_show_who_where_disagreement_and_notes(db_pat
         await settle(app, pilot)
         session = str(app.query_one("#session").render())
         assert session == f"tester · {db_path.parent.name}/{db_path.name}"
-        rows = {app.queue.row_at(i).id: app.queue.row_at(i) for i in range(app.queue.total)}
+        rows = {
+            app.triage.queue.row_at(i).id: app.triage.queue.row_at(i)
+            for i in range(app.triage.queue.total)
+        }
         assert rows[ids["uk"]].disagreement and not rows[ids["de"]].disagreement
         assert format_row(rows[ids["uk"]]).plain[1] == DISAGREEMENT_MARK
         assert format_row(rows[ids["de"]]).plain[1] == " "
 
         await pilot.press("n", *"Check the MoD denial", "enter", *"and the date.", "escape")
         await settle(app, pilot)
-        bar = app.triage_bar.content.plain
+        bar = app.triage.triage_bar.content.plain
         assert "Notes Check the MoD denial…" in bar
     assert decision(db_path, ids["uk"]).notes == "Check the MoD denial\nand the date."
 
@@ -93,4 +96,4 @@ async def test_message_log_keeps_what_the_toasts_said(db_path):
         assert "This article is translated already." in lines[1]
         await pilot.press("escape")
         await settle(app, pilot)
-        assert not isinstance(app.screen, MessageLog) and app.view.id == ids["uk"]
+        assert not isinstance(app.screen, MessageLog) and app.triage.view.id == ids["uk"]

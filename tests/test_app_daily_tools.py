@@ -55,7 +55,7 @@ async def test_o_opens_and_y_copies_the_article_url(db_path, monkeypatch):
         await settle(app, pilot)
         await pilot.press("home")
         await settle(app, pilot)
-        assert app.view.id == ids["uk"]
+        assert app.triage.view.id == ids["uk"]
         await pilot.press("o")
         await settle(app, pilot)
         assert opened == ["https://www.radiosvoboda.org/a/kazakhstan-arms.html"]
@@ -64,7 +64,7 @@ async def test_o_opens_and_y_copies_the_article_url(db_path, monkeypatch):
         # An article pasted or read from a file has no address: said, nothing opened.
         await pilot.press("end")
         await settle(app, pilot)
-        assert app.view.id == ids["rtl"]
+        assert app.triage.view.id == ids["rtl"]
         await pilot.press("o", "Y")
         await settle(app, pilot)
         assert len(opened) == 1
@@ -124,13 +124,13 @@ async def test_clear_keeps_the_article_being_read(db_path):
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        app.apply_filter(ArticleFilter(analyst="tester", language="he"))
+        app.triage.apply_filter(ArticleFilter(analyst="tester", language="he"))
         await settle(app, pilot)
-        assert app.view.id == ids["rtl"] and app.queue.total == 1
+        assert app.triage.view.id == ids["rtl"] and app.triage.queue.total == 1
         await pilot.press("c")
         await settle(app, pilot)
-        assert app.queue.total == 4
-        assert app.view.id == ids["rtl"]
+        assert app.triage.queue.total == 4
+        assert app.triage.view.id == ids["rtl"]
 
 
 async def test_export_dialog_remembers_the_format_and_asks_before_overwriting(db_path, tmp_path):

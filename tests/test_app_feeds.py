@@ -42,13 +42,13 @@ async def test_R_imports_new_entries_and_the_reader_keeps_its_place(db_path, loo
         await settle(app, pilot)
         await pilot.press("j")
         await settle(app, pilot)
-        reading = app.view.id
-        before = app.queue.total
+        reading = app.triage.view.id
+        before = app.triage.queue.total
         await pilot.press("R")
         await settle(app, pilot)
-        assert app.queue.total == before + 2
-        assert app.view.id == reading  # the article being read stays on screen
-        assert app.queue.current.id == reading
+        assert app.triage.queue.total == before + 2
+        assert app.triage.view.id == reading  # the article being read stays on screen
+        assert app.triage.queue.current.id == reading
         assert any("2 new articles" in m.text for m in app.message_log)
     rows = store_rows(
         db_path, "SELECT title, final_url, feed_url FROM articles WHERE feed_url IS NOT NULL"

@@ -26,12 +26,14 @@ from article_triage.store.articles import insert_article
 from article_triage.store.db import open_db
 from article_triage.store.settings import settings_from_table
 from article_triage.store.triage import get_decision
-from article_triage.tui.app import ActionCommands, TriageApp, query_text
+from article_triage.tui.action_commands import ActionCommands
+from article_triage.tui.app import TriageApp
 from article_triage.tui.messages import JobAdvanced
 from article_triage.tui.screens.confirm import ConfirmDialog
 from article_triage.tui.screens.export_dialog import ExportDialog
 from article_triage.tui.screens.help import HelpScreen
 from article_triage.tui.screens.notes_editor import NotesEditor
+from article_triage.tui.screens.triage import query_text
 
 fake_libre = fake_libretranslate.fake_libre  # the fixture, for the translate test
 
@@ -46,20 +48,20 @@ async def test_first_article_navigation_and_literal_text(seeded):
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.view is not None and app.view.id == ids["uk"]
+        assert app.triage.view is not None and app.triage.view.id == ids["uk"]
         assert str(app.query_one("#queue-header").content) == "0 / 4 done"
         assert "Kazakhstan has suspended arms exports" in screen_text(app)
         await pilot.press("j")
         await settle(app, pilot)
-        assert app.view.id == ids["de"]
+        assert app.triage.view.id == ids["de"]
         await pilot.press("k")
         await settle(app, pilot)
-        assert app.view.id == ids["uk"]
+        assert app.triage.view.id == ids["uk"]
 
         # Markup and an ESC sequence in the store: no crash, shown as the text it is.
         await pilot.press("j", "j")
         await settle(app, pilot)
-        assert app.view.id == ids["hostile"]
+        assert app.triage.view.id == ids["hostile"]
         text = screen_text(app)
         assert HOSTILE_TITLE in text
         assert "Markup [bold]x and [/] stay text." in text
@@ -78,7 +80,7 @@ async def test_decision_keys_are_committed_and_logged(seeded):
         await pilot.press("2")
         await settle(app, pilot)
         assert decision(db_path, ids["uk"]).stance == "critical"
-        assert app.view.decision.stance == "critical"
+        assert app.triage.view.decision.stance == "critical"
         assert events(db_path)[-1][1:] == ("tester", "set", ids["uk"], "stance", '"critical"')
 
         await pilot.press("g", "d", "4")
@@ -86,7 +88,7 @@ async def test_decision_keys_are_committed_and_logged(seeded):
         saved = decision(db_path, ids["uk"])
         # "d" inside grade mode is the letter D, not "done".
         assert (saved.reliability, saved.credibility, saved.status) == ("D", "4", "new")
-        assert app.mode == ""
+        assert app.triage.mode == ""
 
         await pilot.press("f", "s")
         await settle(app, pilot)
@@ -116,7 +118,7 @@ async def test_done_moves_to_the_next_untriaged_article(seeded):
         await pilot.press("d")
         await settle(app, pilot)
         assert decision(db_path, ids["uk"]).status == "done"
-        assert app.view.id == ids["hostile"]
+        assert app.triage.view.id == ids["hostile"]
         assert str(app.query_one("#queue-header").content) == "2 / 4 done"
 
 
@@ -156,11 +158,11 @@ async def test_undo_and_redo_work_across_restarts(seeded):
         await pilot.press("u")
         await settle(app, pilot)
         assert decision(db_path, ids["uk"]).stance is None
-        assert app.view.decision.stance is None
+        assert app.triage.view.decision.stance is None
         await pilot.press("U")
         await settle(app, pilot)
         assert decision(db_path, ids["uk"]).stance == "neutral"
-        assert app.view.decision.stance == "neutral"
+        assert app.triage.view.decision.stance == "neutral"
 
 
 async def test_bulk_done_asks_first_and_undoes_as_one_step(seeded):
@@ -200,26 +202,26 @@ async def test_search_narrows_the_queue_through_translations(seeded):
         await settle(app, pilot)
         await pilot.press("slash", *"svob", "enter")
         await settle(app, pilot)
-        assert query_text(app.filter) == "svob"
-        assert app.queue.total == 0
+        assert query_text(app.triage.filter) == "svob"
+        assert app.triage.queue.total == 0
         await search_for(app, pilot, "svoboda")
-        assert app.queue.total == 1
-        assert app.view.id == ids["uk"]
+        assert app.triage.queue.total == 1
+        assert app.triage.view.id == ids["uk"]
         assert "text has svoboda" in str(app.query_one("#queue-header").content)
         # English query, German article: found through its stored translation.
         await search_for(app, pilot, "novosti")
-        assert (app.queue.total, app.view.id) == (1, ids["de"])
+        assert (app.triage.queue.total, app.triage.view.id) == (1, ids["de"])
         # A quote left open is a message saying where; the bar stays and the queue too.
         await search_for(app, pilot, 'C++ "unbalanced')
         assert app.query_one("#search").display
-        assert (app.queue.total, app.view.id) == (1, ids["de"])
+        assert (app.triage.queue.total, app.triage.view.id) == (1, ids["de"])
         await pilot.press("escape")
         await search_for(app, pilot, "C++")
-        assert app.queue.total == 0
-        assert app.view is None
+        assert app.triage.queue.total == 0
+        assert app.triage.view is None
         await pilot.press("c")
         await settle(app, pilot)
-        assert app.queue.total == 4
+        assert app.triage.queue.total == 4
 
 
 async def test_filter_dialog_filters_by_language(seeded):
@@ -233,9 +235,9 @@ async def test_filter_dialog_filters_by_language(seeded):
         app.screen.query_one("#filter-language").focus()
         await pilot.press("enter")
         await settle(app, pilot)
-        assert query_text(app.filter) == "lang:de"
-        assert app.queue.total == 1
-        assert app.view.id == ids["de"]
+        assert query_text(app.triage.filter) == "lang:de"
+        assert app.triage.queue.total == 1
+        assert app.triage.view.id == ids["de"]
         assert "language is de" in str(app.query_one("#queue-header").content)
 
         # Status, flag, grade and outlet together; a bad grade is refused in the dialog.
@@ -256,13 +258,13 @@ async def test_filter_dialog_filters_by_language(seeded):
         dialog.query_one("#filter-grade").value = "b2"
         await pilot.press("enter")
         await settle(app, pilot)
-        assert query_text(app.filter) == (
+        assert query_text(app.triage.filter) == (
             'status:new outlet:"RIA Novosti" flag:state-media-sourcing grade:B2'
         )
-        assert (app.queue.total, app.view.id) == (1, ids["de"])
-        app.apply_filter(replace(app.filter, grade="A"))
+        assert (app.triage.queue.total, app.triage.view.id) == (1, ids["de"])
+        app.triage.apply_filter(replace(app.triage.filter, grade="A"))
         await settle(app, pilot)
-        assert app.queue.total == 0
+        assert app.triage.queue.total == 0
 
 
 async def test_suggestion_accept_then_reject(seeded):
@@ -272,26 +274,29 @@ async def test_suggestion_accept_then_reject(seeded):
         await settle(app, pilot)
         await pilot.press("j")
         await settle(app, pilot)
-        bar = app.triage_bar.content.plain
+        bar = app.triage.triage_bar.content.plain
         assert "publisher RT: state-controlled, RU" in bar
         assert "cites RIA Novosti: state-controlled, RU" in bar
         await pilot.press("y")
         await settle(app, pilot)
         assert decision(db_path, ids["de"]).flags == ("state-media-sourcing",)
-        assert app.view.pending_suggestions == []
+        assert app.triage.view.pending_suggestions == []
         await pilot.press("y")
         await settle(app, pilot)
         assert "No suggestion waiting for review." in notifications(app)
 
         await pilot.press("u")
         await settle(app, pilot)
-        assert app.view.pending_suggestions != []
+        assert app.triage.view.pending_suggestions != []
         await pilot.press("x")
         await settle(app, pilot)
         saved = decision(db_path, ids["de"])
         assert saved.rejected_suggestions == ("state-media-sourcing",)
         assert saved.flags == ()
-        assert "Suggestions reviewed: State-media sourcing rejected" in app.triage_bar.content.plain
+        assert (
+            "Suggestions reviewed: State-media sourcing rejected"
+            in app.triage.triage_bar.content.plain
+        )
 
 
 async def test_help_and_palette_come_from_the_action_table(seeded):
@@ -319,11 +324,11 @@ async def test_help_and_palette_come_from_the_action_table(seeded):
         await best.command()
         await settle(app, pilot)
         # A grade is one change: the letter waits in grade mode for its digit.
-        assert (app.mode, app.grade_letter) == ("grade", "C")
+        assert (app.triage.mode, app.triage.grade_letter) == ("grade", "C")
         await pilot.press("2")
         await settle(app, pilot)
         assert decision(db_path, ids["uk"]).grade == "C2"
-        assert app.mode == ""
+        assert app.triage.mode == ""
 
 
 async def test_columns_missing_translation_and_refresh(seeded):
@@ -332,20 +337,20 @@ async def test_columns_missing_translation_and_refresh(seeded):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("v")
-        assert app.reader.columns == "original"
+        assert app.triage.reader.columns == "original"
         assert "Kazakhstan has suspended" not in screen_text(app)
         await pilot.press("v")
-        assert app.reader.columns == "translation"
+        assert app.triage.reader.columns == "translation"
         assert "Казахстан призупинив експорт зброї на рік" not in screen_text(app)
         await pilot.press("v")
-        assert app.reader.columns == "both"
+        assert app.triage.reader.columns == "both"
         # Narrow terminals: the queue can go; the keys still work without it.
         await pilot.press("z", "j")
         await settle(app, pilot)
-        assert not app.query_one("#queue-pane").display and app.view.id == 2
+        assert not app.query_one("#queue-pane").display and app.triage.view.id == 2
         await pilot.press("z", "k")
         await settle(app, pilot)
-        assert app.query_one("#queue-pane").display and app.view.id == 1
+        assert app.query_one("#queue-pane").display and app.triage.view.id == 1
 
         await pilot.press("j")
         await settle(app, pilot)
@@ -362,20 +367,20 @@ async def test_columns_missing_translation_and_refresh(seeded):
         assert "store changed: f5 refreshes" in str(app.query_one("#queue-header").content)
         await pilot.press("f5")
         await settle(app, pilot)
-        assert app.queue.total == 5
-        assert app.view.id == 2
+        assert app.triage.queue.total == 5
+        assert app.triage.view.id == 2
         assert "store changed" not in str(app.query_one("#queue-header").content)
 
         # Space and b page through a long article, the queue stays where it is.
         await pilot.press("end")
         await settle(app, pilot)
-        assert app.view.id == 5
+        assert app.triage.view.id == 5
         await pilot.press("space")
         await pilot.pause()
-        assert app.reader.body.scroll_y > 0
+        assert app.triage.reader.body.scroll_y > 0
         await pilot.press("b")
         await pilot.pause()
-        assert app.reader.body.scroll_y == 0 and app.queue.cursor == 4
+        assert app.triage.reader.body.scroll_y == 0 and app.triage.queue.cursor == 4
 
 
 async def test_worker_errors_become_a_notification_not_a_crash(seeded, monkeypatch):
@@ -384,7 +389,7 @@ async def test_worker_errors_become_a_notification_not_a_crash(seeded, monkeypat
     def locked(*args, **kwargs):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr("article_triage.tui.app.undo", locked)
+    monkeypatch.setattr("article_triage.tui.screens.triage.undo", locked)
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -465,15 +470,15 @@ async def test_translate_current_article_updates_the_reader(seeded, tmp_path, fa
         await settle(app, pilot)
         await pilot.press("T")
         await settle(app, pilot)
-        assert app.view.id == ids["de"]
-        assert app.view.translated_count == 2
+        assert app.triage.view.id == ids["de"]
+        assert app.triage.view.translated_count == 2
         assert "[en] Das Verteidigungsministerium" in screen_text(app)
         await pilot.press("T")
         assert "This article is translated already." in notifications(app)
 
         app.post_message(JobAdvanced("translating", 1, 3, "articles", "2 requests · 0 from cache"))
         await pilot.pause()
-        assert "translating 1/3 articles · 2 requests" in app.triage_bar.content.plain
+        assert "translating 1/3 articles · 2 requests" in app.triage.triage_bar.content.plain
 
         # All untranslated in the filter: the Hebrew one (the hostile one is in English).
         await pilot.press("ctrl+t")
@@ -507,14 +512,16 @@ async def test_ctrl_x_stops_a_running_job_and_the_summariser_says_so(seeded, tmp
         app.run_job(slow_export, None, "exporting", name="export", changes_store=False)
         for _ in range(50):
             await pilot.pause(0.02)
-            if "exporting 1/3" in app.triage_bar.content.plain:
+            if "exporting 1/3" in app.triage.triage_bar.content.plain:
                 break
-        assert "exporting 1/3 records · slowly… (ctrl+x stops)" in app.triage_bar.content.plain
+        assert (
+            "exporting 1/3 records · slowly… (ctrl+x stops)" in app.triage.triage_bar.content.plain
+        )
         await pilot.press("ctrl+x")
         await settle(app, pilot)
         assert asked == [True]
         assert notifications(app)[-1].startswith("Export stopped;")
-        assert "exporting" not in app.triage_bar.content.plain
+        assert "exporting" not in app.triage.triage_bar.content.plain
         await pilot.press("ctrl+x")
         assert notifications(app)[-1] == "Nothing is running."
 
@@ -567,7 +574,7 @@ async def test_mouse_click_picks_a_row(seeded):
         await settle(app, pilot)
         await pilot.click("#queue", offset=(5, 1))
         await settle(app, pilot)
-        assert app.view.id == ids["de"]
+        assert app.triage.view.id == ids["de"]
 
 
 def test_open_imports_sources_then_needs_a_terminal(db_path, samples):
@@ -588,7 +595,7 @@ async def test_import_from_the_app_fills_an_empty_store(db_path, samples):
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.view is None
+        assert app.triage.view is None
         assert "The store is empty" in screen_text(app)
         await pilot.press("I")
         await pilot.pause()
@@ -602,18 +609,18 @@ async def test_import_from_the_app_fills_an_empty_store(db_path, samples):
         stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
         db.close()
         assert stored > 0
-        assert app.queue.total == stored
-        assert app.view is not None
+        assert app.triage.queue.total == stored
+        assert app.triage.view is not None
 
         # The seed article that cites RIA Novosti, side by side with its sample
         # translation, with the detectors' suggestion in the triage bar.
         await search_for(app, pilot, "Nowosti Ukrspezexport")
-        assert app.queue.total == 1
-        assert app.view.translated_count == len(app.view.paragraphs)
-        assert "cites RIA Novosti" in app.triage_bar.content.plain
+        assert app.triage.queue.total == 1
+        assert app.triage.view.translated_count == len(app.triage.view.paragraphs)
+        assert "cites RIA Novosti" in app.triage.triage_bar.content.plain
         await pilot.press("y")
         await settle(app, pilot)
-        assert "state-media-sourcing" in decision(db_path, app.view.id).flags
+        assert "state-media-sourcing" in decision(db_path, app.triage.view.id).flags
 
 
 async def test_lead_filters_to_disagreements_and_adjudicates(seeded):
@@ -640,10 +647,10 @@ async def test_lead_filters_to_disagreements_and_adjudicates(seeded):
         app.screen.query_one("#filter-language").focus()
         await pilot.press("enter")
         await settle(app, pilot)
-        assert query_text(app.filter) == "disagree:any"
-        assert (app.queue.total, app.view.id) == (1, ids["de"])
+        assert query_text(app.triage.filter) == "disagree:any"
+        assert (app.triage.queue.total, app.triage.view.id) == (1, ids["de"])
         assert "analysts disagree" in str(app.query_one("#queue-header").content)
-        bar = app.triage_bar.content.plain
+        bar = app.triage.triage_bar.content.plain
         assert "olena: Critical B" in bar and "taras: Neutral C" in bar
 
         await pilot.press("2", "g", "b", "2", "A", "y")

@@ -27,7 +27,7 @@ from textual import events
 
 from article_triage.store.db import open_db
 from article_triage.store.triage import apply_changes
-from article_triage.tui import app as app_module
+from article_triage.tui.screens import triage as screen_module
 from article_triage.tui.screens.confirm import ConfirmDialog
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ async def test_pilot_burst_lands_in_key_order(db_path):
         await settle(app, pilot)
         send_burst(app, "j4j2kk1jjj5")
         await settle(app, pilot)
-        assert app.view.id == ids["rtl"]
+        assert app.triage.view.id == ids["rtl"]
     assert decision(db_path, ids["uk"]).stance == "supportive"
     assert decision(db_path, ids["de"]).stance == "mixed"
     assert decision(db_path, ids["hostile"]).stance == "critical"
@@ -94,24 +94,24 @@ async def test_keys_pressed_while_the_next_article_loads_wait_for_it(db_path, mo
     """pilot.press, one key at a time, behind an article read that has not come back."""
     ids = seed_store(db_path)
     gate = threading.Event()
-    real_load = app_module.load_article_view
+    real_load = screen_module.load_article_view
 
     def slow_load(db, article_id, *args):
         if article_id != ids["uk"]:
             gate.wait(timeout=30)
         return real_load(db, article_id, *args)
 
-    monkeypatch.setattr(app_module, "load_article_view", slow_load)
+    monkeypatch.setattr(screen_module, "load_article_view", slow_load)
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("j", "2", "4", "4", "4")  # a stance key again clears it
-        assert app.view.id == ids["uk"]  # still loading: nothing decided yet
+        assert app.triage.view.id == ids["uk"]  # still loading: nothing decided yet
         assert decision(db_path, ids["uk"]).stance is None
         gate.set()
         await settle(app, pilot)
-        assert app.view.id == ids["de"]
-        assert app.view.decision.stance == "mixed"
+        assert app.triage.view.id == ids["de"]
+        assert app.triage.view.decision.stance == "mixed"
     assert decision(db_path, ids["uk"]).stance is None
     assert decision(db_path, ids["de"]).stance == "mixed"
 
@@ -123,7 +123,7 @@ async def test_done_then_a_stance_lands_on_the_next_untriaged(db_path):
         await settle(app, pilot)
         send_burst(app, "d3")
         await settle(app, pilot)
-        assert app.view.id == ids["de"]
+        assert app.triage.view.id == ids["de"]
     assert (decision(db_path, ids["uk"]).status, decision(db_path, ids["uk"]).stance) == (
         "done",
         None,
@@ -153,7 +153,7 @@ async def test_a_grade_is_one_change_or_nothing(db_path):
         await pilot.press("g", "3")  # a digit with no letter before it: refused
         await settle(app, pilot)
         assert (decision(db_path, ids["uk"]).grade, event_groups(db_path)) == ("", [])
-        assert app.mode == "grade"
+        assert app.triage.mode == "grade"
 
         await pilot.press("b", "c", "2")  # a second letter replaces the first
         await settle(app, pilot)
@@ -227,7 +227,7 @@ async def test_adjudication_needs_a_whole_decision_and_a_yes(db_path):
         said = notifications(app)[-1]
         assert said.startswith(f"Undid adjudication on #{ids['de']} Medienbericht: Ukraine")
         assert said.endswith("…")  # a long title is cut short
-        assert app.view.id == ids["de"] and not app.view.decision.adjudicated
+        assert app.triage.view.id == ids["de"] and not app.triage.view.decision.adjudicated
 
 
 async def test_undo_says_what_and_where_and_shows_that_article(db_path):
@@ -237,11 +237,11 @@ async def test_undo_says_what_and_where_and_shows_that_article(db_path):
         await settle(app, pilot)
         await pilot.press("j", "4", "j", "j")
         await settle(app, pilot)
-        assert app.view.id == ids["rtl"]
+        assert app.triage.view.id == ids["rtl"]
         await pilot.press("u")
         await settle(app, pilot)
         assert decision(db_path, ids["de"]).stance is None
-        assert app.view.id == ids["de"]  # taken to the article the undo changed
+        assert app.triage.view.id == ids["de"]  # taken to the article the undo changed
         assert notifications(app)[-1].startswith(f"Undid stance on #{ids['de']} Medienbericht")
         await pilot.press("U")
         await settle(app, pilot)
@@ -262,10 +262,10 @@ async def test_a_correction_in_the_app_is_one_undo_step(db_path):
         app.screen.query_one("#correct-text").text = "Kazakhstan halted arms exports."
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert app.view.translation[0].text == "Kazakhstan halted arms exports."
+        assert app.triage.view.translation[0].text == "Kazakhstan halted arms exports."
         await pilot.press("u")
         await settle(app, pilot)
-        assert app.view.translation[0].text.startswith("Kazakhstan has suspended")
+        assert app.triage.view.translation[0].text.startswith("Kazakhstan has suspended")
         assert notifications(app)[-1].startswith(f"Undid translation correction on #{ids['uk']} ")
     db = open_db(db_path)
     actions = [r[0] for r in db.execute("SELECT action FROM events WHERE field = 'translation'")]
@@ -277,22 +277,22 @@ async def test_cursor_keys_do_not_wait_for_the_reads_they_skip(db_path, monkeypa
     """Held-down j moves on while reads are slow; the stance after it still waits."""
     ids = seed_store(db_path)
     gate = threading.Event()
-    real_load = app_module.load_article_view
+    real_load = screen_module.load_article_view
 
     def slow_load(db, article_id, *args):
         if article_id != ids["uk"]:
             gate.wait(timeout=30)
         return real_load(db, article_id, *args)
 
-    monkeypatch.setattr(app_module, "load_article_view", slow_load)
+    monkeypatch.setattr(screen_module, "load_article_view", slow_load)
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("j", "j", "j", "5")
-        assert app.queue.cursor == 3  # moved without the reads of #2 and #3
-        assert app.view.id == ids["uk"]
+        assert app.triage.queue.cursor == 3  # moved without the reads of #2 and #3
+        assert app.triage.view.id == ids["uk"]
         gate.set()
         await settle(app, pilot)
-        assert app.view.id == ids["rtl"]
+        assert app.triage.view.id == ids["rtl"]
     assert decision(db_path, ids["rtl"]).stance == "unclear"
     assert decision(db_path, ids["uk"]).stance is None

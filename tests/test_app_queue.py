@@ -28,14 +28,14 @@ async def test_only_visible_pages_are_read(db_path, monkeypatch):
     app = TriageApp(db_path, "tester", Settings())
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
-        assert app.queue.total == 250
+        assert app.triage.queue.total == 250
         assert set(read) == {0}
         await pilot.press("end")
         await settle(app, pilot)
-        assert app.view.id == 250
+        assert app.triage.view.id == 250
         # The last rows are on page 2; page 1 was never on screen, so never read.
         assert 1 not in read and 2 in read
-        assert app.queue.pages_cached <= queue_module.MAX_PAGES
+        assert app.triage.queue.pages_cached <= queue_module.MAX_PAGES
         assert str(app.query_one("#queue-header").content) == "0 / 250 done"
 
 
@@ -48,15 +48,15 @@ async def test_filter_by_grade_and_status_through_the_app(db_path):
         await settle(app, pilot)
         await pilot.press("g", "b", "2", "d")
         await settle(app, pilot)
-        assert app.view.id == ids[1]
-        app.apply_filter(ArticleFilter(analyst="tester", grade="B2"))
+        assert app.triage.view.id == ids[1]
+        app.triage.apply_filter(ArticleFilter(analyst="tester", grade="B2"))
         await settle(app, pilot)
-        assert (app.queue.total, app.view.id) == (1, ids[0])
-        app.apply_filter(ArticleFilter(analyst="tester", status="new"))
+        assert (app.triage.queue.total, app.triage.view.id) == (1, ids[0])
+        app.triage.apply_filter(ArticleFilter(analyst="tester", status="new"))
         await settle(app, pilot)
-        assert app.queue.total == 4
+        assert app.triage.queue.total == 4
         # Done in a "new" filter: the row leaves the list and the next one is shown.
         await pilot.press("d")
         await settle(app, pilot)
-        assert (app.queue.total, app.view.id) == (3, ids[2])
+        assert (app.triage.queue.total, app.triage.view.id) == (3, ids[2])
         assert str(app.query_one("#queue-header").content).startswith("0 / 3 done")

@@ -19,9 +19,13 @@ from article_triage.store.translations import save_translation
 from article_triage.store.triage import get_decision, review_suggestion, set_field
 from article_triage.tui.actions import (
     ANY_MODE,
+    APP,
     FLAG,
     GRADE,
     NORMAL,
+    QUEUE,
+    READER,
+    SCREEN,
     action_name,
     apply_keymap,
     build_actions,
@@ -29,6 +33,8 @@ from article_triage.tui.actions import (
 )
 from article_triage.tui.app import TriageApp
 from article_triage.tui.screens.help import help_table
+from article_triage.tui.screens.triage import TriageScreen
+from article_triage.tui.widgets.queue import ArticleQueue
 from article_triage.tui.widgets.reader import (
     COLUMN_SEPARATOR,
     MISSING_TRANSLATION,
@@ -269,13 +275,13 @@ async def test_C_opens_on_the_paragraph_in_view_and_corrects_it(db, db_path):
     app = TriageApp(db_path, "tester", Settings())
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert app.view.id == article_id
+        assert app.triage.view.id == article_id
         for _ in range(5):
             await pilot.press("space")
         await pilot.pause()
-        top = app.reader.paragraph_in_view()
+        top = app.triage.reader.paragraph_in_view()
         assert top > 0
-        numbers = assert_aligned(app.reader)
+        numbers = assert_aligned(app.triage.reader)
         assert numbers[0] in (top + 1, top + 2)
         await pilot.press("C")
         await pilot.pause()
@@ -294,10 +300,12 @@ async def test_C_opens_on_the_paragraph_in_view_and_corrects_it(db, db_path):
 # --- the action table ---------------------------------------------------------------------
 
 
-def test_every_action_in_the_table_exists_on_the_app():
+def test_every_action_in_the_table_exists_on_its_target():
+    targets = {APP: TriageApp, SCREEN: TriageScreen, QUEUE: ArticleQueue, READER: Reader}
     for spec in build_actions(Taxonomy()):
         name = action_name(spec.action)
-        assert name == "quit" or callable(getattr(TriageApp, f"action_{name}", None)), spec.id
+        action = getattr(targets[spec.target], f"action_{name}", None)
+        assert name == "quit" or callable(action), spec.id
 
 
 def test_keys_do_not_collide_within_a_mode():

@@ -25,7 +25,7 @@ async def test_markup_in_language_and_provider_is_shown_as_text(db_path):
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.view is not None and app.view.id == first
+        assert app.triage.view is not None and app.triage.view.id == first
         assert app.is_running
 
 
@@ -54,9 +54,9 @@ async def test_a_note_is_saved_on_the_article_it_was_opened_on(db_path):
         await pilot.pause()
         await pilot.press("o", "k")
         # The reader moves on while the editor is open (as when a "done" worker finishes late).
-        app.queue.move_cursor(1)
+        app.triage.queue.move_cursor(1)
         await settle(app, pilot)
-        assert app.view.id == second
+        assert app.triage.view.id == second
         await pilot.press("escape")
         await settle(app, pilot)
     db = open_db(db_path)
@@ -96,7 +96,7 @@ async def test_analyst_corrects_a_translated_paragraph_in_the_app(db_path):
         area.text = "The second paragraph, as it should read."
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert app.view.translation[1].provider == "analyst"
+        assert app.triage.view.translation[1].provider == "analyst"
     db = open_db(db_path)
     rows = db.execute(
         "SELECT paragraph_index, text, provider FROM translations WHERE article_id = ? ORDER BY 1",

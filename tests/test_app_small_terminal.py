@@ -20,7 +20,13 @@ from article_triage.tui.widgets.queue import (
 )
 
 SMALL = (80, 24)
-MAIN_KEYS = {"next_article", "previous_article", "mark_done", "help", "quit"}
+MAIN_KEYS = {
+    "on('queue', 'next_article')",
+    "on('queue', 'previous_article')",
+    "mark_done",
+    "help",
+    "quit",
+}
 
 
 def inside(inner, outer) -> bool:

@@ -31,11 +31,11 @@ async def test_story_line_screen_split_and_open(sample_store):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         for _ in range(12):
-            if app.view is not None and app.view.id == russian:
+            if app.triage.view is not None and app.triage.view.id == russian:
                 break
             await pilot.press("j")
             await settle(app, pilot)
-        bar = rendered_text(app.triage_bar.content)
+        bar = rendered_text(app.triage.triage_bar.content)
         assert "Same event: 6 articles, 6 languages" in bar
         assert "echoing TASS" in bar
         assert "independent sources report this event" in bar  # the credibility hint
@@ -68,9 +68,9 @@ async def test_story_line_screen_split_and_open(sample_store):
         await pilot.press("enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, StoryScreen)
-        assert app.filter.story == story
-        assert app.queue.total == 5
-        assert app.view is not None and app.view.id in ids.values()
+        assert app.triage.filter.story == story
+        assert app.triage.queue.total == 5
+        assert app.triage.view is not None and app.triage.view.id in ids.values()
         db = open_db(db_path)
-        assert story_of(db, app.view.id) == story
+        assert story_of(db, app.triage.view.id) == story
         db.close()

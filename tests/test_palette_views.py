@@ -38,7 +38,7 @@ async def test_a_saved_view_chosen_in_the_palette_fills_the_queue_as_where_would
         await pilot.press("down", "enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, CommandPalette)
-        shown = [app.queue.row_at(i).id for i in range(app.queue.total)]
+        shown = [app.triage.queue.row_at(i).id for i in range(app.triage.queue.total)]
         header = str(app.query_one("#queue-header").content)
 
     assert shown == expected

@@ -14,8 +14,8 @@ from article_triage.store.articles import ArticleFilter, iter_article_ids
 from article_triage.store.db import open_db
 from article_triage.store.query import join_fields, parse, split_fields
 from article_triage.store.triage import apply_changes
-from article_triage.tui.app import query_text
 from article_triage.tui.cli import cli
+from article_triage.tui.screens.triage import query_text
 
 QUERY = 'status:new outlet:rt "RIA Nowosti" -lang:en'
 
@@ -52,14 +52,14 @@ async def test_the_bar_the_dialog_and_where_select_the_same_articles(seeded):
         app.query_one("#search").value = QUERY
         await pilot.press("enter")
         await settle(app, pilot)
-        typed = list(iter_article_ids(db, app.filter))
+        typed = list(iter_article_ids(db, app.triage.filter))
         header = str(app.query_one("#queue-header").content)
         assert parse(QUERY).describe() in header
-        assert app.queue.total == len(typed)
+        assert app.triage.queue.total == len(typed)
 
         await pilot.press("c")  # clear, then build the same query in the dialog
         await settle(app, pilot)
-        assert app.queue.total == 4
+        assert app.triage.queue.total == 4
         await pilot.press("F")
         await pilot.pause()
         dialog = app.screen
@@ -69,8 +69,8 @@ async def test_the_bar_the_dialog_and_where_select_the_same_articles(seeded):
         dialog.query_one("#filter-rest").focus()
         await pilot.press("enter")
         await settle(app, pilot)
-        built = list(iter_article_ids(db, app.filter))
-        assert query_text(app.filter) == join_fields(*split_fields(QUERY))
+        built = list(iter_article_ids(db, app.triage.filter))
+        assert query_text(app.triage.filter) == join_fields(*split_fields(QUERY))
 
     assert typed == built == _cli_ids(db_path) == [ids["de"]]
 
@@ -84,7 +84,7 @@ async def test_a_bad_query_in_the_bar_leaves_the_queue_and_the_bar_open(seeded):
         app.query_one("#search").value = "status:new lnag:de"
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.queue.total == 4
+        assert app.triage.queue.total == 4
         assert app.query_one("#search").display  # still there, to correct
 
 

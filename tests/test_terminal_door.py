@@ -387,7 +387,7 @@ async def test_the_app_shows_a_hostile_note_and_analyst_escaped_and_keeps_them(t
     app = TriageApp(db_path, "tester", Settings())
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        bar = rendered_text(app.triage_bar.content)
+        bar = rendered_text(app.triage.triage_bar.content)
         assert "bob\\x1b]52;c;ZWNobyBwd25lZA==\\x07<U+202E>: Critical" in bar
         assert raw_controls(bar) == [] and "\u202e" not in bar
 

@@ -4,8 +4,15 @@ Taxonomy keys are data: stance keys, the Admiralty letters and digits and the fl
 keys are generated from :class:`store.taxonomy.Taxonomy` (and so from the user's
 config). Some keys only mean something inside a *mode*: after ``g`` a letter sets
 source reliability and a digit information credibility; after ``f`` a flag key
-toggles that flag. The app's ``check_action`` enables an action only in its mode,
-so the footer shows exactly the keys that apply now.
+toggles that flag. :func:`key_state` enables an action only in its mode, so the
+footer shows exactly the keys that apply now.
+
+Each action names its *target*, the node whose ``action_*`` method runs it (as
+harlequin's ``Action.target``): the app, the triage screen, the queue or the reader.
+The app's keys are bound on the app and the others on the triage screen: Textual
+looks for a key's binding along the focus chain, and of the screen's nodes only the
+screen is always in it (the reader takes no focus, the queue can be hidden with z).
+The screen runs a queue or reader key as ``on('queue', 'next_article')``, on its target.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from textual.binding import Binding
 
 from article_triage.store.taxonomy import Taxonomy
 
+APP, SCREEN, QUEUE, READER = "app", "screen", "queue", "reader"
+"""Targets: the node whose ``action_*`` method an action runs."""
 NORMAL = ""
 GRADE = "grade"
 FLAG = "flag"
@@ -48,6 +57,8 @@ class ActionSpec:
     """Footer label under which several keys are shown together (e.g. "stance")."""
     short: str = ""
     """The footer's label, when the description is too long for it."""
+    target: str = SCREEN
+    """APP, SCREEN, QUEUE or READER: whose action it is (and where its key is bound)."""
 
     @property
     def key_display(self) -> str:
@@ -73,8 +84,24 @@ def display_key(key: str) -> str:
 def _static_actions() -> list[ActionSpec]:
     A = ActionSpec
     return [
-        A("nav.next", "j,down", "next_article", "Next article", "Navigate", short="next"),
-        A("nav.previous", "k,up", "previous_article", "Previous article", "Navigate", short="prev"),
+        A(
+            "nav.next",
+            "j,down",
+            "next_article",
+            "Next article",
+            "Navigate",
+            short="next",
+            target=QUEUE,
+        ),
+        A(
+            "nav.previous",
+            "k,up",
+            "previous_article",
+            "Previous article",
+            "Navigate",
+            short="prev",
+            target=QUEUE,
+        ),
         A(
             "nav.next_untriaged",
             "J",
@@ -83,8 +110,24 @@ def _static_actions() -> list[ActionSpec]:
             "Navigate",
             short="untriaged",
         ),
-        A("nav.first", "home", "first_article", "First article", "Navigate", footer=False),
-        A("nav.last", "end", "last_article", "Last article", "Navigate", footer=False),
+        A(
+            "nav.first",
+            "home",
+            "first_article",
+            "First article",
+            "Navigate",
+            footer=False,
+            target=QUEUE,
+        ),
+        A(
+            "nav.last",
+            "end",
+            "last_article",
+            "Last article",
+            "Navigate",
+            footer=False,
+            target=QUEUE,
+        ),
         A(
             "nav.page_down",
             "pagedown",
@@ -92,8 +135,17 @@ def _static_actions() -> list[ActionSpec]:
             "Page down the queue",
             "Navigate",
             footer=False,
+            target=QUEUE,
         ),
-        A("nav.page_up", "pageup", "page_up", "Page up the queue", "Navigate", footer=False),
+        A(
+            "nav.page_up",
+            "pageup",
+            "page_up",
+            "Page up the queue",
+            "Navigate",
+            footer=False,
+            target=QUEUE,
+        ),
         # As htop's > picks the sort column; s is skip. The queue widget owns the order.
         A(
             "queue.sort",
@@ -102,6 +154,7 @@ def _static_actions() -> list[ActionSpec]:
             "Sort the queue: added, newest published, oldest published, outlet",
             "Navigate",
             footer=False,
+            target=QUEUE,
         ),
         A(
             "decide.done",
@@ -214,8 +267,24 @@ def _static_actions() -> list[ActionSpec]:
             "View",
             footer=False,
         ),
-        A("read.down", "space", "read_down", "Scroll the article down", "View", footer=False),
-        A("read.up", "b", "read_up", "Scroll the article up", "View", footer=False),
+        A(
+            "read.down",
+            "space",
+            "page_down",
+            "Scroll the article down",
+            "View",
+            footer=False,
+            target=READER,
+        ),
+        A(
+            "read.up",
+            "b",
+            "page_up",
+            "Scroll the article up",
+            "View",
+            footer=False,
+            target=READER,
+        ),
         A(
             "view.columns",
             "v",
@@ -223,6 +292,7 @@ def _static_actions() -> list[ActionSpec]:
             "Columns: both/original/translation",
             "View",
             short="columns",
+            target=READER,
         ),
         A(
             "view.refresh",
@@ -265,6 +335,7 @@ def _static_actions() -> list[ActionSpec]:
             "Stop the running job (translate, import, export, feeds)",
             "Translate",
             footer=False,
+            target=APP,
         ),
         A(
             "file.import",
@@ -273,6 +344,7 @@ def _static_actions() -> list[ActionSpec]:
             "Import files, folders, URLs, feeds…",
             "File",
             footer=False,
+            target=APP,
         ),
         A("file.export", "E", "export", "Export…", "File", footer=False),
         A(
@@ -282,8 +354,17 @@ def _static_actions() -> list[ActionSpec]:
             "Refresh feeds: import what is new",
             "Feeds",
             footer=False,
+            target=APP,
         ),
-        A("feeds.screen", "L", "show_feeds", "Feeds: health, pause, remove", "Feeds", footer=False),
+        A(
+            "feeds.screen",
+            "L",
+            "show_feeds",
+            "Feeds: health, pause, remove",
+            "Feeds",
+            footer=False,
+            target=APP,
+        ),
         A(
             "story.show",
             "O",
@@ -313,7 +394,7 @@ def _static_actions() -> list[ActionSpec]:
             needs_article=True,
             footer=False,
         ),
-        A("app.help", "question_mark", "help", "Help", "App", short="help"),
+        A("app.help", "question_mark", "help", "Help", "App", short="help", target=APP),
         A(
             "app.messages",
             "m",
@@ -321,8 +402,9 @@ def _static_actions() -> list[ActionSpec]:
             "Messages: every notification of the session",
             "App",
             footer=False,
+            target=APP,
         ),
-        A("app.quit", "q", "quit", "Quit", "App", short="quit"),
+        A("app.quit", "q", "quit", "Quit", "App", short="quit", target=APP),
         A(
             "mode.cancel",
             "escape",
@@ -426,8 +508,8 @@ def apply_keymap(
     return table, unknown
 
 
-def to_bindings(actions: Iterable[ActionSpec], namespace: str = "") -> list[Binding]:
-    """Bindings for *actions*; *namespace* (e.g. "app.") when they live on another node."""
+def to_bindings(actions: Iterable[ActionSpec]) -> list[Binding]:
+    """Bindings for *actions*, for the node that hosts them (:func:`binding_host`)."""
     groups: dict[str, Binding.Group] = {}
     bindings = []
     for spec in actions:
@@ -439,7 +521,7 @@ def to_bindings(actions: Iterable[ActionSpec], namespace: str = "") -> list[Bind
         bindings.append(
             Binding(
                 spec.keys,
-                namespace + spec.action,
+                binding_action(spec),
                 spec.short or spec.description,
                 show=spec.footer,
                 id=spec.id,
@@ -453,6 +535,43 @@ def to_bindings(actions: Iterable[ActionSpec], namespace: str = "") -> list[Bind
 def action_name(action: str) -> str:
     """'set_stance("critical")' -> 'set_stance'."""
     return action.split("(", 1)[0]
+
+
+def binding_host(spec: ActionSpec) -> str:
+    """The node that holds *spec*'s binding: the app for its own actions, else the screen."""
+    return APP if spec.target == APP else SCREEN
+
+
+def binding_action(spec: ActionSpec) -> str:
+    """The action its binding runs from the host: on('reader', 'page_down') for a widget's."""
+    if spec.target in (QUEUE, READER):
+        return f"on({spec.target!r}, {spec.action!r})"
+    return spec.action
+
+
+def app_bindings() -> list[Binding]:
+    """The app's own keys (?, q, m, I, R, L, ctrl+x): no taxonomy in them, so the app
+    class declares them; the screen's come with the configured taxonomy."""
+    return to_bindings(spec for spec in _static_actions() if spec.target == APP)
+
+
+def key_state(spec: ActionSpec | None, mode: str, has_article: bool) -> bool | None:
+    """Whether *spec*'s key applies now (Textual's check_action): True runs and shows it,
+    None shows it greyed (it needs an article), False hides it (another mode's key)."""
+    if spec is None:
+        return True
+    if spec.mode == ANY_MODE:
+        return mode != NORMAL
+    if spec.mode != mode:
+        return False
+    if spec.needs_article and not has_article:
+        return None
+    return True
+
+
+def specs_by_action(actions: Iterable[ActionSpec]) -> dict[tuple[str, str], ActionSpec]:
+    """(target, action name) -> spec, for :func:`key_state` lookups."""
+    return {(spec.target, action_name(spec.action)): spec for spec in actions}
 
 
 def help_sections(actions: Iterable[ActionSpec]) -> list[tuple[str, list[ActionSpec]]]:

@@ -1,10 +1,10 @@
-"""The triage app: queue | original | translation, a triage bar, and the keys that apply now.
+"""The triage app: a shell around the triage screen (tui/screens/triage.py).
 
-Wiring only: widgets draw, ``store`` does the work. SQLite reads and long jobs run
-in thread workers, each on its own connection (:meth:`TriageApp.thread_db`), and
-report back with the Messages in :mod:`tui.messages`. A grading keystroke is a
-one-row transaction on the UI thread's connection: the screen shows the new value
-only after the commit has returned, so kill -9 never loses what was shown as saved.
+It keeps what every screen shares: the store connection (one per thread,
+:meth:`TriageApp.thread_db`), the settings and theme, the keys (the action table,
+with the config's ``[keys]`` through Textual's keymap), the one worker that runs
+store jobs (store.jobs), watching the store for other processes' changes, and the
+door every notification passes through.
 """
 
 from __future__ import annotations
@@ -15,148 +15,50 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
 
 import sqlite_utils
-from textual import events, on, work
-from textual.app import App, ComposeResult
-from textual.binding import BindingsMap
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Horizontal, Vertical
+from textual import on
+from textual.app import App
+from textual.binding import BindingType
 from textual.notifications import SeverityLevel
-from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
-from article_triage.store.articles import ArticleFilter, get_article
-from article_triage.store.boundary import shown_identity, shown_line, shown_text
+from article_triage.store.boundary import shown_line, shown_text
 from article_triage.store.db import open_db
-from article_triage.store.query import Query, QueryError, parse_query, sorted_query
-from article_triage.store.reader import load_article_view, with_decision
 from article_triage.store.settings import Settings
-from article_triage.store.translations import correct_paragraph
-from article_triage.store.triage import (
-    Change,
-    Decision,
-    apply_changes,
-    bulk_apply,
-    get_decision,
-    next_untriaged,
-    redo,
-    review_suggestion,
-    toggle_flag,
-    undo,
-)
+from article_triage.tui.action_commands import ActionCommands
 from article_triage.tui.actions import (
-    ANY_MODE,
-    FLAG,
-    GRADE,
-    GRADE_DIGIT_PROMPT,
-    MODE_PROMPTS,
-    NORMAL,
-    ActionSpec,
-    action_name,
+    APP,
+    app_bindings,
     apply_keymap,
     build_actions,
-    to_bindings,
+    specs_by_action,
 )
-from article_triage.tui.messages import (
-    ArticleLoaded,
-    ArticleMissing,
-    BulkApplied,
-    HistoryReplayed,
-    JobAdvanced,
-    JobFinished,
-    UntriagedFound,
-)
+from article_triage.tui.actions import key_state as action_key_state
+from article_triage.tui.messages import JobAdvanced, JobFinished
 from article_triage.tui.palette_views import SavedViewCommands
-from article_triage.tui.screens.confirm import ConfirmDialog
-from article_triage.tui.screens.correct_translation import CorrectTranslation
-from article_triage.tui.screens.export_dialog import ExportDialog
-from article_triage.tui.screens.export_dialog import ExportRequest as ExportChoice
 from article_triage.tui.screens.feeds import FeedsScreen
-from article_triage.tui.screens.filter import FilterDialog
 from article_triage.tui.screens.help import HelpScreen
 from article_triage.tui.screens.import_dialog import ImportDialog
 from article_triage.tui.screens.messages import LoggedMessage, MessageLog
 from article_triage.tui.screens.notes_editor import NotesEditor
-from article_triage.tui.state import load_state, remember
-from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading, counted_line
-from article_triage.tui.widgets.reader import COLUMN_CYCLE, Reader
-from article_triage.tui.widgets.search_bar import SearchBar
-from article_triage.tui.widgets.triage_bar import TriageBar
+from article_triage.tui.screens.triage import TriageScreen, triage_screen_type
 
 STARTED_AT = time.perf_counter()
 STORE_CHECK_SECONDS = 2.0
-TITLE_IN_MESSAGE = 40
-"""Characters of an article's title in a one-line notification."""
-KEY_HOLD_LIMIT_SECONDS = 10.0
-"""Keys held behind a navigation that has not finished by then are dropped, not misapplied."""
-ORDERED_WORKERS = ("article", "navigate", "history", "bulk")
-JOB_GROUP = "job"
-"""The worker group of store jobs (store.jobs); each job worker is named for its job."""
-"""Worker groups whose outcome the next key must see (what is shown, where the cursor is)."""
-CURSOR_ACTIONS = frozenset(
-    {"next_article", "previous_article", "first_article", "last_article", "page_down", "page_up"}
-)
-"""Actions that only move the queue's cursor: they need the cursor settled, not the article."""
 MESSAGES_KEPT = 500
 """Notifications the message log (m) keeps, newest last."""
-FOOTER_FIRST = ("app.help", "app.quit")
-"""Keys the footer shows at any width (it cuts from the end)."""
-EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
-"""Set to 1 and the app exits once the first article is on screen (start-up benchmark)."""
-
-
-class ActionCommands(Provider):
-    """Every action of the action table in the command palette, with its key."""
-
-    def _commands(self) -> list[tuple[str, ActionSpec]]:
-        app = self.app
-        assert isinstance(app, TriageApp)
-        return [
-            (f"{spec.description}  ({spec.key_display})", spec)
-            for spec in app.action_table
-            if app.palette_allows(spec)
-        ]
-
-    async def discover(self) -> Hits:
-        app = self.app
-        assert isinstance(app, TriageApp)
-        for title, spec in self._commands():
-            yield DiscoveryHit(title, partial(app.run_palette_action, spec), help=spec.group)
-
-    async def search(self, query: str) -> Hits:
-        app = self.app
-        assert isinstance(app, TriageApp)
-        matcher = self.matcher(query)
-        for title, spec in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(title),
-                    partial(app.run_palette_action, spec),
-                    text=title,
-                    help=spec.group,
-                )
+JOB_GROUP = "job"
+"""The worker group of store jobs (store.jobs); each job worker is named for its job."""
 
 
 class TriageApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "article triage"
     COMMANDS = App.COMMANDS | {ActionCommands, SavedViewCommands}
-
-    mode: reactive[str] = reactive(NORMAL, bindings=True)
-    """'' normally; 'grade' after g (letter, then digit); 'flag' after f."""
-
-    grade_letter: reactive[str | None] = reactive(None)
-    """The reliability letter typed after g, kept until its digit commits both as one change."""
+    BINDINGS: ClassVar[list[BindingType]] = app_bindings()
 
     def __init__(
         self, db_path: str | os.PathLike[str], analyst: str, config: Settings | None = None
@@ -167,40 +69,21 @@ class TriageApp(App[None]):
         self.config = config or Settings()
         self.taxonomy = self.config.taxonomy
         self.target_lang = self.config.translation.target
+        self._default_actions = build_actions(self.taxonomy)
         self.action_table, self._unknown_keys = apply_keymap(
-            build_actions(self.taxonomy), self.config.keys
+            self._default_actions, self.config.keys
         )
-        self._rules = {action_name(spec.action): spec for spec in self.action_table}
-        self._cursor_keys = frozenset(
-            key.strip()
-            for spec in self.action_table
-            if spec.mode == NORMAL and action_name(spec.action) in CURSOR_ACTIONS
-            for key in spec.keys.split(",")
-        )
-        normal = [spec for spec in self.action_table if spec.mode == NORMAL]
-        # The footer lists keys in binding order and a narrow one cuts the end: ? and q first.
-        normal.sort(key=lambda spec: spec.id not in FOOTER_FIRST)
-        for _key, binding in BindingsMap(to_bindings(normal)):
-            self._bindings._add_binding(binding)
-        self.filter = ArticleFilter(analyst=analyst)
-        self.view = None
-        self._keys_state: tuple[bool, ...] = ()
-        self._held_keys: deque[tuple[float, events.Key]] = deque()
-        """Keys that arrived while the article on screen was about to change, oldest first."""
-        self._awaiting: set[str] = set()
-        """ORDERED_WORKERS started and not yet reported back."""
-        self._gate_open = False
-        """Set when a navigation worker failed: keys go through rather than wait for it."""
-        self._seen_version = 0
-        self._store_changed = False
+        self._specs = specs_by_action(self.action_table)
         self._threads = threading.local()
-        self._exit_after_first = os.environ.get(EXIT_AFTER_FIRST_ARTICLE_ENV) == "1"
         # Migrations run once, here, before any worker opens its own connection.
         self.ui_db = open_db(self.db_path)
         self._threads.db = self.ui_db
+        self._seen_version = 0
+        self._store_changed = False
         self._job_stops: dict[str, threading.Event] = {}
         """The stop flag of the latest run of each job, by job name (ctrl+x sets them all)."""
         self.message_log: deque[LoggedMessage] = deque(maxlen=MESSAGES_KEPT)
+        self.triage: TriageScreen | None = None
 
     def thread_db(self) -> sqlite_utils.Database:
         """This thread's connection to the store (sqlite3 connections must not cross threads)."""
@@ -209,44 +92,9 @@ class TriageApp(App[None]):
             db = self._threads.db = open_db(self.db_path, migrate=False)
         return db
 
-    # --- layout -------------------------------------------------------------------------
-
-    def get_default_screen(self) -> Screen:
-        """The main screen carries the mode keys (after g, after f, escape).
-
-        They sit one node before the app in the binding chain, so in a mode the
-        footer lists them first and together, and out of it they fall through to
-        the app's keys (d is "done" normally and reliability D after g).
-        """
-        screen = Screen(id="_default")
-        modal = [spec for spec in self.action_table if spec.mode != NORMAL]
-        for _key, binding in BindingsMap(to_bindings(modal, namespace="app.")):
-            screen._bindings._add_binding(binding)
-        return screen
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="main"):
-            with Vertical(id="queue-pane"):
-                yield Static(session_line(self.analyst, self.db_path), id="session", markup=False)
-                yield Static("", id="queue-header", markup=False)
-                yield QueueHeading(id="queue-columns")
-                yield ArticleQueue(self.thread_db, self.filter, id="queue")
-            yield Reader(id="reader")
-        yield TriageBar(self.taxonomy, id="triage-bar")
-        yield SearchBar(id="search")
-        yield Footer()
-
-    @property
-    def queue(self) -> ArticleQueue:
-        return self.query_one("#queue", ArticleQueue)
-
-    @property
-    def reader(self) -> Reader:
-        return self.query_one("#reader", Reader)
-
-    @property
-    def triage_bar(self) -> TriageBar:
-        return self.query_one("#triage-bar", TriageBar)
+    def get_default_screen(self) -> TriageScreen:
+        self.triage = triage_screen_type(self.action_table)(self.action_table)
+        return self.triage
 
     def on_mount(self) -> None:
         theme = self.config.theme
@@ -263,241 +111,29 @@ class TriageApp(App[None]):
                 severity="warning",
                 markup=False,
             )
-        self.query_one("#search", SearchBar).display = False
-        self.queue.focus()
-        self.queue.reload(resume=True)  # where this analyst left off
-        self.triage_bar.show(None)
+        # Every binding has its action's id: the config's keys replace the defaults.
+        rebound = self.config.keys or {}
+        self.set_keymap(
+            {
+                spec.id: spec.keys
+                for spec in self.action_table
+                if spec.id in rebound and spec.target == APP
+            }
+        )
         self._seen_version = self._store_version()
         self.set_interval(STORE_CHECK_SECONDS, self._check_store_changed)
 
     def on_ready(self) -> None:
         self.log(f"start-up: {(time.perf_counter() - STARTED_AT) * 1000:.0f} ms to first paint")
 
-    # --- which keys apply now -----------------------------------------------------------
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        spec = self._rules.get(action)
-        if spec is None:
+        # The app's keys (?, m, q, I, R, L, ctrl+x) follow the triage screen's mode.
+        spec = self._specs.get((APP, action))
+        if spec is None or self.triage is None:
             return True
-        if spec.mode == ANY_MODE:
-            return self.mode != NORMAL
-        if spec.mode != self.mode:
-            return False
-        if spec.needs_article and self.view is None:
-            return None
-        return True
+        return action_key_state(spec, self.triage.mode, self.triage.view is not None)
 
-    def _refresh_keys(self) -> None:
-        """Redraw the footer only when the set of keys that apply has changed.
-
-        The footer rebuilds all its keys on every refresh, which costs more than
-        the rest of moving to the next article; so per-article keys (y, T) stay
-        listed and say so when there is nothing for them to do.
-        """
-        state = (self.view is None,)
-        if state != self._keys_state:
-            self._keys_state = state
-            self.refresh_bindings()
-
-    def palette_allows(self, spec: ActionSpec) -> bool:
-        return not (spec.needs_article and self.view is None) and spec.mode != ANY_MODE
-
-    async def run_palette_action(self, spec: ActionSpec) -> None:
-        """Run an action chosen in the palette as if its mode's prefix key had been typed."""
-        if spec.mode in (GRADE, FLAG):
-            self.mode = spec.mode
-        await self.run_action(spec.action)
-
-    def watch_mode(self, mode: str) -> None:
-        if mode != GRADE:
-            self.grade_letter = None  # left without its digit: the half grade is dropped
-        self._show_prompt()
-
-    def watch_grade_letter(self) -> None:
-        self._show_prompt()
-
-    def _show_prompt(self) -> None:
-        if not self.is_mounted:
-            return
-        prompt = MODE_PROMPTS.get(self.mode, "")
-        if self.mode == GRADE and self.grade_letter:
-            prompt = GRADE_DIGIT_PROMPT.format(letter=self.grade_letter)
-        self.triage_bar.show(self.view, prompt=prompt)
-
-    # --- every key acts on the article shown ----------------------------------------------
-
-    # Keys that arrive together (a paste, SSH, keys queued behind a slow render) are
-    # handled one after the other, but moving to an article reads it in a worker. A
-    # key handled before that read has come back would act on the article still on
-    # screen while the cursor already rests on the next one. So once a key has set
-    # the cursor moving, the keys after it wait here, in order, until the article
-    # under the cursor is the one shown; then each runs as if it had just been typed.
-
-    def _navigation_settled(self) -> bool:
-        """True when the article on screen is the one under the cursor and nothing will move it."""
-        if self._gate_open:
-            return True
-        if self._awaiting or self.queue.reloading:
-            return False
-        if self.queue.total == 0:
-            return True
-        row = self.queue.current
-        return row is not None and self.view is not None and row.id == self.view.id
-
-    def _ready_for(self, event: events.Key) -> bool:
-        """May *event* run now? A key that only moves the cursor needs the cursor
-        settled, not the article read: held-down j skips the reads in between."""
-        if self._navigation_settled():
-            return True
-        return (
-            event.key in self._cursor_keys
-            and self.mode == NORMAL
-            and not self._awaiting - {"article"}
-            and not self.queue.reloading
-            and self.queue.current is not None
-        )
-
-    def _on_triage_screen(self) -> bool:
-        return len(self.screen_stack) == 1
-
-    async def _on_key(self, event: events.Key) -> None:
-        # Runs before App._on_key (which looks up the bindings) for every key that
-        # reaches the app; prevent_default keeps App._on_key from seeing a held key.
-        if not self._on_triage_screen():
-            return
-        if self._held_keys or not self._ready_for(event):
-            self._held_keys.append((time.monotonic(), event))
-            event.prevent_default()
-
-    async def _release_held_keys(self) -> None:
-        """Run the held keys in order while each may run."""
-        while (
-            self._held_keys and self._on_triage_screen() and self._ready_for(self._held_keys[0][1])
-        ):
-            _held_at, event = self._held_keys.popleft()
-            await super()._on_key(event)
-        if self._held_keys and not self._on_triage_screen():
-            # A held key opened a dialog: the rest were typed for it. Re-sent through
-            # the ordinary path, they reach whatever the dialog has focused.
-            held = list(self._held_keys)
-            self._held_keys.clear()
-            for _held_at, event in held:
-                self.post_message(events.Key(event.key, event.character))
-
-    def _settled_point(self) -> None:
-        """Something the held keys may be waiting for has happened."""
-        if self._held_keys:
-            self.call_later(self._release_held_keys)
-
-    def _start_navigation(self) -> None:
-        self._gate_open = False
-
-    def _drop_stale_keys(self) -> None:
-        """A navigation that never finishes must not freeze the keyboard (nor apply keys late)."""
-        if not self._held_keys:
-            return
-        if time.monotonic() - self._held_keys[0][0] < KEY_HOLD_LIMIT_SECONDS:
-            return
-        dropped = len(self._held_keys)
-        self._held_keys.clear()
-        self._gate_open = True
-        self.notify(
-            f"{dropped} key(s) dropped: the article did not finish loading.", severity="warning"
-        )
-
-    # --- navigation ---------------------------------------------------------------------
-
-    def action_next_article(self) -> None:
-        self.queue.move_cursor(self.queue.cursor + 1)
-
-    def action_previous_article(self) -> None:
-        self.queue.move_cursor(self.queue.cursor - 1)
-
-    def action_first_article(self) -> None:
-        self.queue.move_cursor(0)
-
-    def action_last_article(self) -> None:
-        self.queue.move_cursor(self.queue.total - 1)
-
-    def action_page_down(self) -> None:
-        self.queue.move_cursor(self.queue.cursor + max(1, self.queue.size.height - 1))
-
-    def action_page_up(self) -> None:
-        self.queue.move_cursor(self.queue.cursor - max(1, self.queue.size.height - 1))
-
-    def action_cycle_sort(self) -> None:
-        self.queue.action_cycle_sort()
-        self.filter = self.queue.filter  # J and bulk actions follow the new order
-
-    def action_next_untriaged(self) -> None:
-        self._start_find_untriaged(self.view.id if self.view else 0)
-
-    def _start_find_untriaged(self, after_id: int) -> None:
-        self._awaiting.add("navigate")
-        self._start_navigation()
-        self._find_untriaged(after_id)
-
-    @work(thread=True, exclusive=True, group="navigate", exit_on_error=False)
-    def _find_untriaged(self, after_id: int) -> None:
-        found = next_untriaged(self.thread_db(), self.analyst, after_id, self.filter)
-        if not get_current_worker().is_cancelled:
-            self.post_message(UntriagedFound(found))
-
-    @on(UntriagedFound)
-    def _on_untriaged_found(self, message: UntriagedFound) -> None:
-        self._awaiting.discard("navigate")
-        current = self.queue.current
-        anchor = (self.queue.cursor, current.id) if current is not None else None
-        if message.article_id is None:
-            self.notify("Every article in this filter is triaged.")
-            self.queue.reload(select_id=current.id if current else None, anchor=anchor)
-        else:
-            self.queue.reload(select_id=message.article_id, anchor=anchor)
-        self._settled_point()
-
-    @on(ArticleQueue.Highlighted)
-    def _on_highlighted(self, message: ArticleQueue.Highlighted) -> None:
-        if self.mode != NORMAL and (self.view is None or self.view.id != message.row.id):
-            self.mode = NORMAL  # a half-typed grade belongs to the article it was begun on
-        self._show_article(message.row.id)
-
-    def _show_article(self, article_id: int) -> None:
-        """Read the article in a worker; keys wait for it to be shown (see _on_key)."""
-        self._awaiting.add("article")
-        self._start_navigation()
-        self._load_article(article_id)
-
-    @work(thread=True, exclusive=True, group="article", exit_on_error=False)
-    def _load_article(self, article_id: int) -> None:
-        view = load_article_view(self.thread_db(), article_id, self.analyst, self.target_lang)
-        if get_current_worker().is_cancelled:
-            return
-        if view is None:
-            self.post_message(ArticleMissing(article_id))
-        else:
-            self.post_message(ArticleLoaded(view))
-
-    @on(ArticleLoaded)
-    def _on_article_loaded(self, message: ArticleLoaded) -> None:
-        current = self.queue.current
-        if current is not None and current.id != message.view.id:
-            return  # the cursor moved on while this one was read
-        self._awaiting.discard("article")
-        same_article = self.view is not None and self.view.id == message.view.id
-        self.view = message.view
-        self.reader.show(message.view, keep_scroll=same_article)
-        self.triage_bar.show(message.view)
-        self._refresh_keys()
-        if self._exit_after_first:
-            self._exit_after_first = False
-            self.call_after_refresh(self.exit)
-        self._settled_point()
-
-    @on(ArticleMissing)
-    def _on_article_missing(self, message: ArticleMissing) -> None:
-        self._awaiting.discard("article")
-        self.notify(f"Article {message.article_id} is no longer in the store.", severity="warning")
-        self.queue.reload()
+    # --- the store, changed by others ----------------------------------------------------
 
     def _store_version(self) -> int:
         # Changes whenever another connection (process or worker) commits; a cheap read.
@@ -513,187 +149,25 @@ class TriageApp(App[None]):
             changed = self._store_version() != self._seen_version
         except sqlite3.Error:
             return
-        self._drop_stale_keys()
-        if changed and not self._store_changed:
+        if changed and not self._store_changed and self.triage is not None:
             self._store_changed = True
-            header = self.query_one("#queue-header", Static)
-            header.update(f"{header.content}\nstore changed: f5 refreshes")
+            self.triage.show_store_changed()
 
-    @on(ArticleQueue.Counted)
-    def _on_counted(self, message: ArticleQueue.Counted) -> None:
+    def store_read(self) -> None:
+        """The queue has just been read from the store: what it shows is current."""
         self._seen_version = self._store_version()
         self._store_changed = False
-        header = counted_line(message.done, message.total, message.flt)
-        summary = filter_summary(message.flt)
-        self.query_one("#queue-header", Static).update(
-            f"{header}\n{summary}" if summary else header
-        )
-        if message.total == 0:
-            self.view = None
-            self.reader.show_note(
-                "No article matches the search and filter (c clears them)."
-                if summary
-                else "The store is empty: press I to import articles (or run `triage add PATH...`)."
-            )
-            self.triage_bar.show(None)
-            self._refresh_keys()
-            if self._exit_after_first:  # nothing to show: the start-up is over all the same
-                self._exit_after_first = False
-                self.call_after_refresh(self.exit)
-        self._settled_point()
 
-    # --- decisions ----------------------------------------------------------------------
+    # --- screens ------------------------------------------------------------------------
 
-    def _commit(
-        self,
-        write: Callable[[sqlite_utils.Database, int], Any],
-        changes: set[str],
-        article_id: int | None = None,
-    ) -> None:
-        """Run one decision write (on the current article unless *article_id* is given),
-        then show what the store holds."""
-        if article_id is None:
-            if self.view is None:
-                return
-            article_id = self.view.id
-        try:
-            write(self.ui_db, article_id)
-            decision = get_decision(self.ui_db, article_id, self.analyst)
-        except ValueError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        except sqlite3.Error as exc:  # busy past the timeout, disk full, read-only file
-            self.notify(f"not saved: {exc}", severity="error", markup=False)
-            return
-        # Shown before the next key is handled: a second stance key in the same burst
-        # must see this one (the same key twice clears), and "done" must have set the
-        # cursor moving before the key after it is handled.
-        self._show_decision(decision, status_changed="status" in changes)
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.action_table))
 
-    def _set(self, changes: dict[str, Any]) -> None:
-        self._commit(
-            lambda db, article_id: apply_changes(
-                db, [article_id], self.analyst, changes, self.taxonomy
-            ),
-            set(changes),
-        )
+    def action_show_messages(self) -> None:
+        self.push_screen(MessageLog(self.message_log))
 
-    def _show_decision(self, decision: Decision, *, status_changed: bool) -> None:
-        self.queue.update_row(decision)
-        if self.view is not None and self.view.id == decision.article_id:
-            self.view = with_decision(self.view, decision)
-            self.triage_bar.show(self.view)
-            self._refresh_keys()
-        if status_changed:
-            if decision.status == "new":
-                self.queue.reload(select_id=decision.article_id)
-            else:
-                self._start_find_untriaged(decision.article_id)
-
-    def action_set_stance(self, stance: str) -> None:
-        current = self.view.decision.stance if self.view else None
-        # The same key again clears the stance, so a slip is one key to take back.
-        self._set({"stance": None if current == stance else stance})
-
-    def action_enter_mode(self, mode: str) -> None:
-        self.mode = mode
-
-    def action_cancel_mode(self) -> None:
-        self.mode = NORMAL
-
-    # A grade is one change: the letter waits for its digit, and the digit writes both
-    # (one event group, one undo step). Escape or moving on drops a lone letter.
-
-    def action_set_reliability(self, letter: str) -> None:
-        self.grade_letter = letter
-
-    def action_set_credibility(self, digit: str) -> None:
-        letter = self.grade_letter or (self.view.decision.reliability if self.view else None)
-        if letter is None:
-            self.notify("Grade: the reliability letter first (A–F), then the digit.")
-            return
-        self.mode = NORMAL
-        self._set({"reliability": letter, "credibility": digit})
-
-    def action_toggle_flag(self, flag: str) -> None:
-        self.mode = NORMAL
-        self._commit(
-            lambda db, article_id: toggle_flag(db, article_id, self.analyst, flag, self.taxonomy),
-            {"flags"},
-        )
-
-    def action_mark_done(self) -> None:
-        self.action_mark_status("done")
-
-    def action_mark_status(self, status: str) -> None:
-        self._set({"status": status})
-
-    def action_review_suggestion(self, accept: bool) -> None:
-        if self.view is None:
-            return
-        pending = self.view.pending_suggestions
-        if not pending:
-            self.notify("No suggestion waiting for review.")
-            return
-        flag = pending[0].flag
-        self._commit(
-            lambda db, article_id: review_suggestion(db, article_id, self.analyst, flag, accept),
-            {"flags", "rejected_suggestions"},
-        )
-
-    def action_adjudicate(self) -> None:
-        """Settle the analysts' disagreement with the lead's decision as shown, once confirmed.
-
-        A ruling is the whole decision: one with no stance or no grade is refused,
-        not recorded as settling anything.
-        """
-        from article_triage.store.agreement import adjudicate
-
-        if self.view is None:
-            return
-        if not self.view.others:
-            self.notify("No other analyst has graded this article: nothing to adjudicate.")
-            return
-        article_id, d = self.view.id, self.view.decision
-        missing = [
-            name
-            for name, value in (
-                ("stance", d.stance),
-                ("reliability", d.reliability),
-                ("credibility", d.credibility),
-            )
-            if not value
-        ]
-        if missing:
-            self.notify(
-                f"Not adjudicated: your decision on #{article_id} has no {', no '.join(missing)}. "
-                "Set them first (a stance key, g letter digit), then A.",
-                severity="warning",
-            )
-            return
-        ruling = {
-            "stance": d.stance,
-            "reliability": d.reliability,
-            "credibility": d.credibility,
-            "flags": list(d.flags),
-        }
-        flags = ", ".join(self.taxonomy.label("flags", f) for f in d.flags) or "no flags"
-        question = (
-            f"Settle the disagreement on #{article_id} {shown_line(self.view.title)}\n"
-            f"with your decision: {self.taxonomy.label('stances', d.stance)} {d.grade}, {flags}?\n"
-            "One undo (u) takes it back."
-        )
-
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                return
-            self._commit(
-                lambda db, aid: adjudicate(db, aid, self.analyst, ruling, self.taxonomy),
-                {"adjudicated"} | ({"status"} if d.status == "new" else set()),
-                article_id=article_id,
-            )
-
-        self.push_screen(ConfirmDialog(question), answer)
+    def action_show_feeds(self) -> None:
+        self.push_screen(FeedsScreen(self.thread_db))
 
     async def action_quit(self) -> None:
         # Textual's own ctrl+q binding outranks every screen's: inside the notes
@@ -703,251 +177,34 @@ class TriageApp(App[None]):
             return
         await super().action_quit()
 
-    def action_edit_notes(self) -> None:
-        if self.view is None:
-            return
-        article_id = self.view.id
-        title = f"Notes on #{article_id}: {self.view.title}"
-
-        def save(text: str | None) -> None:
-            # The note belongs to the article it was opened on, even if the reader
-            # moved on meanwhile (a "done" keystroke's worker finishing late).
-            if text is None or text == get_decision(self.ui_db, article_id, self.analyst).notes:
-                return
-            self._commit(
-                lambda db, aid: apply_changes(
-                    db, [aid], self.analyst, {"notes": text}, self.taxonomy
-                ),
-                {"notes"},
-                article_id=article_id,
-            )
-
-        self.push_screen(NotesEditor(self.view.decision.notes, title), save)
-
-    # --- history and bulk ---------------------------------------------------------------
-
-    def action_undo(self) -> None:
-        self._awaiting.add("history")
-        self._replay(redo_step=False)
-
-    def action_redo(self) -> None:
-        self._awaiting.add("history")
-        self._replay(redo_step=True)
-
-    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
-    def _replay(self, redo_step: bool) -> None:
-        db = self.thread_db()
-        change = redo(db, self.analyst) if redo_step else undo(db, self.analyst)
-        title = None
-        if change is not None and len(change.article_ids) == 1:
-            article = get_article(db, change.article_ids[0])
-            title = article["title"] if article else None
-        self.post_message(HistoryReplayed(change, redo_step, title))
-
-    @on(HistoryReplayed)
-    def _on_history_replayed(self, message: HistoryReplayed) -> None:
-        self._awaiting.discard("history")
-        change = message.change
-        if change is None:
-            self.notify(f"Nothing to {'redo' if message.redo else 'undo'}.")
-        else:
-            self.notify(describe_replay(change, message.redo, message.title), markup=False)
-            # The article it touched is shown, so the analyst sees what came back.
-            touched = change.article_ids
-            self._after_store_change(touched[0] if len(touched) == 1 else None)
-        self._settled_point()
-
-    def _after_store_change(self, select_id: int | None = None) -> None:
-        """Re-read the queue and the article after a change that may touch many rows."""
-        self.queue.reload(select_id=select_id or (self.view.id if self.view else None))
-        if self.view is not None and (select_id is None or select_id == self.view.id):
-            self._show_article(self.view.id)
-
-    def action_bulk_status(self, status: str) -> None:
-        total = self.queue.total
-        if not total:
-            self.notify("The filter is empty.")
-            return
-        label = self.taxonomy.label("statuses", status).lower()
-        question = (
-            f"Mark all {total:,} articles in the current filter {label}?\n"
-            "One undo (u) takes it back."
-        )
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self._awaiting.add("bulk")
-                self._bulk({"status": status})
-
-        self.push_screen(ConfirmDialog(question), answer)
-
-    @work(thread=True, exclusive=True, group="bulk", exit_on_error=False)
-    def _bulk(self, changes: dict[str, Any]) -> None:
-        change = bulk_apply(self.thread_db(), self.filter, self.analyst, changes, self.taxonomy)
-        self.post_message(BulkApplied(change, changes))
-
-    @on(BulkApplied)
-    def _on_bulk_applied(self, message: BulkApplied) -> None:
-        self._awaiting.discard("bulk")
-        what = ", ".join(f"{k} {v}" for k, v in message.changes.items())
-        self.notify(f"{what}: {len(message.change.article_ids):,} article(s) changed (u undoes).")
-        self._after_store_change()
-        self._settled_point()
-
-    # --- search, filter, view -----------------------------------------------------------
-
-    def action_search(self) -> None:
-        bar = self.query_one("#search", SearchBar)
-        bar.value = query_text(self.filter)
-        bar.display = True
-        bar.focus()
-
-    @on(SearchBar.Submitted, "#search")
-    def _on_search_submitted(self, event: SearchBar.Submitted) -> None:
-        if self._apply_query(event.value):
-            self._close_search()
-
-    @on(SearchBar.Closed)
-    def _close_search(self) -> None:
-        bar = self.query_one("#search", SearchBar)
-        bar.display = False
-        self.queue.focus()
-
-    def _apply_query(self, text: str) -> bool:
-        """The queue shows what *text* (the query language) selects; a query that does not
-        read is one line saying where and why, and the queue stays as it was."""
-        try:
-            query = parse_query(text, self.taxonomy)
-        except QueryError as exc:
-            self.notify(f"query {exc}", severity="error", markup=False)
-            return False
-        self.apply_filter(replace(self.filter, where=query if query.text else None, query=None))
-        return True
-
-    def apply_filter(self, flt: ArticleFilter, keep: int | None = None) -> None:
-        """Show *flt*'s articles from the first, or on article *keep* when it is in them."""
-        self.filter = flt
-        if keep is None:
-            self.queue.cursor = 0
-        self.queue.reload(flt, select_id=keep)
-
-    def action_filter(self) -> None:
-        def chosen(text: str | None) -> None:
-            if text is not None:
-                self._apply_query(text)
-
-        self.push_screen(FilterDialog(query_text(self.filter), self.taxonomy), chosen)
-
-    def action_clear_filter(self) -> None:
-        # Every article is in the cleared list, so the one being read stays in view; the
-        # order is no filter: it stays too.
-        self.apply_filter(
-            ArticleFilter(analyst=self.analyst, where=sorted_query(None, self.filter.order.name)),
-            keep=self.view.id if self.view else None,
-        )
-
-    def action_cycle_columns(self) -> None:
-        current = COLUMN_CYCLE.index(self.reader.columns)
-        columns = COLUMN_CYCLE[(current + 1) % len(COLUMN_CYCLE)]
-        self.reader.set_columns(columns)
-
-    def action_toggle_queue(self) -> None:
-        pane = self.query_one("#queue-pane")
-        pane.display = not pane.display
-        if pane.display:
-            self.queue.focus()
-
-    def action_read_down(self) -> None:
-        self.reader.scroll_page_down(animate=False)
-
-    def action_read_up(self) -> None:
-        self.reader.scroll_page_up(animate=False)
-
-    def action_refresh_store(self) -> None:
-        self._after_store_change()
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.action_table))
-
-    def action_show_messages(self) -> None:
-        self.push_screen(MessageLog(self.message_log))
-
-    # --- translation --------------------------------------------------------------------
-
-    def action_translate_current(self) -> None:
-        if self.view is None:
-            return
-        if self.view.translated_count == len(self.view.paragraphs):
-            self.notify("This article is translated already.")
-            return
-        self._translate([self.view.id])
-
-    def action_translate_untranslated(self) -> None:
-        self._translate(None)
-
-    def action_stop_work(self) -> None:
-        running = [w for w in self.workers if w.group == JOB_GROUP and w.is_running]
-        for stop in self._job_stops.values():
-            stop.set()  # each job checks its flag between units and keeps what is done
-        if not running:
-            self.notify("Nothing is running.")
-
-    def _translate(self, article_ids: list[int] | None) -> None:
-        from article_triage.store.jobs import TranslateRequest, run_translate
-        from article_triage.store.settings import ConfigError
-        from article_triage.store.translate import settings_from_config
-
-        try:
-            settings = settings_from_config(self.config, target=self.target_lang)
-            settings.validate()
-        except (ConfigError, ValueError) as exc:
-            self.notify(f"cannot translate: {exc}", severity="error", markup=False)
-            return
-        ids = tuple(article_ids) if article_ids is not None else None
-        request = TranslateRequest(settings, ids, self.filter, self.config.path)
-        self.run_job(run_translate, request, "translating", name="translate")
-
-    def action_correct_translation(self) -> None:
-        if self.view is None:
-            return
-        article_id = self.view.id
-
-        def save(correction: tuple[int, str] | None) -> None:
-            if correction is None:
-                return
-            index, text = correction
-            try:
-                correct_paragraph(
-                    self.ui_db, article_id, self.target_lang, index, text, analyst=self.analyst
-                )
-            except (IndexError, sqlite3.Error) as exc:
-                self.notify(f"not saved: {exc}", severity="error", markup=False)
-                return
-            self.notify(f"Paragraph {index + 1} corrected; later machine runs keep it.")
-            self._show_article(article_id)
-
-        self.push_screen(CorrectTranslation(self.view, self.reader.paragraph_in_view()), save)
-
-    # --- import -------------------------------------------------------------------------
+    # --- store jobs ---------------------------------------------------------------------
 
     def action_import_sources(self) -> None:
-        def chosen(sources: list[str] | None) -> None:
-            if sources:
-                self._import(sources)
-
-        self.push_screen(ImportDialog(), chosen)
-
-    def _import(self, sources: list[str]) -> None:
         from article_triage.store.ingest import ImportOptions
         from article_triage.store.jobs import ImportRequest, run_import
 
-        # In this process: the app has taken over stdout, and a process pool started
-        # from a threaded TUI cannot pass it on. Big batches: `triage add` elsewhere,
-        # then refresh (f5) here.
-        options = ImportOptions.from_config(self.config, workers=1)
-        self.run_job(run_import, ImportRequest(tuple(sources), options), "importing", name="import")
+        def chosen(sources: list[str] | None) -> None:
+            # In this process: the app has taken over stdout, and a process pool started
+            # from a threaded TUI cannot pass it on. Big batches: `triage add` elsewhere,
+            # then refresh (f5) here.
+            if sources:
+                options = ImportOptions.from_config(self.config, workers=1)
+                request = ImportRequest(tuple(sources), options)
+                self.run_job(run_import, request, "importing", name="import")
 
-    # --- store jobs ---------------------------------------------------------------------
+        self.push_screen(ImportDialog(), chosen)
+
+    def action_refresh_feeds(self) -> None:
+        from article_triage.store.feeds import RefreshRequest
+        from article_triage.store.jobs import run_refresh
+        from article_triage.store.settings import ConfigError
+
+        try:
+            request = RefreshRequest.from_config(self.config)
+        except ConfigError as exc:
+            self.notify(f"feeds: {exc}", severity="error", markup=False)
+            return
+        self.run_job(run_refresh, request, "refreshing", name="feeds")
 
     def run_job(
         self,
@@ -976,134 +233,31 @@ class TriageApp(App[None]):
 
         self.run_worker(work, name=name, group=JOB_GROUP, thread=True, exit_on_error=False)
 
+    def action_stop_work(self) -> None:
+        running = [w for w in self.workers if w.group == JOB_GROUP and w.is_running]
+        for stop in self._job_stops.values():
+            stop.set()  # each job checks its flag between units and keeps what is done
+        if not running:
+            self.notify("Nothing is running.")
+
     @on(JobAdvanced)
     def _on_job_advanced(self, message: JobAdvanced) -> None:
         total = f"{message.total:,}" if message.total else "?"
         detail = f" · {message.detail}" if message.detail else ""
-        activity = (
-            f"{message.label} {message.done:,}/{total} {message.unit}{detail}… (ctrl+x stops)"
-        )
-        self.triage_bar.show(self.view, activity=activity)
+        activity = f"{message.label} {message.done:,}/{total} {message.unit}{detail}…"
+        if self.triage is not None:
+            self.triage.show_activity(f"{activity} (ctrl+x stops)")
 
     @on(JobFinished)
     def _on_job_finished(self, message: JobFinished) -> None:
         from article_triage.store.jobs import summarise
 
         summary = summarise(message.report)
-        self.triage_bar.show(self.view, activity="")
         self.notify(summary.one_line(), severity=summary.severity, markup=False)
-        if message.changed_store:
-            self._after_store_change()  # the queue keeps the article being read
-
-    # --- feeds --------------------------------------------------------------------------
-
-    def action_refresh_feeds(self) -> None:
-        from article_triage.store.feeds import RefreshRequest
-        from article_triage.store.jobs import run_refresh
-        from article_triage.store.settings import ConfigError
-
-        try:
-            request = RefreshRequest.from_config(self.config)
-        except ConfigError as exc:
-            self.notify(f"feeds: {exc}", severity="error", markup=False)
-            return
-        self.run_job(run_refresh, request, "refreshing", name="feeds")
-
-    def action_show_feeds(self) -> None:
-        self.push_screen(FeedsScreen(self.thread_db))
-
-    # --- the article's address --------------------------------------------------------
-
-    def _article_url(self) -> str | None:
-        """The shown article's web address, or None (said in a notification): pasted
-        text and files have none, and only http(s) goes to a browser."""
-        view = self.view
-        if view is None:
-            return None
-        if not view.url:
-            self.notify("This article has no URL (it was imported from a file or pasted).")
-            return None
-        if urlsplit(view.url).scheme not in ("http", "https"):
-            self.notify(f"Not a web address: {shown_line(view.url)}", markup=False)
-            return None
-        return view.url
-
-    def action_open_article_url(self) -> None:
-        url = self._article_url()
-        if url is not None:
-            self._open_in_browser(url)
-
-    @work(thread=True, group="browser", exit_on_error=False)
-    def _open_in_browser(self, url: str) -> None:
-        # webbrowser.open can block (it may wait for the browser to start): not on the UI loop.
-        import webbrowser
-
-        if webbrowser.open(url):
-            self.call_from_thread(self.notify, f"Opened {shown_line(url)}", markup=False)
-        else:
-            self.call_from_thread(
-                self.notify,
-                f"No browser found (set $BROWSER); the URL is {shown_line(url)}",
-                severity="warning",
-                markup=False,
-            )
-
-    def action_copy_article_url(self) -> None:
-        url = self._article_url()
-        if url is not None:
-            self.copy_to_clipboard(url)
-            self.notify(f"Copied {shown_line(url)}", markup=False)
-
-    # --- stories ------------------------------------------------------------------------
-
-    def action_show_story(self) -> None:
-        from article_triage.tui.screens.story import StoryChoice, StoryScreen
-
-        view = self.view
-        if view is None or view.story_id is None:
-            self.notify("This article is in no story yet: `triage stories rebuild` places it.")
-            return
-
-        def chosen(choice: StoryChoice | None) -> None:
-            if choice is None:  # a split on the screen may have changed the story line
-                self._after_store_change()
-                return
-            self.filter = replace(self.filter, story=choice.story_id)
-            self.queue.reload(self.filter, select_id=choice.article_id)
-
-        self.push_screen(StoryScreen(self.thread_db, view.story_id, self.analyst, view.id), chosen)
-
-    # --- export -------------------------------------------------------------------------
-
-    def action_export(self) -> None:
-        def chosen(choice: ExportChoice | None) -> None:
-            if choice is not None:
-                self.notify(f"Exporting to {choice.path}…", markup=False)
-                remember("export_format", choice.fmt)
-                self._export(choice)
-
-        self.push_screen(
-            ExportDialog(
-                Path.cwd(),
-                filter_summary(self.filter) or "everything",
-                last_format=load_state().get("export_format"),
-            ),
-            chosen,
-        )
-
-    def _export(self, choice: ExportChoice) -> None:
-        from article_triage.store.jobs import ExportRequest, run_export
-
-        flt = self.filter if choice.current_filter else ArticleFilter(analyst=self.analyst)
-        request = ExportRequest(
-            choice.path,
-            choice.fmt,
-            flt,
-            with_text=choice.with_text,
-            with_translation=choice.with_translation,
-            target_lang=self.target_lang,
-        )
-        self.run_job(run_export, request, "exporting", name="export", changes_store=False)
+        if self.triage is not None:
+            self.triage.show_activity("")
+            if message.changed_store:
+                self.triage.after_store_change()  # the queue keeps the article being read
 
     # --- errors -------------------------------------------------------------------------
 
@@ -1131,79 +285,18 @@ class TriageApp(App[None]):
 
     @on(Worker.StateChanged)
     def _on_worker_state(self, event: Worker.StateChanged) -> None:
-        group = event.worker.group
-        # A worker cancelled by a newer one of its group leaves the report to it; if
-        # none is left to report, nothing will: stop waiting.
-        if (
-            event.state == WorkerState.CANCELLED
-            and group in ORDERED_WORKERS
-            and not any(
-                w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-                for w in self.workers
-            )
-        ):
-            self._awaiting.discard(group)
-            self._settled_point()
-        if event.state != WorkerState.ERROR:
-            return
-        if group in (*ORDERED_WORKERS, "queue-reload", "queue-pages"):
-            # What the keys were waiting for will not come: let them act on what is shown.
-            self._awaiting.discard(group)
-            if group == "queue-reload":
-                self.queue.reload_failed()
-            self._gate_open = True
-            self._settled_point()
-        error = event.worker.error
+        if event.state == WorkerState.ERROR:
+            self.notify_worker_failed(event.worker)
+
+    def notify_worker_failed(self, worker: Worker) -> None:
+        """One error line for a worker that raised: '<what> failed: <why>'."""
+        error = worker.error
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
             text = "The store is busy (another process is writing); try again."
         else:
             text = f"{type(error).__name__}: {error}"
         # A job's worker is named for its job ("export failed: ..."), the others by group.
-        name = event.worker.name if group == JOB_GROUP else group or event.worker.name
-        name = name.replace("-", " ")
-        self.notify(f"{name} failed: {text}", severity="error", markup=False, timeout=8)
-
-
-_STEP_NAMES = {
-    "reliability": "grade",
-    "credibility": "grade",
-    "rejected_suggestions": "suggestion",
-    "adjudicated": "adjudication",
-    "translation": "translation correction",
-}
-
-
-def describe_replay(change: Change, redo_step: bool, title: str | None) -> str:
-    """'Undid stance on #2 Medienbericht: Ukraine…': what undo or redo did, and where."""
-    verb = "Redid" if redo_step else "Undid"
-    if change.action == "adjudicate":
-        names = ["adjudication"]
-    else:
-        names = list(dict.fromkeys(_STEP_NAMES.get(f, f) for f in change.fields))
-    what = ", ".join(names) or "a step that had already been reverted"
-    touched = change.article_ids
-    if len(touched) == 1:
-        shown = shown_line(title or "")
-        if len(shown) > TITLE_IN_MESSAGE:
-            shown = shown[: TITLE_IN_MESSAGE - 1].rstrip() + "…"
-        return f"{verb} {what} on #{touched[0]} {shown}".rstrip()
-    if touched:
-        return f"{verb} {what} on {len(touched):,} articles"
-    return f"{verb} {what}"
-
-
-def session_line(analyst: str, db_path: Path) -> str:
-    """Who is triaging in which store: 'olena · article-triage/triage.db' (the store's
-    folder tells the default store from a project's)."""
-    store = Path(db_path.parent.name, db_path.name)
-    return f"{shown_identity(analyst)} · {shown_line(store)}"
-
-
-def filter_summary(flt: ArticleFilter) -> str:
-    """What the queue shows, in plain English (store.query's describe), '' for everything."""
-    return flt.describe()
-
-
-def query_text(flt: ArticleFilter) -> str:
-    """The query the queue's filter was typed or built as, to edit it again."""
-    return flt.where.text if isinstance(flt.where, Query) else ""
+        name = worker.name if worker.group == JOB_GROUP else worker.group or worker.name
+        self.notify(
+            f"{name.replace('-', ' ')} failed: {text}", severity="error", markup=False, timeout=8
+        )

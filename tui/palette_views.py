@@ -54,7 +54,7 @@ class SavedViewCommands(Provider):
         self._views = tuple(await asyncio.to_thread(lambda: list_views(app.thread_db())))
 
     def _show(self, view: SavedView) -> None:
-        self._app._apply_query(view.query)
+        self._app.triage.apply_query(view.query)
 
     async def discover(self) -> Hits:
         for view in self._views:

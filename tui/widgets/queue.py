@@ -43,7 +43,10 @@ STATUS_MARKS = {"new": "·", "done": "✓", "skipped": "»", "escalated": "!"}
 
 
 class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
-    """The filtered list of articles; the cursor row is the article in the reader."""
+    """The filtered list of articles; the cursor row is the article in the reader.
+
+    Its actions (next, previous, first, last, page down and up) move the cursor; the
+    triage screen binds their keys (tui.actions)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"queue--cursor", "queue--done", "queue--loading"}
     DEFAULT_CSS = """
@@ -299,6 +302,24 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
     def move_cursor(self, index: int) -> None:
         if self.total:
             self._set_cursor(max(0, min(index, self.total - 1)))
+
+    def action_next_article(self) -> None:
+        self.move_cursor(self.cursor + 1)
+
+    def action_previous_article(self) -> None:
+        self.move_cursor(self.cursor - 1)
+
+    def action_first_article(self) -> None:
+        self.move_cursor(0)
+
+    def action_last_article(self) -> None:
+        self.move_cursor(self.total - 1)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor + max(1, self.size.height - 1))
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor - max(1, self.size.height - 1))
 
     def _set_cursor(self, index: int, *, force: bool = False) -> None:
         old = self.cursor

@@ -484,12 +484,23 @@ class Reader(Vertical, can_focus=False):
         self.query_one("#reader-title", Static).update(title)
         self.query_one("#reader-meta", Static).update(meta)
 
-    # The body scrolls; the title and headings stay. The app pages the reader.
+    # The body scrolls; the title and headings stay (space and b page the body).
     def scroll_page_down(self, *args, **kwargs) -> None:
         self.body.scroll_page_down(*args, **kwargs)
 
     def scroll_page_up(self, *args, **kwargs) -> None:
         self.body.scroll_page_up(*args, **kwargs)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def action_cycle_columns(self) -> None:
+        """Both columns, the original alone, the translation alone."""
+        current = COLUMN_CYCLE.index(self.columns)
+        self.set_columns(COLUMN_CYCLE[(current + 1) % len(COLUMN_CYCLE)])
 
     def at_end(self) -> bool:
         return self.body.at_end()

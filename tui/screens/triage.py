@@ -1,0 +1,941 @@
+"""The triage screen: queue | original | translation, the triage bar, and its flows.
+
+It owns the layout and what the analyst does on it: moving through the queue, deciding
+(one keystroke, committed before it is shown), notes, search and filter, undo, bulk
+decisions, stories and the article's URL. The app around it keeps the connection,
+settings, the job worker and error notification (:mod:`tui.app`).
+
+A decision is a one-row transaction on the UI thread's connection: the screen shows
+the new value only after the commit has returned, so kill -9 never loses what was
+shown as saved. Reads run in thread workers, each on its own connection.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import ActiveBinding, Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from article_triage.store.articles import ArticleFilter, get_article
+from article_triage.store.boundary import shown_identity, shown_line
+from article_triage.store.query import Query, QueryError, parse_query, sorted_query
+from article_triage.store.reader import load_article_view, with_decision
+from article_triage.store.translations import correct_paragraph
+from article_triage.store.triage import (
+    Change,
+    Decision,
+    apply_changes,
+    bulk_apply,
+    get_decision,
+    next_untriaged,
+    redo,
+    review_suggestion,
+    toggle_flag,
+    undo,
+)
+from article_triage.tui.actions import (
+    GRADE,
+    GRADE_DIGIT_PROMPT,
+    MODE_PROMPTS,
+    NORMAL,
+    QUEUE,
+    SCREEN,
+    ActionSpec,
+    binding_host,
+    key_state,
+    specs_by_action,
+    to_bindings,
+)
+from article_triage.tui.messages import (
+    ArticleLoaded,
+    ArticleMissing,
+    BulkApplied,
+    HistoryReplayed,
+    UntriagedFound,
+)
+from article_triage.tui.screens.confirm import ConfirmDialog
+from article_triage.tui.screens.correct_translation import CorrectTranslation
+from article_triage.tui.screens.export_dialog import ExportDialog
+from article_triage.tui.screens.export_dialog import ExportRequest as ExportChoice
+from article_triage.tui.screens.filter import FilterDialog
+from article_triage.tui.screens.notes_editor import NotesEditor
+from article_triage.tui.state import load_state, remember
+from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading, counted_line
+from article_triage.tui.widgets.reader import Reader
+from article_triage.tui.widgets.search_bar import SearchBar
+from article_triage.tui.widgets.triage_bar import TriageBar
+
+TITLE_IN_MESSAGE = 40
+"""Characters of an article's title in a one-line notification."""
+KEY_HOLD_LIMIT_SECONDS = 10.0
+"""Keys held behind a navigation that has not finished by then are dropped, not misapplied."""
+KEY_CHECK_SECONDS = 2.0
+ORDERED_WORKERS = ("article", "navigate", "history", "bulk")
+"""Worker groups whose outcome the next key must see (what is shown, where the cursor is)."""
+FOOTER_FIRST = ("app.help", "app.quit")
+"""Keys the footer shows at any width (it cuts from the end)."""
+EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
+"""Set to 1 and the app exits once the first article is on screen (start-up benchmark)."""
+
+
+def triage_screen_type(actions: list[ActionSpec]) -> type[TriageScreen]:
+    """The triage screen class with the screen's keys of *actions*.
+
+    Textual reads bindings from the class (``BINDINGS``), and these come from the
+    configured taxonomy (stance, grade and flag keys), so the class is made per app.
+    """
+    bindings = to_bindings(spec for spec in actions if binding_host(spec) == SCREEN)
+    return type("TriageScreen", (TriageScreen,), {"BINDINGS": bindings})
+
+
+class TriageScreen(Screen[None]):
+    """The queue, the reader and the triage bar; every key acts on the article shown."""
+
+    mode: reactive[str] = reactive(NORMAL, bindings=True)
+    """'' normally; 'grade' after g (letter, then digit); 'flag' after f."""
+
+    grade_letter: reactive[str | None] = reactive(None)
+    """The reliability letter typed after g, kept until its digit commits both as one change."""
+
+    def __init__(self, actions: list[ActionSpec]) -> None:
+        super().__init__(id="triage")
+        self.actions = actions
+        """The action table with the config's keys (help, palette and held keys read it)."""
+        self._specs = specs_by_action(actions)
+        self._order = {spec.id: i for i, spec in enumerate(actions)}
+        for rank, first in enumerate(FOOTER_FIRST):
+            self._order[first] = rank - len(FOOTER_FIRST)
+        self._cursor_keys = frozenset(
+            key.strip()
+            for spec in actions
+            if spec.mode == NORMAL and spec.target == QUEUE
+            for key in spec.keys.split(",")
+        )
+        self.view = None
+        self._keys_state: tuple[bool, ...] = ()
+        self._held_keys: deque[tuple[float, events.Key]] = deque()
+        """Keys that arrived while the article on screen was about to change, oldest first."""
+        self._awaiting: set[str] = set()
+        """ORDERED_WORKERS started and not yet reported back."""
+        self._gate_open = False
+        """Set when a navigation worker failed: keys go through rather than wait for it."""
+        self._exit_after_first = os.environ.get(EXIT_AFTER_FIRST_ARTICLE_ENV) == "1"
+        self.header = Static("", id="queue-header", markup=False)
+        """What the queue shows: done of total, the query described, store changes."""
+        self.queue = ArticleQueue(
+            self.app.thread_db, ArticleFilter(analyst=self.app.analyst), id="queue"
+        )
+        self.reader = Reader(id="reader")
+        self.triage_bar = TriageBar(self.app.taxonomy, id="triage-bar")
+        self.search_bar = SearchBar(id="search")
+
+    @property
+    def filter(self) -> ArticleFilter:
+        """What the queue lists (query, order, story): J, bulk decisions, translate and
+        export take the same articles."""
+        return self.queue.filter
+
+    @property
+    def analyst(self) -> str:
+        return self.app.analyst
+
+    @property
+    def taxonomy(self):
+        return self.app.taxonomy
+
+    # --- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="queue-pane"):
+                yield Static(
+                    session_line(self.analyst, self.app.db_path), id="session", markup=False
+                )
+                yield self.header
+                yield QueueHeading(id="queue-columns")
+                yield self.queue
+            yield self.reader
+        yield self.triage_bar
+        yield self.search_bar
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.search_bar.display = False
+        self.queue.focus()
+        self.queue.reload(resume=True)  # where this analyst left off
+        self.triage_bar.show(None)
+        self.set_interval(KEY_CHECK_SECONDS, self._drop_stale_keys)
+
+    def show_activity(self, activity: str) -> None:
+        """A line under the decision in the triage bar (a job's progress; '' clears it)."""
+        self.triage_bar.show(self.view, activity=activity)
+
+    def show_store_changed(self) -> None:
+        self.header.update(f"{self.header.content}\nstore changed: f5 refreshes")
+
+    # --- which keys apply now -----------------------------------------------------------
+
+    def key_state(self, spec: ActionSpec | None) -> bool | None:
+        """Whether *spec*'s key applies in this mode, with or without an article."""
+        return key_state(spec, self.mode, self.view is not None)
+
+    def _key_state(self, target: str, action: str) -> bool | None:
+        return self.key_state(self._specs.get((target, action)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "on" and len(parameters) == 2:
+            return self._key_state(str(parameters[0]), str(parameters[1]))
+        return self._key_state(SCREEN, action)
+
+    async def action_on(self, target: str, action: str) -> None:
+        """Run a queue or reader action (j, k, space, v...) on its widget: their keys are
+        bound here, where the focus always passes (tui.actions)."""
+        widget = self.queue if target == QUEUE else self.reader
+        await widget.run_action(action)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """In the order of the action table, ? and q first (a narrow footer cuts the end),
+        whichever node (queue, screen, app) holds each key."""
+        active = super().active_bindings
+        last = len(self._order)
+        return dict(
+            sorted(active.items(), key=lambda item: self._order.get(item[1].binding.id, last))
+        )
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer only when the set of keys that apply has changed.
+
+        The footer rebuilds all its keys on every refresh, which costs more than
+        the rest of moving to the next article; so per-article keys (y, T) stay
+        listed and say so when there is nothing for them to do.
+        """
+        state = (self.view is None,)
+        if state != self._keys_state:
+            self._keys_state = state
+            self.refresh_bindings()
+
+    def watch_mode(self, mode: str) -> None:
+        if mode != GRADE:
+            self.grade_letter = None  # left without its digit: the half grade is dropped
+        self._show_prompt()
+
+    def watch_grade_letter(self) -> None:
+        self._show_prompt()
+
+    def _show_prompt(self) -> None:
+        if not self.is_mounted:
+            return
+        prompt = MODE_PROMPTS.get(self.mode, "")
+        if self.mode == GRADE and self.grade_letter:
+            prompt = GRADE_DIGIT_PROMPT.format(letter=self.grade_letter)
+        self.triage_bar.show(self.view, prompt=prompt)
+
+    # --- every key acts on the article shown ----------------------------------------------
+
+    # Keys that arrive together (a paste, SSH, keys queued behind a slow render) are
+    # handled one after the other, but moving to an article reads it in a worker. A
+    # key handled before that read has come back would act on the article still on
+    # screen while the cursor already rests on the next one. So once a key has set
+    # the cursor moving, the keys after it wait here, in order, until the article
+    # under the cursor is the one shown; then each runs as if it had just been typed.
+
+    def _navigation_settled(self) -> bool:
+        """True when the article on screen is the one under the cursor and nothing will move it."""
+        if self._gate_open:
+            return True
+        if self._awaiting or self.queue.reloading:
+            return False
+        if self.queue.total == 0:
+            return True
+        row = self.queue.current
+        return row is not None and self.view is not None and row.id == self.view.id
+
+    def _ready_for(self, event: events.Key) -> bool:
+        """May *event* run now? A key that only moves the cursor needs the cursor
+        settled, not the article read: held-down j skips the reads in between."""
+        if self._navigation_settled():
+            return True
+        return (
+            event.key in self._cursor_keys
+            and self.mode == NORMAL
+            and not self._awaiting - {"article"}
+            and not self.queue.reloading
+            and self.queue.current is not None
+        )
+
+    async def on_key(self, event: events.Key) -> None:
+        # Every key no widget took bubbles through here; it runs here, in the order the
+        # keys came, or waits (a key run by the app instead, after the bubble, would
+        # run before the navigation of the key ahead of it had started).
+        if self._held_keys or not self._ready_for(event):
+            self._held_keys.append((time.monotonic(), event))
+            event.stop()
+        elif await self._run_key(event.key):
+            event.stop()
+
+    async def _run_key(self, key: str) -> bool:
+        """Run *key*'s binding, as the app would: the first that applies along the focus
+        chain (the focused widget, the screen, the app)."""
+        active = self.active_bindings.get(key)
+        if active is None or not active.enabled:
+            return False
+        return await self.app.run_action(active.binding.action, active.node)
+
+    async def _release_held_keys(self) -> None:
+        """Run the held keys in order while each may run."""
+        while self._held_keys and self.is_current and self._ready_for(self._held_keys[0][1]):
+            _held_at, event = self._held_keys.popleft()
+            await self._run_key(event.key)
+        if self._held_keys and not self.is_current:
+            # A held key opened a dialog: the rest were typed for it. Re-sent through
+            # the ordinary path, they reach whatever the dialog has focused.
+            held = list(self._held_keys)
+            self._held_keys.clear()
+            for _held_at, event in held:
+                self.app.post_message(events.Key(event.key, event.character))
+
+    def _settled_point(self) -> None:
+        """Something the held keys may be waiting for has happened."""
+        if self._held_keys:
+            self.call_later(self._release_held_keys)
+
+    def _start_navigation(self) -> None:
+        self._gate_open = False
+
+    def _drop_stale_keys(self) -> None:
+        """A navigation that never finishes must not freeze the keyboard (nor apply keys late)."""
+        if not self._held_keys:
+            return
+        if time.monotonic() - self._held_keys[0][0] < KEY_HOLD_LIMIT_SECONDS:
+            return
+        dropped = len(self._held_keys)
+        self._held_keys.clear()
+        self._gate_open = True
+        self.notify(
+            f"{dropped} key(s) dropped: the article did not finish loading.", severity="warning"
+        )
+
+    @on(Worker.StateChanged)
+    def _on_worker_state(self, event: Worker.StateChanged) -> None:
+        group = event.worker.group
+        # A worker cancelled by a newer one of its group leaves the report to it; if
+        # none is left to report, nothing will: stop waiting.
+        if (
+            event.state == WorkerState.CANCELLED
+            and group in ORDERED_WORKERS
+            and not any(
+                w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                for w in self.workers
+            )
+        ):
+            self._awaiting.discard(group)
+            self._settled_point()
+        if event.state != WorkerState.ERROR:
+            return
+        if group in ORDERED_WORKERS:
+            # What the keys were waiting for will not come: let them act on what is shown.
+            self._awaiting.discard(group)
+            self._gate_open = True
+            self._settled_point()
+        self.app.notify_worker_failed(event.worker)
+
+    # --- navigation ---------------------------------------------------------------------
+
+    def action_next_untriaged(self) -> None:
+        self._start_find_untriaged(self.view.id if self.view else 0)
+
+    def _start_find_untriaged(self, after_id: int) -> None:
+        self._awaiting.add("navigate")
+        self._start_navigation()
+        self._find_untriaged(after_id)
+
+    @work(thread=True, exclusive=True, group="navigate", exit_on_error=False)
+    def _find_untriaged(self, after_id: int) -> None:
+        found = next_untriaged(self.app.thread_db(), self.analyst, after_id, self.filter)
+        if not get_current_worker().is_cancelled:
+            self.post_message(UntriagedFound(found))
+
+    @on(UntriagedFound)
+    def _on_untriaged_found(self, message: UntriagedFound) -> None:
+        self._awaiting.discard("navigate")
+        current = self.queue.current
+        anchor = (self.queue.cursor, current.id) if current is not None else None
+        if message.article_id is None:
+            self.notify("Every article in this filter is triaged.")
+            self.queue.reload(select_id=current.id if current else None, anchor=anchor)
+        else:
+            self.queue.reload(select_id=message.article_id, anchor=anchor)
+        self._settled_point()
+
+    @on(ArticleQueue.Highlighted)
+    def _on_highlighted(self, message: ArticleQueue.Highlighted) -> None:
+        if self.mode != NORMAL and (self.view is None or self.view.id != message.row.id):
+            self.mode = NORMAL  # a half-typed grade belongs to the article it was begun on
+        self._show_article(message.row.id)
+
+    def _show_article(self, article_id: int) -> None:
+        """Read the article in a worker; keys wait for it to be shown (see on_key)."""
+        self._awaiting.add("article")
+        self._start_navigation()
+        self._load_article(article_id)
+
+    @work(thread=True, exclusive=True, group="article", exit_on_error=False)
+    def _load_article(self, article_id: int) -> None:
+        view = load_article_view(
+            self.app.thread_db(), article_id, self.analyst, self.app.target_lang
+        )
+        if get_current_worker().is_cancelled:
+            return
+        if view is None:
+            self.post_message(ArticleMissing(article_id))
+        else:
+            self.post_message(ArticleLoaded(view))
+
+    @on(ArticleLoaded)
+    def _on_article_loaded(self, message: ArticleLoaded) -> None:
+        current = self.queue.current
+        if current is not None and current.id != message.view.id:
+            return  # the cursor moved on while this one was read
+        self._awaiting.discard("article")
+        same_article = self.view is not None and self.view.id == message.view.id
+        self.view = message.view
+        self.reader.show(message.view, keep_scroll=same_article)
+        self.triage_bar.show(message.view)
+        self._refresh_keys()
+        self._first_screen_done()
+        self._settled_point()
+
+    def _first_screen_done(self) -> None:
+        if self._exit_after_first:
+            self._exit_after_first = False
+            self.call_after_refresh(self.app.exit)
+
+    @on(ArticleMissing)
+    def _on_article_missing(self, message: ArticleMissing) -> None:
+        self._awaiting.discard("article")
+        self.notify(f"Article {message.article_id} is no longer in the store.", severity="warning")
+        self.queue.reload()
+
+    @on(ArticleQueue.Counted)
+    def _on_counted(self, message: ArticleQueue.Counted) -> None:
+        self.app.store_read()
+        header = counted_line(message.done, message.total, message.flt)
+        summary = message.flt.describe()
+        self.header.update(f"{header}\n{summary}" if summary else header)
+        if message.total == 0:
+            self.view = None
+            self.reader.show_note(
+                "No article matches the search and filter (c clears them)."
+                if summary
+                else "The store is empty: press I to import articles (or run `triage add PATH...`)."
+            )
+            self.triage_bar.show(None)
+            self._refresh_keys()
+            self._first_screen_done()  # nothing to show: the start-up is over all the same
+        self._settled_point()
+
+    def after_store_change(self, select_id: int | None = None) -> None:
+        """Re-read the queue and the article after a change that may touch many rows."""
+        self.queue.reload(select_id=select_id or (self.view.id if self.view else None))
+        if self.view is not None and (select_id is None or select_id == self.view.id):
+            self._show_article(self.view.id)
+
+    def action_refresh_store(self) -> None:
+        self.after_store_change()
+
+    # --- decisions ----------------------------------------------------------------------
+
+    def _commit(
+        self,
+        write: Callable[[sqlite_utils.Database, int], Any],
+        changes: set[str],
+        article_id: int | None = None,
+    ) -> None:
+        """Run one decision write (on the current article unless *article_id* is given),
+        then show what the store holds."""
+        if article_id is None:
+            if self.view is None:
+                return
+            article_id = self.view.id
+        db = self.app.ui_db
+        try:
+            write(db, article_id)
+            decision = get_decision(db, article_id, self.analyst)
+        except ValueError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        except sqlite3.Error as exc:  # busy past the timeout, disk full, read-only file
+            self.notify(f"not saved: {exc}", severity="error", markup=False)
+            return
+        # Shown before the next key is handled: a second stance key in the same burst
+        # must see this one (the same key twice clears), and "done" must have set the
+        # cursor moving before the key after it is handled.
+        self._show_decision(decision, status_changed="status" in changes)
+
+    def _set(self, changes: dict[str, Any]) -> None:
+        self._commit(
+            lambda db, article_id: apply_changes(
+                db, [article_id], self.analyst, changes, self.taxonomy
+            ),
+            set(changes),
+        )
+
+    def _show_decision(self, decision: Decision, *, status_changed: bool) -> None:
+        self.queue.update_row(decision)
+        if self.view is not None and self.view.id == decision.article_id:
+            self.view = with_decision(self.view, decision)
+            self.triage_bar.show(self.view)
+            self._refresh_keys()
+        if status_changed:
+            if decision.status == "new":
+                self.queue.reload(select_id=decision.article_id)
+            else:
+                self._start_find_untriaged(decision.article_id)
+
+    def action_set_stance(self, stance: str) -> None:
+        current = self.view.decision.stance if self.view else None
+        # The same key again clears the stance, so a slip is one key to take back.
+        self._set({"stance": None if current == stance else stance})
+
+    def action_enter_mode(self, mode: str) -> None:
+        self.mode = mode
+
+    def action_cancel_mode(self) -> None:
+        self.mode = NORMAL
+
+    # A grade is one change: the letter waits for its digit, and the digit writes both
+    # (one event group, one undo step). Escape or moving on drops a lone letter.
+
+    def action_set_reliability(self, letter: str) -> None:
+        self.grade_letter = letter
+
+    def action_set_credibility(self, digit: str) -> None:
+        letter = self.grade_letter or (self.view.decision.reliability if self.view else None)
+        if letter is None:
+            self.notify("Grade: the reliability letter first (A–F), then the digit.")
+            return
+        self.mode = NORMAL
+        self._set({"reliability": letter, "credibility": digit})
+
+    def action_toggle_flag(self, flag: str) -> None:
+        self.mode = NORMAL
+        self._commit(
+            lambda db, article_id: toggle_flag(db, article_id, self.analyst, flag, self.taxonomy),
+            {"flags"},
+        )
+
+    def action_mark_done(self) -> None:
+        self.action_mark_status("done")
+
+    def action_mark_status(self, status: str) -> None:
+        self._set({"status": status})
+
+    def action_review_suggestion(self, accept: bool) -> None:
+        if self.view is None:
+            return
+        pending = self.view.pending_suggestions
+        if not pending:
+            self.notify("No suggestion waiting for review.")
+            return
+        flag = pending[0].flag
+        self._commit(
+            lambda db, article_id: review_suggestion(db, article_id, self.analyst, flag, accept),
+            {"flags", "rejected_suggestions"},
+        )
+
+    def action_adjudicate(self) -> None:
+        """Settle the analysts' disagreement with the lead's decision as shown, once confirmed.
+
+        A ruling is the whole decision: one with no stance or no grade is refused,
+        not recorded as settling anything.
+        """
+        from article_triage.store.agreement import adjudicate
+
+        if self.view is None:
+            return
+        if not self.view.others:
+            self.notify("No other analyst has graded this article: nothing to adjudicate.")
+            return
+        article_id, d = self.view.id, self.view.decision
+        missing = [
+            name
+            for name, value in (
+                ("stance", d.stance),
+                ("reliability", d.reliability),
+                ("credibility", d.credibility),
+            )
+            if not value
+        ]
+        if missing:
+            self.notify(
+                f"Not adjudicated: your decision on #{article_id} has no {', no '.join(missing)}. "
+                "Set them first (a stance key, g letter digit), then A.",
+                severity="warning",
+            )
+            return
+        ruling = {
+            "stance": d.stance,
+            "reliability": d.reliability,
+            "credibility": d.credibility,
+            "flags": list(d.flags),
+        }
+        flags = ", ".join(self.taxonomy.label("flags", f) for f in d.flags) or "no flags"
+        question = (
+            f"Settle the disagreement on #{article_id} {shown_line(self.view.title)}\n"
+            f"with your decision: {self.taxonomy.label('stances', d.stance)} {d.grade}, {flags}?\n"
+            "One undo (u) takes it back."
+        )
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            self._commit(
+                lambda db, aid: adjudicate(db, aid, self.analyst, ruling, self.taxonomy),
+                {"adjudicated"} | ({"status"} if d.status == "new" else set()),
+                article_id=article_id,
+            )
+
+        self.app.push_screen(ConfirmDialog(question), answer)
+
+    def action_edit_notes(self) -> None:
+        if self.view is None:
+            return
+        article_id = self.view.id
+        title = f"Notes on #{article_id}: {self.view.title}"
+
+        def save(text: str | None) -> None:
+            # The note belongs to the article it was opened on, even if the reader
+            # moved on meanwhile (a "done" keystroke's worker finishing late).
+            current = get_decision(self.app.ui_db, article_id, self.analyst).notes
+            if text is None or text == current:
+                return
+            self._commit(
+                lambda db, aid: apply_changes(
+                    db, [aid], self.analyst, {"notes": text}, self.taxonomy
+                ),
+                {"notes"},
+                article_id=article_id,
+            )
+
+        self.app.push_screen(NotesEditor(self.view.decision.notes, title), save)
+
+    # --- history and bulk ---------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        self._awaiting.add("history")
+        self._replay(redo_step=False)
+
+    def action_redo(self) -> None:
+        self._awaiting.add("history")
+        self._replay(redo_step=True)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def _replay(self, redo_step: bool) -> None:
+        db = self.app.thread_db()
+        change = redo(db, self.analyst) if redo_step else undo(db, self.analyst)
+        title = None
+        if change is not None and len(change.article_ids) == 1:
+            article = get_article(db, change.article_ids[0])
+            title = article["title"] if article else None
+        self.post_message(HistoryReplayed(change, redo_step, title))
+
+    @on(HistoryReplayed)
+    def _on_history_replayed(self, message: HistoryReplayed) -> None:
+        self._awaiting.discard("history")
+        change = message.change
+        if change is None:
+            self.notify(f"Nothing to {'redo' if message.redo else 'undo'}.")
+        else:
+            self.notify(describe_replay(change, message.redo, message.title), markup=False)
+            # The article it touched is shown, so the analyst sees what came back.
+            touched = change.article_ids
+            self.after_store_change(touched[0] if len(touched) == 1 else None)
+        self._settled_point()
+
+    def action_bulk_status(self, status: str) -> None:
+        total = self.queue.total
+        if not total:
+            self.notify("The filter is empty.")
+            return
+        label = self.taxonomy.label("statuses", status).lower()
+        question = (
+            f"Mark all {total:,} articles in the current filter {label}?\n"
+            "One undo (u) takes it back."
+        )
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._awaiting.add("bulk")
+                self._bulk({"status": status})
+
+        self.app.push_screen(ConfirmDialog(question), answer)
+
+    @work(thread=True, exclusive=True, group="bulk", exit_on_error=False)
+    def _bulk(self, changes: dict[str, Any]) -> None:
+        db = self.app.thread_db()
+        change = bulk_apply(db, self.filter, self.analyst, changes, self.taxonomy)
+        self.post_message(BulkApplied(change, changes))
+
+    @on(BulkApplied)
+    def _on_bulk_applied(self, message: BulkApplied) -> None:
+        self._awaiting.discard("bulk")
+        what = ", ".join(f"{k} {v}" for k, v in message.changes.items())
+        self.notify(f"{what}: {len(message.change.article_ids):,} article(s) changed (u undoes).")
+        self.after_store_change()
+        self._settled_point()
+
+    # --- search, filter, view -----------------------------------------------------------
+
+    def action_search(self) -> None:
+        bar = self.search_bar
+        bar.value = query_text(self.filter)
+        bar.display = True
+        bar.focus()
+
+    @on(SearchBar.Submitted, "#search")
+    def _on_search_submitted(self, event: SearchBar.Submitted) -> None:
+        if self.apply_query(event.value):
+            self._close_search()
+
+    @on(SearchBar.Closed)
+    def _close_search(self) -> None:
+        bar = self.search_bar
+        bar.display = False
+        self.queue.focus()
+
+    def apply_query(self, text: str) -> bool:
+        """The queue shows what *text* (the query language) selects; a query that does not
+        read is one line saying where and why, and the queue stays as it was."""
+        try:
+            query = parse_query(text, self.taxonomy)
+        except QueryError as exc:
+            self.notify(f"query {exc}", severity="error", markup=False)
+            return False
+        self.apply_filter(replace(self.filter, where=query if query.text else None, query=None))
+        return True
+
+    def apply_filter(self, flt: ArticleFilter, keep: int | None = None) -> None:
+        """Show *flt*'s articles from the first, or on article *keep* when it is in them."""
+        if keep is None:
+            self.queue.cursor = 0
+        self.queue.reload(flt, select_id=keep)
+
+    def action_filter(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self.apply_query(text)
+
+        self.app.push_screen(FilterDialog(query_text(self.filter), self.taxonomy), chosen)
+
+    def action_clear_filter(self) -> None:
+        # Every article is in the cleared list, so the one being read stays in view; the
+        # order is no filter: it stays too.
+        self.apply_filter(
+            ArticleFilter(analyst=self.analyst, where=sorted_query(None, self.filter.order.name)),
+            keep=self.view.id if self.view else None,
+        )
+
+    def action_toggle_queue(self) -> None:
+        pane = self.query_one("#queue-pane")
+        pane.display = not pane.display
+        if pane.display:
+            self.queue.focus()
+
+    # --- translation and export -----------------------------------------------------------
+
+    def action_translate_current(self) -> None:
+        if self.view is None:
+            return
+        if self.view.translated_count == len(self.view.paragraphs):
+            self.notify("This article is translated already.")
+            return
+        self._translate((self.view.id,))
+
+    def action_translate_untranslated(self) -> None:
+        self._translate(None)  # what lacks a translation in the filter
+
+    def _translate(self, article_ids: tuple[int, ...] | None) -> None:
+        from article_triage.store.jobs import TranslateRequest, run_translate
+        from article_triage.store.settings import ConfigError
+        from article_triage.store.translate import settings_from_config
+
+        config = self.app.config
+        try:
+            settings = settings_from_config(config, target=self.app.target_lang)
+            settings.validate()
+        except (ConfigError, ValueError) as exc:
+            self.notify(f"cannot translate: {exc}", severity="error", markup=False)
+            return
+        request = TranslateRequest(settings, article_ids, self.filter, config.path)
+        self.app.run_job(run_translate, request, "translating", name="translate")
+
+    def action_correct_translation(self) -> None:
+        if self.view is None:
+            return
+        article_id = self.view.id
+
+        def save(correction: tuple[int, str] | None) -> None:
+            if correction is None:
+                return
+            index, text = correction
+            try:
+                correct_paragraph(
+                    self.app.ui_db,
+                    article_id,
+                    self.app.target_lang,
+                    index,
+                    text,
+                    analyst=self.analyst,
+                )
+            except (IndexError, sqlite3.Error) as exc:
+                self.notify(f"not saved: {exc}", severity="error", markup=False)
+                return
+            self.notify(f"Paragraph {index + 1} corrected; later machine runs keep it.")
+            self._show_article(article_id)
+
+        dialog = CorrectTranslation(self.view, self.reader.paragraph_in_view())
+        self.app.push_screen(dialog, save)
+
+    def action_export(self) -> None:
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice is not None:
+                self.notify(f"Exporting to {choice.path}…", markup=False)
+                remember("export_format", choice.fmt)
+                self._export(choice)
+
+        dialog = ExportDialog(
+            Path.cwd(),
+            self.filter.describe() or "everything",
+            last_format=load_state().get("export_format"),
+        )
+        self.app.push_screen(dialog, chosen)
+
+    def _export(self, choice: ExportChoice) -> None:
+        from article_triage.store.jobs import ExportRequest, run_export
+
+        flt = self.filter if choice.current_filter else ArticleFilter(analyst=self.analyst)
+        request = ExportRequest(
+            choice.path,
+            choice.fmt,
+            flt,
+            with_text=choice.with_text,
+            with_translation=choice.with_translation,
+            target_lang=self.app.target_lang,
+        )
+        self.app.run_job(run_export, request, "exporting", name="export", changes_store=False)
+
+    # --- the article's address and its story ----------------------------------------------
+
+    def _article_url(self) -> str | None:
+        """The shown article's web address, or None (said in a notification): pasted
+        text and files have none, and only http(s) goes to a browser."""
+        view = self.view
+        if view is None:
+            return None
+        if not view.url:
+            self.notify("This article has no URL (it was imported from a file or pasted).")
+            return None
+        if urlsplit(view.url).scheme not in ("http", "https"):
+            self.notify(f"Not a web address: {shown_line(view.url)}", markup=False)
+            return None
+        return view.url
+
+    def action_open_article_url(self) -> None:
+        url = self._article_url()
+        if url is not None:
+            self._open_in_browser(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_browser(self, url: str) -> None:
+        # webbrowser.open can block (it may wait for the browser to start): not on the UI loop.
+        import webbrowser
+
+        if webbrowser.open(url):
+            self.app.call_from_thread(self.notify, f"Opened {shown_line(url)}", markup=False)
+        else:
+            self.app.call_from_thread(
+                self.notify,
+                f"No browser found (set $BROWSER); the URL is {shown_line(url)}",
+                severity="warning",
+                markup=False,
+            )
+
+    def action_copy_article_url(self) -> None:
+        url = self._article_url()
+        if url is not None:
+            self.app.copy_to_clipboard(url)
+            self.notify(f"Copied {shown_line(url)}", markup=False)
+
+    def action_show_story(self) -> None:
+        from article_triage.tui.screens.story import StoryChoice, StoryScreen
+
+        view = self.view
+        if view is None or view.story_id is None:
+            self.notify("This article is in no story yet: `triage stories rebuild` places it.")
+            return
+
+        def chosen(choice: StoryChoice | None) -> None:
+            if choice is None:  # a split on the screen may have changed the story line
+                self.after_store_change()
+                return
+            story = replace(self.filter, story=choice.story_id)
+            self.queue.reload(story, select_id=choice.article_id)
+
+        story = StoryScreen(self.app.thread_db, view.story_id, self.analyst, view.id)
+        self.app.push_screen(story, chosen)
+
+
+_STEP_NAMES = {
+    "reliability": "grade",
+    "credibility": "grade",
+    "rejected_suggestions": "suggestion",
+    "adjudicated": "adjudication",
+    "translation": "translation correction",
+}
+
+
+def describe_replay(change: Change, redo_step: bool, title: str | None) -> str:
+    """'Undid stance on #2 Medienbericht: Ukraine…': what undo or redo did, and where."""
+    verb = "Redid" if redo_step else "Undid"
+    if change.action == "adjudicate":
+        names = ["adjudication"]
+    else:
+        names = list(dict.fromkeys(_STEP_NAMES.get(f, f) for f in change.fields))
+    what = ", ".join(names) or "a step that had already been reverted"
+    touched = change.article_ids
+    if len(touched) == 1:
+        shown = shown_line(title or "")
+        if len(shown) > TITLE_IN_MESSAGE:
+            shown = shown[: TITLE_IN_MESSAGE - 1].rstrip() + "…"
+        return f"{verb} {what} on #{touched[0]} {shown}".rstrip()
+    if touched:
+        return f"{verb} {what} on {len(touched):,} articles"
+    return f"{verb} {what}"
+
+
+def session_line(analyst: str, db_path: Path) -> str:
+    """Who is triaging in which store: 'olena · article-triage/triage.db' (the store's
+    folder tells the default store from a project's)."""
+    store = Path(db_path.parent.name, db_path.name)
+    return f"{shown_identity(analyst)} · {shown_line(store)}"
+
+
+def query_text(flt: ArticleFilter) -> str:
+    """The query the queue's filter was typed or built as, to edit it again."""
+    return flt.where.text if isinstance(flt.where, Query) else ""
