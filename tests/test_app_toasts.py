@@ -30,7 +30,7 @@ async def test_toasts_leave_the_reader_and_the_sources_line_in_view(db_path, siz
         await settle(app, pilot)
         await pilot.press("j")  # RT DE: published by RT, cites RIA Novosti
         await settle(app, pilot)
-        assert app.view.id == ids["de"]
+        assert app.triage.view.id == ids["de"]
         for severity in ("information", "warning", "error"):
             app.notify(LONG_MESSAGE, severity=severity, timeout=30)
         await pilot.pause()
@@ -43,7 +43,7 @@ async def test_toasts_leave_the_reader_and_the_sources_line_in_view(db_path, siz
             for x in range(size[0])
         }
         assert any(isinstance(w, Toast) for w in shown.values())
-        for widget in (app.reader, app.triage_bar):
+        for widget in (app.triage.reader, app.triage.triage_bar):
             region = widget.region
             covered = [
                 (x, y)
@@ -51,5 +51,5 @@ async def test_toasts_leave_the_reader_and_the_sources_line_in_view(db_path, siz
                 if region.contains(x, y) and isinstance(w, Toast)
             ]
             assert not covered, f"toasts cover {widget!r} at {covered[:3]}"
-        for cell in _line_cells(app, app.triage_bar, "Sources "):
-            assert shown[cell] is app.triage_bar, f"{cell} shows {shown[cell]!r}"
+        for cell in _line_cells(app, app.triage.triage_bar, "Sources "):
+            assert shown[cell] is app.triage.triage_bar, f"{cell} shows {shown[cell]!r}"
