@@ -8,7 +8,11 @@ not pile up in memory.
 
 from __future__ import annotations
 
+import loopback_server
+
 from article_triage.store.ingest import ImportOptions, import_sources, pipeline
+
+loopback = loopback_server.loopback  # the fixture, served on 127.0.0.1
 
 # Over SMALL_INPUT_BYTES: each page travels to the workers as a task of its own.
 PADDING = "<!-- " + "x" * (pipeline.SMALL_INPUT_BYTES + 1024) + " -->"
@@ -68,3 +72,30 @@ def test_work_handed_ahead_is_bounded_in_bytes(db, tmp_path, monkeypatch):
     assert imported == 40
     # at most the tasks that fit in WINDOW_BYTES, plus the one that crossed it
     assert max(ahead) <= 5
+
+
+def test_writer_stores_what_it_holds_while_the_workers_finish(db, tmp_path, loopback, monkeypatch):
+    # The last input is a page that takes a second and a half to arrive: the writer stores the
+    # twenty before it while a worker waits for it, not in one batch with it at the end.
+    _pages(tmp_path / "pages", 20)
+    slow = loopback.add(
+        "/slow.html",
+        "<html><body><article><p>The last page to arrive, slowly, with its own words.</p>"
+        "</article></body></html>",
+        delay=1.5,
+    )
+    batches: list[list[str]] = []
+    write_results = pipeline.write_results
+
+    def writing(db, results, *args, **kwargs):
+        batches.append([r.source for r in results])
+        return write_results(db, results, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "write_results", writing)
+    report = import_sources(
+        db,
+        [str(tmp_path / "pages"), slow],
+        ImportOptions(workers=2, allow_private_addresses=True),
+    )
+    assert report.imported == 21
+    assert batches[-1] == [slow]

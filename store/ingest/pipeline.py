@@ -41,6 +41,10 @@ BATCH_SECONDS = 0.5
 # large pages do not pile up in memory.
 WINDOW_TASKS = 2 * BATCH_SIZE
 WINDOW_BYTES = 64 * 1024 * 1024
+# What _results yields, no result in it, when every worker is on its last task and the
+# next result is not ready: the writer stores what it holds while they finish, instead
+# of alone after the last page (up to BATCH_SECONDS of results, on one core).
+WORKERS_FINISHING: list[WorkResult] = []
 # Files up to this size travel to the workers in groups of CHUNK_INPUTS.
 SMALL_INPUT_BYTES = 32 * 1024
 CHUNK_INPUTS = 32
@@ -158,7 +162,8 @@ def _chunks(inputs: Iterator[Input]) -> Iterator[tuple[list[Input], int]]:
 def _results(
     inputs: Iterator[Input], settings: WorkerSettings, workers: int, on_started: Callable[[], None]
 ) -> Iterator[list[WorkResult]]:
-    """Work results in input order, computed by *workers* processes (or in-process for 1)."""
+    """Work results in input order, computed by *workers* processes (or in-process for 1),
+    and WORKERS_FINISHING when the writer may store what it holds before the last ones."""
     if workers <= 1:
         on_started()
         for inp in inputs:
@@ -210,6 +215,8 @@ def _pooled_results(
             on_started()
         while window:
             chunk, _, future = window.popleft()
+            if future is not None and len(window) < workers and not future.done():
+                yield WORKERS_FINISHING
             yield from _results_of(chunk, future, settings)
 
 
@@ -365,7 +372,11 @@ def import_sources(
         iter_inputs(sources, options.max_bytes), settings, workers, start_counting
     ):
         pending.extend(results)
-        if len(pending) >= BATCH_SIZE or time.monotonic() - last_flush >= BATCH_SECONDS:
+        if (
+            results is WORKERS_FINISHING
+            or len(pending) >= BATCH_SIZE
+            or time.monotonic() - last_flush >= BATCH_SECONDS
+        ):
             flush()
         if should_stop is not None and should_stop():
             report.interrupted = True
