@@ -296,3 +296,44 @@ async def test_cursor_keys_do_not_wait_for_the_reads_they_skip(db_path, monkeypa
         assert app.triage.view.id == ids["rtl"]
     assert decision(db_path, ids["rtl"]).stance == "unclear"
     assert decision(db_path, ids["uk"]).stance is None
+
+
+async def test_config_keys_rebind_through_the_keymap_and_each_mode_keeps_its_own(db_path, tmp_path):
+    """[keys] goes through Textual's keymap; "done" moved to enter leaves d to reliability D
+    after g, and a mode's footer lists exactly its keys."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    from article_triage.store.settings import settings_from_table
+    from article_triage.tui.screens.mode_keys import ModeKeys
+
+    ids = seed_store(db_path)
+    keys = {"decide.done": "enter", "nav.next": "ctrl+n", "grade.credibility.2": "w"}
+    config = settings_from_table({"keys": keys}, tmp_path / "config.toml")
+    app = make_app(db_path, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")
+        await settle(app, pilot)
+        assert app.triage.view.id == ids["uk"]  # j is no longer "next"
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert app.triage.view.id == ids["de"]
+
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, ModeKeys)
+        shown = {key.action for key in app.screen.query_one(Footer).query(FooterKey)}
+        assert "set_reliability('D')" in shown and "set_credibility('2')" in shown
+        assert not {"mark_done", "on('queue', 'next_article')", "quit"} & shown
+        await pilot.press("d", "w")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ModeKeys) and app.triage.mode == ""
+        assert decision(db_path, ids["de"]).grade == "D2"
+
+        await pilot.press("d")  # moved away: nothing
+        await settle(app, pilot)
+        assert decision(db_path, ids["de"]).status == "new"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert decision(db_path, ids["de"]).status == "done"

@@ -13,6 +13,9 @@ The app's keys are bound on the app and the others on the triage screen: Textual
 looks for a key's binding along the focus chain, and of the screen's nodes only the
 screen is always in it (the reader takes no focus, the queue can be hidden with z).
 The screen runs a queue or reader key as ``on('queue', 'next_article')``, on its target.
+A mode's keys are bound on that mode's key screen (tui/screens/mode_keys.py), pushed
+over the triage screen while the mode lasts. Each node then binds a key once, so the
+config's ``[keys]`` rebind through Textual's keymap (``App.set_keymap``, by binding id).
 """
 
 from __future__ import annotations
@@ -537,9 +540,14 @@ def action_name(action: str) -> str:
     return action.split("(", 1)[0]
 
 
-def binding_host(spec: ActionSpec) -> str:
-    """The node that holds *spec*'s binding: the app for its own actions, else the screen."""
-    return APP if spec.target == APP else SCREEN
+def binding_hosts(spec: ActionSpec) -> tuple[str, ...]:
+    """Where *spec*'s binding is: the app for its own actions; a mode's key on that mode's
+    key screen (escape on both); every other key on the triage screen."""
+    if spec.target == APP:
+        return (APP,)
+    if spec.mode == ANY_MODE:
+        return (GRADE, FLAG)
+    return (spec.mode,) if spec.mode != NORMAL else (SCREEN,)
 
 
 def binding_action(spec: ActionSpec) -> str:

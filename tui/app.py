@@ -93,7 +93,7 @@ class TriageApp(App[None]):
         return db
 
     def get_default_screen(self) -> TriageScreen:
-        self.triage = triage_screen_type(self.action_table)(self.action_table)
+        self.triage = triage_screen_type(self._default_actions)(self.action_table)
         return self.triage
 
     def on_mount(self) -> None:
@@ -113,13 +113,7 @@ class TriageApp(App[None]):
             )
         # Every binding has its action's id: the config's keys replace the defaults.
         rebound = self.config.keys or {}
-        self.set_keymap(
-            {
-                spec.id: spec.keys
-                for spec in self.action_table
-                if spec.id in rebound and spec.target == APP
-            }
-        )
+        self.set_keymap({spec.id: spec.keys for spec in self.action_table if spec.id in rebound})
         self._seen_version = self._store_version()
         self.set_interval(STORE_CHECK_SECONDS, self._check_store_changed)
 

@@ -49,6 +49,7 @@ from article_triage.store.triage import (
     undo,
 )
 from article_triage.tui.actions import (
+    FLAG,
     GRADE,
     GRADE_DIGIT_PROMPT,
     MODE_PROMPTS,
@@ -56,7 +57,8 @@ from article_triage.tui.actions import (
     QUEUE,
     SCREEN,
     ActionSpec,
-    binding_host,
+    binding_hosts,
+    build_actions,
     key_state,
     specs_by_action,
     to_bindings,
@@ -73,6 +75,7 @@ from article_triage.tui.screens.correct_translation import CorrectTranslation
 from article_triage.tui.screens.export_dialog import ExportDialog
 from article_triage.tui.screens.export_dialog import ExportRequest as ExportChoice
 from article_triage.tui.screens.filter import FilterDialog
+from article_triage.tui.screens.mode_keys import ModeKeys, mode_keys_type
 from article_triage.tui.screens.notes_editor import NotesEditor
 from article_triage.tui.state import load_state, remember
 from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading, counted_line
@@ -99,7 +102,7 @@ def triage_screen_type(actions: list[ActionSpec]) -> type[TriageScreen]:
     Textual reads bindings from the class (``BINDINGS``), and these come from the
     configured taxonomy (stance, grade and flag keys), so the class is made per app.
     """
-    bindings = to_bindings(spec for spec in actions if binding_host(spec) == SCREEN)
+    bindings = to_bindings(spec for spec in actions if SCREEN in binding_hosts(spec))
     return type("TriageScreen", (TriageScreen,), {"BINDINGS": bindings})
 
 
@@ -135,6 +138,8 @@ class TriageScreen(Screen[None]):
         self._gate_open = False
         """Set when a navigation worker failed: keys go through rather than wait for it."""
         self._exit_after_first = os.environ.get(EXIT_AFTER_FIRST_ARTICLE_ENV) == "1"
+        defaults = build_actions(self.app.taxonomy)  # the config's keys: App.set_keymap
+        self._mode_keys = {mode: mode_keys_type(defaults, mode) for mode in (GRADE, FLAG)}
         self.header = Static("", id="queue-header", markup=False)
         """What the queue shows: done of total, the query described, store changes."""
         self.queue = ArticleQueue(
@@ -234,6 +239,14 @@ class TriageScreen(Screen[None]):
         if mode != GRADE:
             self.grade_letter = None  # left without its digit: the half grade is dropped
         self._show_prompt()
+        if not self.is_mounted:
+            return
+        # The mode's keys are a screen over this one (tui/screens/mode_keys.py).
+        top = self.app.screen
+        if isinstance(top, ModeKeys) and mode != top.MODE:
+            self.app.pop_screen()
+        if mode != NORMAL and not isinstance(self.app.screen, ModeKeys):
+            self.app.push_screen(self._mode_keys[mode](self))
 
     def watch_grade_letter(self) -> None:
         self._show_prompt()
