@@ -6,29 +6,32 @@ chance: Cohen's kappa for each pair of analysts (the figure when there are two) 
 Krippendorff's alpha (nominal) over all of them, which also copes with analysts who
 graded different subsets. Only triaged decisions (status other than 'new') count,
 and a lead analyst's adjudicated decision is a ruling, not a rating, so it is left
-out. Decisions are read in one ordered pass; memory holds the coincidence counts
-and the list of disagreements, not the decisions. A disagreement on an article a
-lead analyst has adjudicated is settled: counted, no longer listed.
+out. The articles so rated are the units store.agreement_units keeps as decisions are
+written, with how many units share each profile (who gave which value): the
+coefficients are the textbook ones over every unit, computed once per profile and
+weighted by its count, so a million articles cost a few hundred profiles. The
+disagreements are counted there too, and listed lazily, a page of units at a time in
+article order. A disagreement on an article a lead analyst has adjudicated is settled:
+counted, no longer listed.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-import numpy as np
 import sqlite_utils
 
+from article_triage.store.agreement_units import PROFILE_FIELDS, SCALAR_FIELDS
 from article_triage.store.db import write_transaction
 from article_triage.store.disagreement import values_disagree
-from article_triage.store.taxonomy import Taxonomy, flag_set
+from article_triage.store.taxonomy import Taxonomy
 from article_triage.store.triage import Decision, apply_changes, get_decision
 
-SCALAR_FIELDS = ("stance", "reliability", "credibility")
 FLAG_PREFIX = "flag:"
 
 
@@ -80,15 +83,17 @@ class _Coincidence:
         self.disagreeing = 0.0  # sum of o_ck over c != k
         self.totals: Counter[Hashable] = Counter()  # n_c
 
-    def add(self, values: Sequence[Hashable]) -> None:
+    def add(self, values: Sequence[Hashable], units: int = 1) -> None:
+        """One unit's values, or *units* units that all have these values."""
         m = len(values)
         if m < 2:
             return
         counts = Counter(values)
         # Ordered pairs of values from different raters, each unit weighted 1/(m-1).
         pairs_differing = m * m - sum(c * c for c in counts.values())
-        self.disagreeing += pairs_differing / (m - 1)
-        self.totals.update(counts)
+        self.disagreeing += units * pairs_differing / (m - 1)
+        for value, count in counts.items():
+            self.totals[value] += units * count
 
     def alpha(self) -> float | None:
         n = sum(self.totals.values())
@@ -142,7 +147,7 @@ class Disagreements(Sequence[Disagreement]):
     enough for the first *n*.
     """
 
-    _PAGE = 2000  # decision rows read at a time
+    _PAGE = 1000  # units read at a time
 
     def __init__(self, db: sqlite_utils.Database, fields: Sequence[str], count: int) -> None:
         self._db = db
@@ -153,10 +158,18 @@ class Disagreements(Sequence[Disagreement]):
         return self._count
 
     def __iter__(self) -> Iterator[Disagreement]:
-        for found in self._pages():
-            titles = _titles(self._db, sorted({article_id for article_id, _, _ in found}))
-            for article_id, name, ratings in found:
-                yield Disagreement(article_id, titles.get(article_id, ""), name, ratings)
+        after = -1
+        while True:
+            units = self._db.execute(_DISPUTED_UNITS_AFTER, [after, self._PAGE]).fetchall()
+            for article_id, title, *profiles in units:
+                unit = {n: _ratings(n, p) for n, p in zip(PROFILE_FIELDS, profiles, strict=True)}
+                for name in self._fields:
+                    values = _field_ratings(unit, name)
+                    if values_disagree(values.values()):
+                        yield Disagreement(article_id, title, name, values)
+            if len(units) < self._PAGE:
+                return
+            after = units[-1][0]
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
@@ -173,55 +186,28 @@ class Disagreements(Sequence[Disagreement]):
     def head(self, n: int) -> list[Disagreement]:
         return list(islice(iter(self), n))
 
-    def _pages(self) -> Iterator[list[tuple[int, str, dict[str, Any]]]]:
-        """Per page of decisions (primary-key order), the disagreements on its articles."""
-        after, limit = -1, self._PAGE
-        while True:
-            rows = self._db.execute(_DECISIONS_AFTER, [after, limit]).fetchall()
-            if not rows:
-                return
-            full = len(rows) == limit
-            if full and rows[0][0] == rows[-1][0]:
-                limit *= 2  # one article with more decisions than a page: read it whole
-                continue
-            # A full page may end part-way through an article: leave that one to the next.
-            last = rows[-1][0] if full else None
-            found: list[tuple[int, str, dict[str, Any]]] = []
-            start = 0
-            for i in range(1, len(rows) + 1):
-                if i < len(rows) and rows[i][0] == rows[start][0]:
-                    continue
-                if rows[start][0] != last:
-                    found += self._on_article(rows[start:i])
-                start = i
-            yield found
-            if not full:
-                return
-            after = max(r[0] for r in rows if r[0] != last)
 
-    def _on_article(
-        self, decisions: list[tuple[Any, ...]]
-    ) -> list[tuple[int, str, dict[str, Any]]]:
-        # Settled (a lead analyst ruled): counted by the scoring, not listed.
-        if any(d[3] for d in decisions):
-            return []
-        rated = [d[1:2] + d[4:] for d in decisions if d[2] != "new"]
-        if len(rated) < 2:
-            return []
-        article_id = decisions[0][0]
-        found = []
-        for name in self._fields:
-            ratings = _field_ratings(rated, name)
-            if values_disagree(ratings.values()):
-                found.append((article_id, name, ratings))
-        return found
-
-
-# Every decision after an article, in primary-key order: the disagreements' pages.
-_DECISIONS_AFTER = (
-    "SELECT article_id, analyst, status, adjudicated, stance, reliability, credibility, flags "
-    "FROM decisions WHERE article_id > ? ORDER BY article_id, analyst LIMIT ?"
+# Disputed units not yet settled, in article order, with their titles: a page of the list.
+_DISPUTED_UNITS_AFTER = (
+    "SELECT u.article_id, coalesce(a.title, ''), u.stance, u.reliability, u.credibility, "
+    "u.flags FROM agreement_units u JOIN articles a ON a.id = u.article_id "
+    "WHERE u.article_id > ? AND u.disputed = 1 AND u.settled = 0 "
+    "ORDER BY u.article_id LIMIT ?"
 )
+
+
+def _ratings(name: str, profile: str | None) -> dict[str, Any]:
+    """A profile (store.agreement_units) as analyst -> value, in analyst order; flags as sets."""
+    given = json.loads(profile) if profile is not None else []
+    return {a: frozenset(v) for a, v in given} if name == "flags" else dict(given)
+
+
+def _field_ratings(unit: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
+    """One unit's ratings on one report field: analyst -> value (a flag: set or not)."""
+    if name.startswith(FLAG_PREFIX):
+        flag = name[len(FLAG_PREFIX) :]
+        return {a: flag in flags for a, flags in unit["flags"].items()}
+    return unit.get(name, {})
 
 
 @dataclass
@@ -272,6 +258,22 @@ class _FieldTally:
         self.coincidence = _Coincidence()
         self.joint: dict[tuple[str, str], Counter[tuple[Hashable, Hashable]]] = defaultdict(Counter)
 
+    def add(self, ratings: dict[str, Any], units: int) -> bool:
+        """*units* units rated so (analyst -> value, in analyst order); True if they disagree."""
+        if len(ratings) < 2:
+            return False
+        values = list(ratings.values())
+        disagree = values_disagree(values)
+        self.items += units
+        self.agreed += 0 if disagree else units
+        self.analysts.update(ratings)
+        self.coincidence.add(values, units)
+        rated = list(ratings.items())
+        for i, (a, x) in enumerate(rated):
+            for b, y in rated[i + 1 :]:
+                self.joint[(a, b)][(x, y)] += units
+        return disagree
+
     def result(self) -> FieldAgreement:
         pairs = [
             PairAgreement(key, sum(joint.values()), _kappa_from_counts(joint))
@@ -289,89 +291,6 @@ class _FieldTally:
         )
 
 
-# Every triaged, unadjudicated decision, in table order: in primary-key order each row
-# would be a lookup from the key's index into the table, which at a million articles
-# cost a second (30 ms in table order); numpy sorts them by article instead.
-_TRIAGED_DECISIONS = (
-    "SELECT article_id, analyst, stance, reliability, credibility, flags FROM decisions "
-    "NOT INDEXED WHERE status != 'new' AND adjudicated = 0"
-)
-
-
-class _Codes:
-    """Values as small integers (-1 for missing), and back."""
-
-    def __init__(self) -> None:
-        self.code: dict[Any, int] = {None: -1}
-        self.values: list[Any] = []
-
-    def encode(self, column: Sequence[Any]) -> np.ndarray:
-        code, values = self.code, self.values
-        # In sorted order, so analyst codes sort as their names do (pairs read (a, b), a < b).
-        for value in sorted(set(column).difference(code), key=str):
-            code[value] = len(values)
-            values.append(value)
-        # map over a dict's __getitem__ runs in C: a million values in a few tens of ms.
-        return np.fromiter(map(code.__getitem__, column), dtype=np.int64, count=len(column))
-
-
-def _score_field(
-    tally: _FieldTally, unit: np.ndarray, rater: np.ndarray, value: np.ndarray, units: int
-) -> np.ndarray:
-    """Add one field's ratings to *tally*; return the units on which the raters differ.
-
-    *unit* numbers each row's article (0..units-1), *rater* its analyst, *value* its
-    value (-1 when the analyst left the field empty).
-    """
-    rated = value >= 0
-    unit, rater, value = unit[rated], rater[rated], value[rated]
-    m = np.bincount(unit, minlength=units)
-    keep = m[unit] >= 2
-    unit, rater, value = unit[keep], rater[keep], value[keep]
-    if not len(unit):
-        return np.empty(0, dtype=np.int64)
-    # Rows stay in article order, so each unit's rows are one run: reduce per run.
-    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
-    lowest = np.full(units, np.iinfo(np.int64).max)
-    highest = np.full(units, -1)
-    lowest[unit[starts]] = np.minimum.reduceat(value, starts)
-    highest[unit[starts]] = np.maximum.reduceat(value, starts)
-    scored = np.flatnonzero(m >= 2)
-    # store.disagreement.values_disagree in array form: two or more rated values, not all
-    # the same (an empty field is not rated); tests/test_query.py holds them together.
-    differ = scored[lowest[scored] != highest[scored]]
-    tally.items += len(scored)
-    tally.agreed += len(scored) - len(differ)
-    # Krippendorff: per unit, ordered pairs of differing values over (m - 1).
-    width = int(value.max()) + 1
-    per_value = np.bincount(unit * width + value, minlength=units * width).reshape(units, width)
-    same = (per_value * per_value).sum(axis=1)
-    mm = m.astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_unit = np.where(m >= 2, (mm * mm - same) / (mm - 1), 0.0)
-    tally.coincidence.disagreeing += float(per_unit.sum())
-    for code, count in enumerate(per_value.sum(axis=0).tolist()):
-        if count:
-            tally.coincidence.totals[code] += count
-    # Cohen, per pair of analysts who both rated a unit.
-    raters = np.unique(rater)
-    tally.analysts.update(int(r) for r in raters)
-    grid = np.full((units, int(rater.max()) + 1), -1)
-    grid[unit, rater] = value
-    for i, a in enumerate(raters):
-        for b in raters[i + 1 :]:
-            both = (grid[:, a] >= 0) & (grid[:, b] >= 0)
-            if not both.any():
-                continue
-            joint = tally.joint[(int(a), int(b))]
-            combos = np.bincount(
-                grid[both, a] * width + grid[both, b], minlength=width * width
-            ).reshape(width, width)
-            for x, y in zip(*np.nonzero(combos), strict=True):
-                joint[(int(x), int(y))] += int(combos[x, y])
-    return differ
-
-
 def agreement(
     db: sqlite_utils.Database,
     fields: Sequence[str] | None = None,
@@ -383,28 +302,17 @@ def agreement(
     flag name works too). Flags are those of the taxonomy plus any in use.
     """
     taxonomy = taxonomy or Taxonomy()
-    rows = db.execute(_TRIAGED_DECISIONS).fetchall()
-    article_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    order = np.argsort(article_ids, kind="stable")
-    article_ids = article_ids[order]
-    # Only articles that two or more analysts triaged are rated items.
-    starts = np.flatnonzero(np.r_[True, article_ids[1:] != article_ids[:-1]]) if len(rows) else []
-    sizes = np.diff(np.r_[starts, len(rows)]) if len(rows) else np.empty(0, dtype=np.int64)
-    shared = np.repeat(sizes >= 2, sizes)
-    rows = [rows[i] for i in order[shared].tolist()]
-    article_ids = article_ids[shared]
-    unit_articles, unit = np.unique(article_ids, return_inverse=True)
-    units = len(unit_articles)
-
-    analyst_codes = _Codes()
-    rater = analyst_codes.encode([r[1] for r in rows])
-    flag_sets = _Codes()
-    flags_code = flag_sets.encode([r[5] for r in rows])
-    decoded_flags = [flag_set(json.loads(f)) for f in flag_sets.values]
+    # Every profile of every field with how many units have it (and how many of those
+    # are settled): a few hundred rows, whatever the size of the store.
+    profiles: dict[str, list[tuple[dict[str, Any], int, int]]] = defaultdict(list)
+    for name, profile, units, settled in db.execute(
+        "SELECT field, profile, units, settled FROM agreement_profiles WHERE units > 0"
+    ):
+        profiles[name].append((_ratings(name, profile), units, settled))
 
     flag_names = list(taxonomy.values("flags"))
-    for decoded in decoded_flags:
-        flag_names += sorted(f for f in decoded if f not in flag_names)
+    in_use = {f for ratings, _, _ in profiles["flags"] for flags in ratings.values() for f in flags}
+    flag_names += sorted(in_use.difference(flag_names))
     names = [*SCALAR_FIELDS, *(FLAG_PREFIX + f for f in flag_names)]
     if fields:
         wanted = {
@@ -413,75 +321,28 @@ def agreement(
         }
         names = [n for n in names if n in wanted] + sorted(wanted - set(names))
 
-    # Disagreements on articles a lead analyst already ruled on are settled: counted,
-    # not listed.
-    ruled = np.isin(unit_articles, _ruled_articles(db))
-    value_codes = _Codes()
-    disagreeing = settled = 0
-    decoders: dict[str, Callable[[int], Any]] = {}
+    disagreeing = settled_total = 0
     tallies = {name: _FieldTally(name) for name in names}
     for name, tally in tallies.items():
         if name.startswith(FLAG_PREFIX):
-            flag = name[len(FLAG_PREFIX) :]
-            has_flag = np.array([flag in fs for fs in decoded_flags] or [False], dtype=bool)
-            value = has_flag[flags_code].astype(np.int64)  # 0 not set, 1 set
-            decoders[name] = bool
+            rated = [
+                (_field_ratings({"flags": ratings}, name), units, settled)
+                for ratings, units, settled in profiles["flags"]
+            ]
         else:
-            column = 2 + SCALAR_FIELDS.index(name)
-            value = value_codes.encode([r[column] for r in rows])
-            decoders[name] = value_codes.values.__getitem__
-        differ = _score_field(tally, unit, rater, value, units)
-        disagreeing += len(differ)
-        settled += int(ruled[differ].sum())
-        # The tally counted codes; give it back the analysts' names and values.
-        tally.analysts = {analyst_codes.values[a] for a in tally.analysts}
-        decode = decoders[name]
-        tally.coincidence.totals = Counter(
-            {decode(c): n for c, n in tally.coincidence.totals.items()}
-        )
-        tally.joint = defaultdict(
-            Counter,
-            {
-                (analyst_codes.values[a], analyst_codes.values[b]): Counter(
-                    {(decode(x), decode(y)): n for (x, y), n in joint.items()}
-                )
-                for (a, b), joint in tally.joint.items()
-            },
-        )
+            rated = profiles.get(name, [])
+        for ratings, units, settled in rated:
+            if tally.add(ratings, units):
+                # Disagreements on articles a lead analyst ruled on are settled:
+                # counted, not listed.
+                disagreeing += units - settled
+                settled_total += settled
     return AgreementReport(
         fields=[t.result() for t in tallies.values()],
-        disagreements=Disagreements(db, names, disagreeing - settled),
-        analysts=sorted(analyst_codes.values),
-        settled=settled,
+        disagreements=Disagreements(db, names, disagreeing),
+        analysts=sorted({a for ratings, _, _ in profiles["flags"] for a in ratings}),
+        settled=settled_total,
     )
-
-
-def _ruled_articles(db: sqlite_utils.Database) -> np.ndarray:
-    # In table order too: DISTINCT would otherwise walk the key's index (a second).
-    rows = db.execute("SELECT article_id FROM decisions NOT INDEXED WHERE adjudicated = 1")
-    return np.fromiter((r[0] for r in rows), dtype=np.int64)
-
-
-def _field_ratings(decisions: list[tuple[Any, ...]], name: str) -> dict[str, Any]:
-    """One article's ratings on one field: analyst -> value (a flag: set or not)."""
-    if name.startswith(FLAG_PREFIX):
-        flag = name[len(FLAG_PREFIX) :]
-        return {d[0]: flag in flag_set(json.loads(d[4])) for d in decisions}
-    column = 1 + SCALAR_FIELDS.index(name)
-    return {d[0]: d[column] for d in decisions if d[column] is not None}
-
-
-def _titles(db: sqlite_utils.Database, article_ids: list[int]) -> dict[int, str]:
-    titles: dict[int, str] = {}
-    for start in range(0, len(article_ids), 500):
-        chunk = article_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        titles.update(
-            db.execute(
-                f"SELECT id, coalesce(title, '') FROM articles WHERE id IN ({marks})", chunk
-            ).fetchall()
-        )
-    return titles
 
 
 def adjudicate(

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -350,12 +351,43 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        _run_at_commit(db)
         # A failed COMMIT (disk full, I/O error) must not leave the connection inside
         # the transaction: every later write would nest in it and never reach the file.
         db.conn.execute("COMMIT")
     except BaseException:
+        _AT_COMMIT.pop(db, None)
         db.rollback()
         raise
+
+
+# Work that writes leave to the end of their transaction, per open store: name ->
+# (flush, items). Done once per transaction however many writes ask for it (a merge
+# writes many decisions of one article; the article's summary is redone once).
+_AT_COMMIT: WeakKeyDictionary[sqlite_utils.Database, dict[str, tuple[Callable, set]]] = (
+    WeakKeyDictionary()
+)
+
+
+def at_commit(
+    db: sqlite_utils.Database,
+    name: str,
+    flush: Callable[[sqlite_utils.Database, set[Hashable]], None],
+    item: Hashable,
+) -> None:
+    """Have ``flush(db, items)`` run just before the current write transaction commits,
+    once, with every *item* asked for under *name*; at once outside a transaction."""
+    if not db.conn.in_transaction:
+        flush(db, {item})
+        return
+    _AT_COMMIT.setdefault(db, {}).setdefault(name, (flush, set()))[1].add(item)
+
+
+def _run_at_commit(db: sqlite_utils.Database) -> None:
+    # A flush may write, and its writes may ask for more: until nothing is left.
+    while pending := _AT_COMMIT.pop(db, None):
+        for flush, items in pending.values():
+            flush(db, items)
 
 
 @migrations()
@@ -572,3 +604,15 @@ def m160_sort_indexes(db: sqlite_utils.Database) -> None:
             f"CREATE INDEX IF NOT EXISTS articles_sort_{name}_known_first "
             f"ON articles((({key} = '') || {key}))"
         )
+
+
+@migrations()
+def m161_agreement_units(db: sqlite_utils.Database) -> None:
+    # The units agreement scores, per article, and how many share each profile
+    # (store.agreement_units): at a million articles `triage agreement` reads these
+    # instead of every decision. Filled here from the decisions; the write path keeps them.
+    from article_triage.store.agreement_units import SCHEMA, TRIGGERS, rebuild_units
+
+    for statement in (*SCHEMA, *TRIGGERS):
+        db.execute(statement)
+    rebuild_units(db)

@@ -23,9 +23,10 @@ from typing import Any
 
 import sqlite_utils
 
+from article_triage.store.agreement_units import refresh_units
 from article_triage.store.articles import ArticleFilter, iter_article_ids
 from article_triage.store.boundary import clean_text
-from article_triage.store.db import utcnow, write_transaction
+from article_triage.store.db import at_commit, utcnow, write_transaction
 from article_triage.store.taxonomy import Taxonomy, format_grade
 
 DECISION_FIELDS = (
@@ -182,7 +183,25 @@ def _write(
             for name, new in changed.items()
         ],
     )
+    _after_write(db, article_id, changed)
     return True
+
+
+# What a decision's rating is made of: a change to any of these can change agreement.
+_RATING_FIELDS = frozenset(
+    {"status", "stance", "reliability", "credibility", "flags", "adjudicated"}
+)
+
+
+def _after_write(db: sqlite_utils.Database, article_id: int, changed: dict[str, Any]) -> None:
+    """The post-write hook: everything that follows a decision written.
+
+    The article's agreement unit (store.agreement_units), so `triage agreement` reads
+    kept counts instead of every decision: redone once per article at the end of the
+    transaction, since a merge may write many analysts' decisions on one article.
+    """
+    if changed.keys() & _RATING_FIELDS:
+        at_commit(db, "agreement units", refresh_units, article_id)
 
 
 _UPSERT_DECISION = (

@@ -243,8 +243,8 @@ RATING = st.fixed_dictionaries(
 )
 @given(st.lists(st.dictionaries(st.sampled_from(["ann", "bob", "cy"]), RATING), max_size=12))
 def test_agreement_equals_scoring_every_article_alone(db, articles):
-    """The grouped scoring (one pass per distinct rating set) against the textbook
-    coefficients over each article's own ratings."""
+    """The scoring from kept profile counts (store.agreement_units) against the
+    textbook coefficients over each article's own ratings."""
     db.execute("DELETE FROM decisions")
     db.execute("DELETE FROM articles")
     per_article: list[dict[str, dict]] = []
@@ -276,6 +276,19 @@ def test_agreement_equals_scoring_every_article_alone(db, articles):
         else:
             assert by_field[name].alpha == pytest.approx(expected_alpha)
         assert [d.article_id for d in report.disagreements if d.field == name] == disagreeing
+        # Cohen's kappa for each pair, over the articles both of them rated.
+        pairs = {}
+        for article in per_article:
+            values = {a: get(r) for a, r in article["ratings"].items() if get(r) is not None}
+            for a in values:
+                for b in values:
+                    if a < b:
+                        pairs.setdefault((a, b), []).append((values[a], values[b]))
+        kappas = {key: cohen_kappa(rated) for key, rated in pairs.items()}
+        assert {p.analysts: (p.items, p.kappa) for p in by_field[name].pairs} == {
+            key: (len(rated), None if kappas[key] is None else pytest.approx(kappas[key]))
+            for key, rated in pairs.items()
+        }
 
 
 # --- a million articles: the disagreements are counted, then listed a page at a time --------
