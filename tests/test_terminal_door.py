@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from article_triage.store.agreement_units import rebuild_units
 from article_triage.store.articles import ArticleFilter, insert_article
 from article_triage.store.db import open_db
 from article_triage.store.export import write_export
@@ -113,6 +114,8 @@ def _hostile_copy(template: Path, folder: Path, values: dict[str, str]) -> Path:
             [values["title"] + " zebra", values["language"], values["source"]],
         )
         db.execute("UPDATE outlets SET name = ?", [values["outlet"]])
+        # As the migration that adds agreement units fills them from such a store.
+        rebuild_units(db)
     db.close()
     return path
 
