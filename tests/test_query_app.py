@@ -100,3 +100,33 @@ def test_the_dialog_split_and_join_select_what_the_query_does(seeded, query):
         return list(iter_article_ids(db, ArticleFilter(analyst="tester", where=parse(text))))
 
     assert ids(join_fields(*split_fields(query))) == ids(query)
+
+
+async def take_suggestion(pilot, field, expected: str) -> None:
+    """Right arrow takes the suggestion, once it is worked out (off the UI thread)."""
+    for _ in range(100):
+        await pilot.pause(0.02)
+        await pilot.press("right")
+        if field.value == expected:
+            return
+    raise AssertionError(f"{expected!r} never offered; the field holds {field.value!r}")
+
+
+async def test_the_filter_dialog_completes_the_rest_of_the_query_as_the_bar_does(seeded):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        rest = app.screen.query_one("#filter-rest")
+        rest.focus()
+        await pilot.press(*"lan")
+        await take_suggestion(pilot, rest, "lang:")  # the field name
+        await pilot.press("u")
+        await take_suggestion(pilot, rest, "lang:uk")  # a value the store holds
+        assert rest.value == "lang:uk"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert query_text(app.triage.filter) == "lang:uk"
+        assert (app.triage.queue.total, app.triage.view.id) == (1, ids["uk"])

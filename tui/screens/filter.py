@@ -3,8 +3,10 @@ query of the query language (store.query) together with the rest of the current 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
+import sqlite_utils
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,6 +16,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
 from article_triage.store.query import QueryError, join_fields, parse, split_fields
 from article_triage.store.taxonomy import Taxonomy
+from article_triage.tui.widgets.query_suggester import QuerySuggester
 
 
 class FilterDialog(ModalScreen[str | None]):
@@ -23,11 +26,18 @@ class FilterDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="filter.cancel")
     ]
 
-    def __init__(self, query: str, taxonomy: Taxonomy) -> None:
+    def __init__(
+        self,
+        query: str,
+        taxonomy: Taxonomy,
+        connect: Callable[[], sqlite_utils.Database] | None = None,
+    ) -> None:
         super().__init__()
         # The fields the dialog shows as inputs come out of the query; the rest stays text.
         self.fields, self.rest = split_fields(query)
         self.taxonomy = taxonomy
+        # The rest of the query completes as the / bar does (field names, then values).
+        self.suggester = QuerySuggester(connect, taxonomy) if connect is not None else None
 
     def _select_value(self, name: str, allowed: list[str]) -> object:
         value = self.fields.get(name)
@@ -67,7 +77,7 @@ class FilterDialog(ModalScreen[str | None]):
                     id="filter-disagreement",
                 )
                 yield Label('Rest of the query (words, "phrases", other fields)')
-                yield Input(self.rest, id="filter-rest")
+                yield Input(self.rest, suggester=self.suggester, id="filter-rest")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply", variant="primary", id="filter-apply")
                 yield Button("Clear", id="filter-clear")

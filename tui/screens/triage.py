@@ -147,7 +147,7 @@ class TriageScreen(Screen[None]):
         )
         self.reader = Reader(id="reader")
         self.triage_bar = TriageBar(self.app.taxonomy, id="triage-bar")
-        self.search_bar = SearchBar(id="search")
+        self.search_bar = SearchBar(self.app.thread_db, self.app.taxonomy, id="search")
 
     @property
     def filter(self) -> ArticleFilter:
@@ -754,7 +754,8 @@ class TriageScreen(Screen[None]):
             if text is not None:
                 self.apply_query(text)
 
-        self.app.push_screen(FilterDialog(query_text(self.filter), self.taxonomy), chosen)
+        dialog = FilterDialog(query_text(self.filter), self.taxonomy, self.app.thread_db)
+        self.app.push_screen(dialog, chosen)
 
     def action_clear_filter(self) -> None:
         # Every article is in the cleared list, so the one being read stays in view; the
