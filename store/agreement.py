@@ -158,15 +158,22 @@ class Disagreements(Sequence[Disagreement]):
         return self._count
 
     def __iter__(self) -> Iterator[Disagreement]:
+        # Units share a few hundred profiles: each is read and judged once.
+        judged: dict[tuple[str, str | None], dict[str, Any] | None] = {}
+        # Which of the unit's profiles each report field reads: its own, or the flags.
+        column = {f: PROFILE_FIELDS.index(f) for f in PROFILE_FIELDS}
+        reads = [(n, column["flags" if n.startswith(FLAG_PREFIX) else n]) for n in self._fields]
         after = -1
         while True:
             units = self._db.execute(_DISPUTED_UNITS_AFTER, [after, self._PAGE]).fetchall()
             for article_id, title, *profiles in units:
-                unit = {n: _ratings(n, p) for n, p in zip(PROFILE_FIELDS, profiles, strict=True)}
-                for name in self._fields:
-                    values = _field_ratings(unit, name)
-                    if values_disagree(values.values()):
-                        yield Disagreement(article_id, title, name, values)
+                for name, i in reads:
+                    key = (name, profiles[i])
+                    if key not in judged:
+                        judged[key] = _disagreeing(*key)
+                    values = judged[key]
+                    if values is not None:
+                        yield Disagreement(article_id, title, name, dict(values))
             if len(units) < self._PAGE:
                 return
             after = units[-1][0]
@@ -200,6 +207,13 @@ def _ratings(name: str, profile: str | None) -> dict[str, Any]:
     """A profile (store.agreement_units) as analyst -> value, in analyst order; flags as sets."""
     given = json.loads(profile) if profile is not None else []
     return {a: frozenset(v) for a, v in given} if name == "flags" else dict(given)
+
+
+def _disagreeing(name: str, profile: str | None) -> dict[str, Any] | None:
+    """The ratings on report field *name* in a profile of its field, if they disagree."""
+    source = "flags" if name.startswith(FLAG_PREFIX) else name
+    values = _field_ratings({source: _ratings(source, profile)}, name)
+    return values if values_disagree(values.values()) else None
 
 
 def _field_ratings(unit: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
