@@ -400,6 +400,25 @@ async def test_worker_errors_become_a_notification_not_a_crash(seeded, monkeypat
         assert app.is_running
 
 
+async def test_a_queue_read_that_fails_is_said_and_keys_act_on_what_is_shown(seeded, monkeypatch):
+    db_path, ids = seeded
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+
+        def locked(*args, **kwargs):
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr("article_triage.tui.widgets.queue.page_articles", locked)
+        await pilot.press("f5", "3")  # the reload dies; the stance must not wait for it
+        await settle(app, pilot)
+        assert any(
+            m.startswith("queue reload failed: The store is busy") for m in notifications(app)
+        )
+        assert app.is_running and app.triage.view.id == ids["uk"]
+    assert decision(db_path, ids["uk"]).stance == "neutral"
+
+
 async def test_export_dialog_writes_the_file(seeded, tmp_path):
     db_path, ids = seeded
     out = tmp_path / "decisions.jsonl"

@@ -493,11 +493,10 @@ def build_actions(taxonomy: Taxonomy) -> list[ActionSpec]:
 def apply_keymap(
     actions: list[ActionSpec], keymap: dict[str, object] | None
 ) -> tuple[list[ActionSpec], list[str]]:
-    """The table with the config's ``[keys]`` overrides (action id -> "key1,key2").
-
-    Applied to the table itself, not to Textual's bindings, so the help screen and
-    the palette show the keys that really work. Returns the table and the ids in
-    the keymap that name no action (for a warning).
+    """The table with the config's ``[keys]`` overrides (action id -> "key1,key2"), for
+    the help screen, the palette and the held-keys rule; the app hands the same keys to
+    Textual's keymap, which rebinds the bindings. Returns the table and the ids in the
+    keymap that name no action (for a warning).
     """
     keymap = keymap or {}
     known = {spec.id for spec in actions}
@@ -512,7 +511,7 @@ def apply_keymap(
 
 
 def to_bindings(actions: Iterable[ActionSpec]) -> list[Binding]:
-    """Bindings for *actions*, for the node that hosts them (:func:`binding_host`)."""
+    """Bindings for *actions*, for the node that hosts them (:func:`binding_hosts`)."""
     groups: dict[str, Binding.Group] = {}
     bindings = []
     for spec in actions:

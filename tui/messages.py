@@ -1,4 +1,4 @@
-"""Messages the app's workers post: each names a fact that has happened.
+"""Messages the app's and the triage screen's workers post: each names a fact that has happened.
 
 Workers never touch widgets; they post one of these and an ``@on`` handler on
 the UI thread updates the screen.

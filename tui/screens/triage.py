@@ -368,6 +368,13 @@ class TriageScreen(Screen[None]):
             self._settled_point()
         self.app.notify_worker_failed(event.worker)
 
+    @on(ArticleQueue.ReadFailed)
+    def _on_queue_read_failed(self, message: ArticleQueue.ReadFailed) -> None:
+        # What the keys were waiting for will not come: let them act on what is shown.
+        self._gate_open = True
+        self._settled_point()
+        self.app.notify_worker_failed(message.worker)
+
     # --- navigation ---------------------------------------------------------------------
 
     def action_next_untriaged(self) -> None:

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 from article_triage.store.articles import (
     DEFAULT_SORT,
@@ -78,6 +79,13 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
         flt: ArticleFilter
 
     @dataclass
+    class ReadFailed(Message):
+        """A worker reading the list raised (the store busy past its timeout, a disk
+        error): the old rows stay, and nothing waits for the place it would have found."""
+
+        worker: Worker
+
+    @dataclass
     class _Positioned(Message):
         """The cursor's place after a reload and its page, read before the (slower) counts."""
 
@@ -130,9 +138,12 @@ class ArticleQueue(ScrollView, can_focus=True, inherit_bindings=False):
         """True from :meth:`reload` until the cursor has its place in the re-read list."""
         return self._positioned_generation != self._generation
 
-    def reload_failed(self) -> None:
-        """The reload worker died: stop waiting for its place (the old rows stay)."""
-        self._positioned_generation = self._generation
+    @on(Worker.StateChanged)
+    def _on_worker_state(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            if event.worker.group == "queue-reload":
+                self._positioned_generation = self._generation
+            self.post_message(self.ReadFailed(event.worker))
 
     def reload(
         self,
