@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import sqlite_utils
 
@@ -103,7 +104,9 @@ class ArticleView:
     fetched_from: str = ""
     """The host a fetched page came from (empty for local files)."""
 
-    @property
+    # Each counts over every paragraph (1,500 in a long article): computed once, by
+    # load_article_view in the thread that reads the article, not by every redraw.
+    @cached_property
     def providers(self) -> list[str]:
         """Providers of the stored translation, most paragraphs first."""
         counts: dict[str, int] = {}
@@ -112,9 +115,18 @@ class ArticleView:
                 counts[paragraph.provider] = counts.get(paragraph.provider, 0) + 1
         return sorted(counts, key=lambda p: (-counts[p], p))
 
-    @property
+    @cached_property
     def translated_count(self) -> int:
         return sum(p is not None for p in self.translation)
+
+    @cached_property
+    def text_lengths(self) -> tuple[list[int], list[int | None]]:
+        """Characters of each paragraph, and of its translation (None where there is
+        none): what a reader sizes the paragraphs by before it draws them."""
+        return (
+            [len(p) for p in self.paragraphs],
+            [len(t.text) if t is not None else None for t in self.translation],
+        )
 
     @property
     def pending_suggestions(self) -> list[Suggestion]:
@@ -161,7 +173,7 @@ def load_article_view(
         translation = (translation + [None] * len(paragraphs))[: len(paragraphs)]
     publisher, citations = _citations(db, article_id)
     story_id, story_line, hint = _story(db, article_id, analyst)
-    return ArticleView(
+    view = ArticleView(
         id=article_id,
         title=strip_control(article.get("title") or ""),
         language=article.get("language") or "und",
@@ -184,6 +196,9 @@ def load_article_view(
         story_line=story_line,
         credibility_hint=hint,
     )
+    # Counted here, in the thread that reads the article, not by the redraw that shows it.
+    _ = (view.text_lengths, view.providers, view.translated_count)
+    return view
 
 
 def _story(

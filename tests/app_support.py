@@ -137,6 +137,16 @@ async def settle(app: TriageApp, pilot) -> None:
             return
 
 
+async def first_article_shown(app: TriageApp, pilot) -> None:
+    """Wait for the first article on screen, not for every worker: a test that holds
+    reads at a gate holds the reads ahead of the neighbours too (settle would wait them out)."""
+    for _ in range(3000):
+        if app.triage is not None and app.triage.view is not None:
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("no article was shown")
+
+
 def rendered_text(renderable, width: int = SIZE[0]) -> str:
     console = Console(record=True, width=width, file=io.StringIO())
     console.print(renderable)

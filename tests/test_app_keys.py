@@ -16,6 +16,7 @@ import pytest
 from app_support import (
     SIZE,
     decision,
+    first_article_shown,
     make_app,
     notifications,
     read_until,
@@ -104,7 +105,7 @@ async def test_keys_pressed_while_the_next_article_loads_wait_for_it(db_path, mo
     monkeypatch.setattr(screen_module, "load_article_view", slow_load)
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await first_article_shown(app, pilot)  # de's read ahead waits at the gate too
         await pilot.press("j", "2", "4", "4", "4")  # a stance key again clears it
         assert app.triage.view.id == ids["uk"]  # still loading: nothing decided yet
         assert decision(db_path, ids["uk"]).stance is None
@@ -287,7 +288,7 @@ async def test_cursor_keys_do_not_wait_for_the_reads_they_skip(db_path, monkeypa
     monkeypatch.setattr(screen_module, "load_article_view", slow_load)
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await first_article_shown(app, pilot)  # de's read ahead waits at the gate too
         await pilot.press("j", "j", "j", "5")
         assert app.triage.queue.cursor == 3  # moved without the reads of #2 and #3
         assert app.triage.view.id == ids["uk"]

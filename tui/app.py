@@ -114,7 +114,7 @@ class TriageApp(App[None]):
         # Every binding has its action's id: the config's keys replace the defaults.
         rebound = self.config.keys or {}
         self.set_keymap({spec.id: spec.keys for spec in self.action_table if spec.id in rebound})
-        self._seen_version = self._store_version()
+        self._seen_version = self.store_version()
         self.set_interval(STORE_CHECK_SECONDS, self._check_store_changed)
 
     def on_ready(self) -> None:
@@ -129,7 +129,7 @@ class TriageApp(App[None]):
 
     # --- the store, changed by others ----------------------------------------------------
 
-    def _store_version(self) -> int:
+    def store_version(self) -> int:
         # Changes whenever another connection (process or worker) commits; a cheap read.
         return self.ui_db.execute("PRAGMA data_version").fetchone()[0]
 
@@ -140,7 +140,7 @@ class TriageApp(App[None]):
         would be worse than a stale count.
         """
         try:
-            changed = self._store_version() != self._seen_version
+            changed = self.store_version() != self._seen_version
         except sqlite3.Error:
             return
         if changed and not self._store_changed and self.triage is not None:
@@ -149,7 +149,7 @@ class TriageApp(App[None]):
 
     def store_read(self) -> None:
         """The queue has just been read from the store: what it shows is current."""
-        self._seen_version = self._store_version()
+        self._seen_version = self.store_version()
         self._store_changed = False
 
     # --- screens ------------------------------------------------------------------------

@@ -70,6 +70,7 @@ from article_triage.tui.messages import (
     HistoryReplayed,
     UntriagedFound,
 )
+from article_triage.tui.read_ahead import ReadAhead
 from article_triage.tui.screens.confirm import ConfirmDialog
 from article_triage.tui.screens.correct_translation import CorrectTranslation
 from article_triage.tui.screens.export_dialog import ExportDialog
@@ -79,7 +80,7 @@ from article_triage.tui.screens.mode_keys import ModeKeys, mode_keys_type
 from article_triage.tui.screens.notes_editor import NotesEditor
 from article_triage.tui.state import load_state, remember
 from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading, counted_line
-from article_triage.tui.widgets.reader import Reader
+from article_triage.tui.widgets.reader import ArticleLines, Reader
 from article_triage.tui.widgets.search_bar import SearchBar
 from article_triage.tui.widgets.triage_bar import TriageBar
 
@@ -137,6 +138,8 @@ class TriageScreen(Screen[None]):
         """ORDERED_WORKERS started and not yet reported back."""
         self._gate_open = False
         """Set when a navigation worker failed: keys go through rather than wait for it."""
+        self._read_ahead = ReadAhead()
+        """The queue's neighbours of the article shown, read while it is read."""
         self._exit_after_first = os.environ.get(EXIT_AFTER_FIRST_ARTICLE_ENV) == "1"
         defaults = build_actions(self.app.taxonomy)  # the config's keys: App.set_keymap
         self._mode_keys = {mode: mode_keys_type(defaults, mode) for mode in (GRADE, FLAG)}
@@ -407,12 +410,18 @@ class TriageScreen(Screen[None]):
     def _on_highlighted(self, message: ArticleQueue.Highlighted) -> None:
         if self.mode != NORMAL and (self.view is None or self.view.id != message.row.id):
             self.mode = NORMAL  # a half-typed grade belongs to the article it was begun on
-        self._show_article(message.row.id)
+        self._show_article(message.row.id, read_ahead=True)
 
-    def _show_article(self, article_id: int) -> None:
-        """Read the article in a worker; keys wait for it to be shown (see on_key)."""
+    def _show_article(self, article_id: int, *, read_ahead: bool = False) -> None:
+        """Show the article: at once when it was read ahead (and the store has not
+        changed since), else read it in a worker; keys wait for it (see on_key)."""
         self._awaiting.add("article")
         self._start_navigation()
+        if read_ahead:
+            view = self._read_ahead.take(article_id, self.app.store_version())
+            if view is not None:
+                self._on_article_loaded(ArticleLoaded(view))
+                return
         self._load_article(article_id)
 
     @work(thread=True, exclusive=True, group="article", exit_on_error=False)
@@ -440,6 +449,35 @@ class TriageScreen(Screen[None]):
         self._refresh_keys()
         self._first_screen_done()
         self._settled_point()
+
+    @on(ArticleLines.Drawn)
+    def _read_neighbours(self, message: ArticleLines.Drawn) -> None:
+        """Read the rows above and below the cursor while this article is read, so the
+        next j or k shows one already in memory. Not before it is drawn: reading a long
+        article holds the GIL for tens of milliseconds, which would delay that frame."""
+        if self.view is None or self.view.id != message.article_id:
+            return
+        version = self.app.store_version()
+        wanted = [
+            row.id
+            for index in (self.queue.cursor + 1, self.queue.cursor - 1)
+            if (row := self.queue.row_at(index)) is not None
+            and not self._read_ahead.holds(row.id, version)
+        ]
+        if wanted:
+            self._read_ahead_worker(wanted, version)
+
+    @work(thread=True, exclusive=True, group="read-ahead", exit_on_error=False)
+    def _read_ahead_worker(self, article_ids: list[int], version: int) -> None:
+        # *version* was read before the first of these reads began: a commit by another
+        # connection after it makes take() refuse the views, never show them stale.
+        db = self.app.thread_db()
+        for article_id in article_ids:
+            if get_current_worker().is_cancelled:
+                return
+            view = load_article_view(db, article_id, self.analyst, self.app.target_lang)
+            if view is not None:
+                self._read_ahead.put(view, version)
 
     def _first_screen_done(self) -> None:
         if self._exit_after_first:
@@ -472,6 +510,7 @@ class TriageScreen(Screen[None]):
 
     def after_store_change(self, select_id: int | None = None) -> None:
         """Re-read the queue and the article after a change that may touch many rows."""
+        self._read_ahead.forget()
         self.queue.reload(select_id=select_id or (self.view.id if self.view else None))
         if self.view is not None and (select_id is None or select_id == self.view.id):
             self._show_article(self.view.id)
@@ -503,6 +542,11 @@ class TriageScreen(Screen[None]):
         except sqlite3.Error as exc:  # busy past the timeout, disk full, read-only file
             self.notify(f"not saved: {exc}", severity="error", markup=False)
             return
+        # A view read ahead before this commit is stale (the app's own commits do not
+        # move the store's data version): the article's own, and its story's, whose
+        # story line counts decisions.
+        story_id = self.view.story_id if self.view is not None else None
+        self._read_ahead.forget(article_id, story_id)
         # Shown before the next key is handled: a second stance key in the same burst
         # must see this one (the same key twice clears), and "done" must have set the
         # cursor moving before the key after it is handled.

@@ -29,6 +29,7 @@ from textual.app import ComposeResult
 from textual.cache import LRUCache
 from textual.containers import Vertical
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
@@ -143,6 +144,13 @@ def estimated_lines(length: int, width: int) -> int:
 class ArticleLines(ScrollView, can_focus=False):
     """The scrolling body: paragraph pairs drawn line by line, only those in view."""
 
+    @dataclass
+    class Drawn(Message):
+        """The article last shown has been drawn into a frame: work that would slow
+        that frame (reading the next articles ahead) may start now."""
+
+        article_id: int
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "article-lines--gutter",
         "article-lines--separator",
@@ -172,6 +180,7 @@ class ArticleLines(ScrollView, can_focus=False):
         self._lines: LRUCache[tuple[int, int], Strip] = LRUCache(RENDERED_LINES)
         self._starts_stale = False
         self._ahead_scheduled = False
+        self._drawn_pending = False
         self._heading: Strip | None = None
         self._base_style = self._gutter_style = self._separator_style = Style()
         self._laid_out_width = 0
@@ -185,6 +194,7 @@ class ArticleLines(ScrollView, can_focus=False):
     def show(self, view: ArticleView | None, *, keep_scroll: bool = False) -> None:
         anchor = self.top_paragraph() if keep_scroll else None
         self.view = view
+        self._drawn_pending = view is not None
         self._lengths = _side_lengths(view)
         self._relayout(anchor)
 
@@ -252,12 +262,15 @@ class ArticleLines(ScrollView, can_focus=False):
         millisecond)."""
         original, translation = self._lengths
         g = self.geometry
+        # estimated_lines inlined (-(-n // w) is n / w rounded up): a call per paragraph
+        # was most of the cost of showing a 1,500-paragraph article.
+        left, right = max(g.original - 4, 1), max(g.translation - 4, 1)
         if not g.translation:
-            return [estimated_lines(n, g.original) + 1 for n in original]
+            return [max(1, -(-n // left)) + 1 for n in original]
         if not g.original:
-            return [estimated_lines(n, g.translation) + 1 for n in translation]
+            return [max(1, -(-n // right)) + 1 for n in translation]
         return [
-            max(estimated_lines(a, g.original), estimated_lines(b, g.translation)) + 1
+            max(1, -(-a // left), -(-b // right)) + 1
             for a, b in zip(original, translation, strict=True)
         ]
 
@@ -316,6 +329,11 @@ class ArticleLines(ScrollView, can_focus=False):
             top = round(self.scroll_y)
             first = self.paragraph_at(top)
             self._measure_from(first, top - self._starts[first] + self.size.height)
+            if self._drawn_pending:
+                # Handled after this frame is on the terminal (this runs while it is
+                # being composed).
+                self._drawn_pending = False
+                self.post_message(self.Drawn(self.view.id))
             if not self._ahead_scheduled:
                 self._ahead_scheduled = True
                 self.call_after_refresh(self._measure_ahead)
@@ -396,10 +414,8 @@ def _side_lengths(view: ArticleView | None) -> tuple[list[int], list[int]]:
     if view is None:
         return [], []
     missing = len(MISSING_TRANSLATION)
-    return (
-        [len(p) for p in view.paragraphs],
-        [len(t.text) if t is not None else missing for t in view.translation],
-    )
+    original, translation = view.text_lengths  # counted when the article was read
+    return original, [missing if n is None else n for n in translation]
 
 
 def _cell(lines: list[Strip], row: int, width: int) -> Strip:
@@ -464,12 +480,13 @@ class Reader(Vertical, can_focus=False):
     def show(self, view: ArticleView | None, *, keep_scroll: bool = False) -> None:
         self.view = view
         title = self.query_one("#reader-title", Static)
+        was_note = title.has_class("note")
         title.set_class(view is None, "note")
         if view is None:
-            self._show_header(Text(self.note), "")
+            self._show_header(Text(self.note), "", layout=True)
         else:
             title = shown_line(view.title) or f"(article {view.id})"
-            self._show_header(Text(title), article_meta(view))
+            self._show_header(Text(title), article_meta(view), layout=was_note)
         self.body.show(view, keep_scroll=keep_scroll)
 
     def show_note(self, note: str) -> None:
@@ -480,9 +497,12 @@ class Reader(Vertical, can_focus=False):
     def set_columns(self, columns: Columns) -> None:
         self.body.set_columns(columns)
 
-    def _show_header(self, title: Text, meta: str) -> None:
-        self.query_one("#reader-title", Static).update(title)
-        self.query_one("#reader-meta", Static).update(meta)
+    def _show_header(self, title: Text, meta: str, *, layout: bool) -> None:
+        # An article's title and metadata are one line each: from one article to the
+        # next nothing moves, and a layout pass redraws the whole screen (only the note
+        # in place of an article wraps).
+        self.query_one("#reader-title", Static).update(title, layout=layout)
+        self.query_one("#reader-meta", Static).update(meta, layout=False)
 
     # The body scrolls; the title and headings stay (space and b page the body).
     def scroll_page_down(self, *args, **kwargs) -> None:

@@ -23,6 +23,7 @@ class TriageBar(Static):
         self.view: ArticleView | None = None
         self.prompt = ""
         self.activity = ""
+        self._lines = 0
 
     def show(
         self,
@@ -36,7 +37,12 @@ class TriageBar(Static):
             self.prompt = prompt
         if activity is not None:
             self.activity = activity
-        self.update(render_bar(view, self.taxonomy, self.prompt, self.activity))
+        bar = render_bar(view, self.taxonomy, self.prompt, self.activity)
+        # One line per fact, never wrapped: the bar changes height only when it gains
+        # or loses a line, and only then is a layout pass (a whole-screen redraw) due.
+        lines = bar.plain.count("\n") + 1
+        self.update(bar, layout=lines != self._lines)
+        self._lines = lines
 
 
 def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activity: str) -> Text:

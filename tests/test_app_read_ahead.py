@@ -1,0 +1,89 @@
+"""Reading ahead: j shows the next article from memory, never a stale one, and every
+decision after it lands on the article shown (checked in the store)."""
+
+from __future__ import annotations
+
+from app_support import SIZE, decision, make_app, seed_store, settle
+
+import article_triage.tui.screens.triage as screen_module
+from article_triage.store.db import open_db
+from article_triage.store.reader import load_article_view
+from article_triage.store.triage import apply_changes
+from article_triage.tui.read_ahead import ReadAhead
+
+
+def _view(db_path, article_id: int):
+    db = open_db(db_path)
+    try:
+        return load_article_view(db, article_id, "tester")
+    finally:
+        db.close()
+
+
+def test_read_ahead_hands_out_only_what_was_read_at_the_same_version(db_path):
+    ids = seed_store(db_path)
+    ahead = ReadAhead(kept=2)
+    uk, de, rtl = (_view(db_path, ids[k]) for k in ("uk", "de", "rtl"))
+    ahead.put(uk, version=3)
+    ahead.put(de, version=3)
+    assert ahead.holds(ids["uk"], 3) and not ahead.holds(ids["uk"], 4)
+    assert ahead.take(ids["de"], version=4) is None  # another connection committed since
+    assert ahead.take(ids["de"], version=3) is None  # and a refused view is gone
+    assert ahead.take(ids["uk"], version=3) is uk
+    assert ahead.take(ids["uk"], version=3) is None  # taken once: the screen keeps it now
+    for view in (uk, de, rtl):
+        ahead.put(view, version=5)
+    assert len(ahead) == 2 and not ahead.holds(ids["uk"], 5)  # bounded, oldest out
+    ahead.forget(ids["de"])
+    assert not ahead.holds(ids["de"], 5) and ahead.holds(ids["rtl"], 5)
+    ahead.forget()
+    assert len(ahead) == 0
+
+
+async def test_j_shows_the_article_read_ahead_never_a_stale_one(db_path, monkeypatch):
+    ids = seed_store(db_path)
+    reads: list[int] = []
+    real_load = screen_module.load_article_view
+
+    def recording_load(db, article_id, *args):
+        reads.append(article_id)
+        return real_load(db, article_id, *args)
+
+    monkeypatch.setattr(screen_module, "load_article_view", recording_load)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.triage.view.id == ids["uk"]
+        assert ids["de"] in reads  # read while uk was on screen
+        reads.clear()
+        await pilot.press("j", "2", "g", "c", "3")
+        await settle(app, pilot)
+        assert app.triage.view.id == ids["de"]
+        assert ids["de"] not in reads  # shown from memory, not read on the key
+        assert ids["hostile"] in reads  # and the next one is read ahead in turn
+        assert app.triage.view.decision.stance == "critical"
+
+        # Another process decides on the article read ahead: j must not show the copy.
+        other = open_db(db_path)
+        try:
+            apply_changes(other, [ids["hostile"]], "tester", {"stance": "supportive"})
+        finally:
+            other.close()
+        await pilot.press("j")
+        await settle(app, pilot)
+        assert app.triage.view.id == ids["hostile"]
+        assert app.triage.view.decision.stance == "supportive"
+        await pilot.press("1")  # the same key again clears: it acts on the stance shown
+        await settle(app, pilot)
+
+        # Back to de, decided here before it was read ahead again: shown as decided.
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert app.triage.view.id == ids["de"]
+        assert app.triage.view.decision.grade == "C3"
+        await pilot.press("2")  # clears the critical stance it shows
+        await settle(app, pilot)
+    assert decision(db_path, ids["hostile"]).stance is None
+    shown = decision(db_path, ids["de"])
+    assert (shown.stance, shown.reliability, shown.credibility) == (None, "C", "3")
+    assert decision(db_path, ids["uk"]).stance is None
