@@ -61,6 +61,7 @@ async def test_j_shows_the_article_read_ahead_never_a_stale_one(db_path, monkeyp
         assert app.triage.view.id == ids["de"]
         assert ids["de"] not in reads  # shown from memory, not read on the key
         assert ids["hostile"] in reads  # and the next one is read ahead in turn
+        assert ids["uk"] not in reads  # the one left is kept as it was shown
         assert app.triage.view.decision.stance == "critical"
 
         # Another process decides on the article read ahead: j must not show the copy.

@@ -140,6 +140,9 @@ class TriageScreen(Screen[None]):
         """Set when a navigation worker failed: keys go through rather than wait for it."""
         self._read_ahead = ReadAhead()
         """The queue's neighbours of the article shown, read while it is read."""
+        self._read_at: tuple[int, int] = (0, -1)
+        """(article, the store's data version before it was read) of the last article
+        asked for: the version the view shown is current at."""
         self._exit_after_first = os.environ.get(EXIT_AFTER_FIRST_ARTICLE_ENV) == "1"
         defaults = build_actions(self.app.taxonomy)  # the config's keys: App.set_keymap
         self._mode_keys = {mode: mode_keys_type(defaults, mode) for mode in (GRADE, FLAG)}
@@ -410,6 +413,11 @@ class TriageScreen(Screen[None]):
     def _on_highlighted(self, message: ArticleQueue.Highlighted) -> None:
         if self.mode != NORMAL and (self.view is None or self.view.id != message.row.id):
             self.mode = NORMAL  # a half-typed grade belongs to the article it was begun on
+        leaving = self.view
+        if leaving is not None and leaving.id != message.row.id and self._read_at[0] == leaving.id:
+            # The article left is kept as shown (its decisions are in it), so k back to
+            # it is instant too and it need not be read again as the new neighbour.
+            self._read_ahead.put(leaving, self._read_at[1])
         self._show_article(message.row.id, read_ahead=True)
 
     def _show_article(self, article_id: int, *, read_ahead: bool = False) -> None:
@@ -417,8 +425,10 @@ class TriageScreen(Screen[None]):
         changed since), else read it in a worker; keys wait for it (see on_key)."""
         self._awaiting.add("article")
         self._start_navigation()
+        version = self.app.store_version()
+        self._read_at = (article_id, version)
         if read_ahead:
-            view = self._read_ahead.take(article_id, self.app.store_version())
+            view = self._read_ahead.take(article_id, version)
             if view is not None:
                 self._on_article_loaded(ArticleLoaded(view))
                 return
