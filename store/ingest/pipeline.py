@@ -35,10 +35,10 @@ Progress = Callable[[ImportOutcome, int | None], None]
 BATCH_SIZE = 64
 BATCH_SECONDS = 0.5
 # Tasks handed to the workers ahead of the writer. Nothing is handed over while the
-# writer stores a batch, so the window must outlast a batch: a window of 16 tasks
-# left both workers idle for about a tenth of a run over the corpus while the
-# writer stored its batches. Bounded by the bytes of the inputs in it too, so
-# large pages do not pile up in memory.
+# writer stores a batch, so the window must outlast a batch: with 16 tasks both
+# workers sat idle for a tenth (postlight) to a fifth (trafilatura folder) of a run
+# while the writer stored its batches. Bounded by the bytes of the inputs in it too,
+# so large pages do not pile up in memory.
 WINDOW_TASKS = 2 * BATCH_SIZE
 WINDOW_BYTES = 64 * 1024 * 1024
 # What _results yields, no result in it, when every worker is on its last task and the
