@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -58,7 +58,6 @@ from article_triage.tui.actions import (
     SCREEN,
     ActionSpec,
     binding_hosts,
-    build_actions,
     key_state,
     specs_by_action,
     to_bindings,
@@ -98,13 +97,15 @@ EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
 
 
 def triage_screen_type(actions: list[ActionSpec]) -> type[TriageScreen]:
-    """The triage screen class with the screen's keys of *actions*.
+    """The triage screen class with the screen's keys of *actions*, and its modes' key
+    screens with theirs (the default keys: the config's go through Textual's keymap).
 
     Textual reads bindings from the class (``BINDINGS``), and these come from the
-    configured taxonomy (stance, grade and flag keys), so the class is made per app.
+    configured taxonomy (stance, grade and flag keys), so the classes are made per app.
     """
     bindings = to_bindings(spec for spec in actions if SCREEN in binding_hosts(spec))
-    return type("TriageScreen", (TriageScreen,), {"BINDINGS": bindings})
+    modes = {mode: mode_keys_type(actions, mode) for mode in (GRADE, FLAG)}
+    return type("TriageScreen", (TriageScreen,), {"BINDINGS": bindings, "MODE_KEYS": modes})
 
 
 class TriageScreen(Screen[None]):
@@ -115,6 +116,9 @@ class TriageScreen(Screen[None]):
 
     grade_letter: reactive[str | None] = reactive(None)
     """The reliability letter typed after g, kept until its digit commits both as one change."""
+
+    MODE_KEYS: ClassVar[dict[str, type[ModeKeys]]] = {}
+    """The key screen of each mode (made with the taxonomy's keys: triage_screen_type)."""
 
     def __init__(self, actions: list[ActionSpec]) -> None:
         super().__init__(id="triage")
@@ -144,8 +148,6 @@ class TriageScreen(Screen[None]):
         """(article, the store's data version before it was read) of the last article
         asked for: the version the view shown is current at."""
         self._exit_after_first = os.environ.get(EXIT_AFTER_FIRST_ARTICLE_ENV) == "1"
-        defaults = build_actions(self.app.taxonomy)  # the config's keys: App.set_keymap
-        self._mode_keys = {mode: mode_keys_type(defaults, mode) for mode in (GRADE, FLAG)}
         self.header = Static("", id="queue-header", markup=False)
         """What the queue shows: done of total, the query described, store changes."""
         self.queue = ArticleQueue(
@@ -252,7 +254,7 @@ class TriageScreen(Screen[None]):
         if isinstance(top, ModeKeys) and mode != top.MODE:
             self.app.pop_screen()
         if mode != NORMAL and not isinstance(self.app.screen, ModeKeys):
-            self.app.push_screen(self._mode_keys[mode](self))
+            self.app.push_screen(self.MODE_KEYS[mode](self))
 
     def watch_grade_letter(self) -> None:
         self._show_prompt()
