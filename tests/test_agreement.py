@@ -339,14 +339,17 @@ def test_cli_agreement_lists_the_first_disagreements_and_where_the_rest_are(db, 
     assert "more" not in flags.stdout
     bad = runner.invoke(cli, [*base, "--limit", "0"])
     assert bad.exit_code == 2 and "--limit" in bad.stderr
-    # JSON lists them all, written one by one, and reads as the report does.
+    # JSON lists them all, written as they are read, one line each, and reads as the report.
     streamed = runner.invoke(cli, [*base, "--json", "--limit", "1"]).stdout
-    assert streamed == shown_json(agreement(db).as_dict(), indent=2) + "\n"
+    assert json.loads(streamed) == agreement(db).as_dict()
     assert len(json.loads(streamed)["disagreements"]) == 3
+    listed = [line for line in streamed.splitlines() if '"article_id"' in line]
+    assert [json.loads(line.strip().rstrip(",")) for line in listed] == [
+        d.__dict__ for d in agreement(db).disagreements
+    ]
 
 
 def test_cli_agreement_json_without_disagreements_is_the_report(db, db_path):
     runner = CliRunner()
     streamed = runner.invoke(cli, ["--db", str(db_path), "agreement", "--json"]).stdout
     assert streamed == shown_json(agreement(db).as_dict(), indent=2) + "\n"
-    assert json.loads(streamed)["disagreements"] == []

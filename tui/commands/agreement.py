@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from itertools import islice
 
@@ -128,16 +127,22 @@ def _disagree_field(report: AgreementReport) -> str:
 
 
 def _print_json(report: AgreementReport) -> None:
-    """``report.as_dict()`` as indented JSON, the disagreements written as they are read
-    (a million-article store has over a hundred thousand)."""
+    """``report.as_dict()`` as JSON, the disagreements written as they are read (a
+    million-article store has over a hundred thousand), one line each."""
     head = shown_json({**report.summary(), "disagreements": []}, indent=2)
     click.echo(head.removesuffix("[]\n}") + "[", nl=False)
-    separator = "\n"
-    for d in report.disagreements:
-        click.echo(separator + textwrap.indent(shown_json(d.__dict__, indent=2), "    "), nl=False)
-        separator = ",\n"
-    click.echo(("\n  " if separator != "\n" else "") + "],", nl=False)
-    click.echo(f'\n  "settled": {report.settled}\n}}')
+    lines: list[str] = []
+    written = 0
+    for written, d in enumerate(report.disagreements, start=1):
+        lines.append(("\n    " if written == 1 else ",\n    ") + shown_json(d.__dict__))
+        if len(lines) == _JSON_LINES_A_WRITE:
+            click.echo("".join(lines), nl=False)
+            lines = []
+    end = "\n  ]" if written else "]"
+    click.echo("".join(lines) + f'{end},\n  "settled": {report.settled}\n}}')
+
+
+_JSON_LINES_A_WRITE = 1000
 
 
 def _unknown_fields(db, asked: tuple[str, ...], flags: Sequence[str]) -> list[str]:
