@@ -338,3 +338,18 @@ async def test_config_keys_rebind_through_the_keymap_and_each_mode_keeps_its_own
         await pilot.press("enter")
         await settle(app, pilot)
         assert decision(db_path, ids["de"]).status == "done"
+
+
+async def test_a_burst_into_a_mode_and_out_of_it_lands_in_key_order(db_path):
+    """Keys held behind a navigation and released into a mode reach the mode's keys (the
+    triage screen stays in view under them), then the screen's again."""
+    ids = seed_store(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        send_burst(app, "jgc2jfs")
+        await settle(app, pilot)
+        assert app.triage.view.id == ids["hostile"] and app.triage.mode == ""
+    assert decision(db_path, ids["de"]).grade == "C2"
+    assert decision(db_path, ids["hostile"]).flags == ("state-media-sourcing",)
+    assert not decision(db_path, ids["uk"]).grade

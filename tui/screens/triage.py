@@ -320,12 +320,15 @@ class TriageScreen(Screen[None]):
 
     async def _release_held_keys(self) -> None:
         """Run the held keys in order while each may run."""
-        while self._held_keys and self.is_current and self._ready_for(self._held_keys[0][1]):
+        # On top, not only in view (is_current): a mode's key screen shows this one through.
+        while (
+            self._held_keys and self.app.screen is self and self._ready_for(self._held_keys[0][1])
+        ):
             _held_at, event = self._held_keys.popleft()
             await self._run_key(event.key)
-        if self._held_keys and not self.is_current:
-            # A held key opened a dialog: the rest were typed for it. Re-sent through
-            # the ordinary path, they reach whatever the dialog has focused.
+        if self._held_keys and self.app.screen is not self:
+            # A held key opened a dialog or a mode: the rest were typed for it. Re-sent
+            # through the ordinary path, they reach whatever is on top now.
             held = list(self._held_keys)
             self._held_keys.clear()
             for _held_at, event in held:
