@@ -106,7 +106,12 @@ def insert_article(
         existing = db.execute("SELECT id FROM articles WHERE text_sha256 = ?", [digest]).fetchone()
         if existing:
             raise DuplicateArticle(existing[0])
-        article_id = db["articles"].insert(record).last_pk
+        # Plain SQL: sqlite-utils' insert reads the table's schema again on every call.
+        names = ", ".join(f'"{name}"' for name in record)
+        article_id = db.execute(
+            f"INSERT INTO articles ({names}) VALUES ({', '.join('?' * len(record))})",
+            list(record.values()),
+        ).lastrowid
         if raw is not None:
             db["captures"].insert(
                 {

@@ -17,9 +17,10 @@ from __future__ import annotations
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -248,48 +249,110 @@ def _host(url: str | None) -> str:
         return ""
 
 
+class _Raised:
+    """A pool call that raised: re-raised in the refresh's own thread."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
 class _Dispatcher:
-    """Submits queued calls to the pool while fewer than *concurrency* run, and never
-    more than *per_host* to one host: a queued call for a busy host waits while calls
-    for other hosts go ahead, so no pool thread sits idle behind a host limit."""
+    """Runs queued calls in the pool while fewer than *concurrency* run, and never more
+    than *per_host* to one host (None: no host, e.g. reading an entry without its
+    page): a queued call for a busy host waits while calls for other hosts go ahead,
+    so no pool thread sits idle behind a host limit.
+
+    Each call that ends starts the next from its own pool thread, so requests keep
+    going out while the refresh's thread is storing what came in; it collects the
+    ended calls with :meth:`ended`.
+    """
 
     def __init__(self, pool: ThreadPoolExecutor, concurrency: int, per_host: int) -> None:
         self.pool = pool
         self.concurrency = concurrency
         self.per_host = per_host
-        self.waiting: deque[tuple[str, object, Callable[[], object]]] = deque()
-        self.running: dict[Future[object], tuple[str, object]] = {}
+        self.lock = threading.RLock()  # RLock: a call that ends at once calls back under it
+        self.waiting: deque[tuple[str | None, object, Callable[[], object]]] = deque()
+        self.running: set[Future[object]] = set()
         self.active: Counter[str] = Counter()
+        self.results: SimpleQueue[tuple[object, object]] = SimpleQueue()
+        self.closed = False
 
-    def add(self, host: str, tag: object, call: Callable[[], object]) -> None:
-        self.waiting.append((host, tag, call))
+    def add(
+        self, host: str | None, tag: object, call: Callable[[], object], first: bool = False
+    ) -> None:
+        with self.lock:
+            if first:
+                self.waiting.appendleft((host, tag, call))
+            else:
+                self.waiting.append((host, tag, call))
+
+    def waiting_feeds(self) -> int:
+        with self.lock:
+            return sum(1 for _host, tag, _call in self.waiting if tag[0] == "feed")  # type: ignore[index]
 
     def pump(self) -> None:
-        kept: deque[tuple[str, object, Callable[[], object]]] = deque()
-        while self.waiting and len(self.running) < self.concurrency:
-            host, tag, call = self.waiting.popleft()
-            if self.active[host] >= self.per_host:
-                kept.append((host, tag, call))
-                continue
-            self.active[host] += 1
-            self.running[self.pool.submit(call)] = (host, tag)
-        kept.extend(self.waiting)
-        self.waiting = kept
+        with self.lock:
+            if self.closed:
+                return
+            kept: deque[tuple[str | None, object, Callable[[], object]]] = deque()
+            while self.waiting and len(self.running) < self.concurrency:
+                host, tag, call = self.waiting.popleft()
+                if host is not None and self.active[host] >= self.per_host:
+                    kept.append((host, tag, call))
+                    continue
+                if host is not None:
+                    self.active[host] += 1
+                future = self.pool.submit(call)
+                self.running.add(future)
+                future.add_done_callback(lambda f, host=host, tag=tag: self._ended(f, host, tag))
+            kept.extend(self.waiting)
+            self.waiting = kept
+
+    def _ended(self, future: Future[object], host: str | None, tag: object) -> None:
+        try:
+            result = future.result()
+        except BaseException as exc:  # handed to the refresh's thread, raised there
+            result = _Raised(exc)
+        with self.lock:
+            # The result is queued before the call stops counting as running, so
+            # that idle() never sees neither.
+            self.results.put((tag, result))
+            self.running.discard(future)
+            if host is not None:
+                self.active[host] -= 1
+        self.pump()
+
+    def idle(self) -> bool:
+        with self.lock:
+            return not self.running and not self.waiting and self.results.empty()
 
     def drop_waiting(self) -> None:
-        self.waiting.clear()
+        with self.lock:
+            self.waiting.clear()
 
-    def done(self) -> list[tuple[object, object]]:
-        """Wait for at least one running call; (tag, result) of each that ended."""
-        if not self.running:
-            return []
-        finished, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
-        results = []
-        for future in finished:
-            host, tag = self.running.pop(future)
-            self.active[host] -= 1
-            results.append((tag, future.result()))
-        return results
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.waiting.clear()
+            running = list(self.running)
+        for future in running:
+            future.cancel()
+
+    def ended(self, wait: bool) -> list[tuple[object, object]]:
+        """(tag, result) of the calls that ended; *wait*: for at least one, unless idle."""
+        out = []
+        if wait and not self.idle():
+            out.append(self.results.get())
+        while True:
+            try:
+                out.append(self.results.get_nowait())
+            except Empty:
+                break
+        for _tag, result in out:
+            if isinstance(result, _Raised):
+                raise result.error
+        return out
 
 
 # --- the job -----------------------------------------------------------------------------------
@@ -297,12 +360,22 @@ class _Dispatcher:
 
 @dataclass
 class _Open:
-    """A feed fetched whose new entries are still being read."""
+    """A feed fetched, with the new entries it brought and those read so far."""
 
     feed: Subscription
     fetch: _Fetch
-    new: list[tuple[FeedEntry, list[str]]]
+    new: list[tuple[FeedEntry, list[str]]] = field(default_factory=list)
     results: dict[int, WorkResult] = field(default_factory=dict)
+
+    @property
+    def read(self) -> bool:
+        return len(self.results) == len(self.new)
+
+
+STORE_BATCH = 256
+"""Articles stored in one write transaction at most: feeds that are read by the time
+the last batch is stored go into the next one together, so the write path's batch
+work (story candidates, key counts) is shared, and the write lock is held briefly."""
 
 
 def refresh(
@@ -315,7 +388,8 @@ def refresh(
 
     Never raises for a feed's failure: each ends as a FeedOutcome. *stop* set: no new
     request starts, requests on the wire finish, and feeds whose entries are all in
-    are saved; the others are fetched again by the next refresh.
+    are saved; the others are fetched again by the next refresh. Requests go on
+    while what came in is stored (in this thread, the only one using *db*).
     """
     from article_triage.store.ingest.language import configured_languages
     from article_triage.store.ingest.read import WorkerSettings
@@ -342,13 +416,10 @@ def refresh(
     report = RefreshReport(due=len(ids))
     waiting_ids = deque(ids)
     open_feeds: dict[int, _Open] = {}
-    # Feeds fetched but not finished, at most: what keeps memory flat in the feed count.
-    max_open = max(2, request.concurrency * 2)
-
-    def finish(outcome: FeedOutcome) -> None:
-        report.feeds.append(outcome)
-        if progress is not None:
-            progress(RefreshProgress(len(report.feeds), len(ids), outcome))
+    ready: deque[_Open] = deque()
+    # Feeds queued, fetched or waiting to be stored, at most: what keeps memory flat in
+    # the feed count, with enough queued that requests go on while a batch is stored.
+    max_open = max(2, request.concurrency * 4)
 
     with ThreadPoolExecutor(
         max_workers=request.concurrency, thread_name_prefix="feeds-refresh"
@@ -359,8 +430,10 @@ def refresh(
                 if stop.is_set():
                     dispatcher.drop_waiting()
                     waiting_ids.clear()
-                # Queue feed requests while few feeds are open (entries queue first).
-                while waiting_ids and len(open_feeds) + _queued_feeds(dispatcher) < max_open:
+                while (
+                    waiting_ids
+                    and len(open_feeds) + len(ready) + dispatcher.waiting_feeds() < max_open
+                ):
                     try:
                         feed = get_feed(db, waiting_ids.popleft())
                     except FeedNotFound:  # removed (in the app, say) since the run began
@@ -371,91 +444,99 @@ def refresh(
                         lambda feed=feed: _fetch_feed(feed, request),
                     )
                 dispatcher.pump()
-                if not dispatcher.running:
+                if not ready and dispatcher.idle():
                     break
-                for tag, result in dispatcher.done():
+                for tag, result in dispatcher.ended(wait=not ready):
                     kind, payload = tag  # type: ignore[misc]
                     if kind == "feed":
-                        _fetched(db, payload, result, request, open_feeds, dispatcher, settings)
-                        opened = open_feeds.get(payload.id)
-                        if opened is None or not opened.new:
-                            outcome = _close(db, payload, result, [], request, registry, settings)
-                            open_feeds.pop(payload.id, None)
-                            finish(outcome)
+                        opened = _fetched(db, payload, result, dispatcher, settings)
+                        if opened.read:
+                            ready.append(opened)
+                        else:
+                            open_feeds[payload.id] = opened
                     else:
                         feed_id, index = payload
                         opened = open_feeds[feed_id]
                         opened.results[index] = result
-                        if len(opened.results) == len(opened.new):
-                            del open_feeds[feed_id]
-                            results = [opened.results[i] for i in range(len(opened.new))]
-                            finish(
-                                _close(
-                                    db,
-                                    opened.feed,
-                                    opened.fetch,
-                                    list(zip(opened.new, results, strict=True)),
-                                    request,
-                                    registry,
-                                    settings,
-                                )
-                            )
+                        if opened.read:
+                            ready.append(open_feeds.pop(feed_id))
+                if ready:
+                    batch = [ready.popleft()]
+                    size = len(batch[0].new)
+                    while ready and size + len(ready[0].new) <= STORE_BATCH:
+                        size += len(ready[0].new)
+                        batch.append(ready.popleft())
+                    for outcome in _store(db, batch, request, registry, settings):
+                        report.feeds.append(outcome)
+                        if progress is not None:
+                            progress(RefreshProgress(len(report.feeds), len(ids), outcome))
         finally:
-            dispatcher.drop_waiting()
-            for future in list(dispatcher.running):
-                future.cancel()
+            dispatcher.close()
     report.stopped = stop.is_set() and len(report.feeds) < len(ids)
     return report
-
-
-def _queued_feeds(dispatcher: _Dispatcher) -> int:
-    return sum(1 for _host_, tag, _call in dispatcher.waiting if tag[0] == "feed")  # type: ignore[index]
 
 
 def _fetched(
     db: sqlite_utils.Database,
     feed: Subscription,
     fetched: _Fetch,
-    request: RefreshRequest,
-    open_feeds: dict[int, _Open],
     dispatcher: _Dispatcher,
     settings: WorkerSettings,
-) -> None:
-    """A feed answered with entries: find the new ones and queue reading them."""
+) -> _Open:
+    """A feed answered: find its new entries, if any, and queue reading them."""
+    opened = _Open(feed, fetched)
     if fetched.response is None or fetched.response.status != 200 or fetched.error:
-        return
+        return opened
     keys_of = [(entry, entry_keys(entry)) for entry in fetched.entries if not entry.error]
     seen = seen_keys(db, feed.id, (key for _, keys in keys_of for key in keys))
-    new: list[tuple[FeedEntry, list[str]]] = []
     for entry, keys in keys_of:
         if keys and not seen.intersection(keys):
-            new.append((entry, keys))
+            opened.new.append((entry, keys))
             seen.update(keys)  # the same entry twice in one document counts once
-    if not new:
-        return
-    open_feeds[feed.id] = _Open(feed, fetched, new)
-    for index, (entry, _keys) in enumerate(new):
-        dispatcher.waiting.appendleft(
-            (
-                _host(entry.link if settings.fetch_feed_links else feed.url),
-                ("entry", (feed.id, index)),
-                lambda entry=entry: _read_entry(entry, feed.url, settings),
-            )
+    for index, (entry, _keys) in enumerate(opened.new):
+        # Reading an entry without its page is work for a thread, not for a host.
+        host = _host(entry.link) if settings.fetch_feed_links else None
+        dispatcher.add(
+            host,
+            ("entry", (feed.id, index)),
+            lambda entry=entry: _read_entry(entry, feed.url, settings),
+            first=True,  # entries before further feeds: they finish what is open
         )
+    return opened
+
+
+def _store(
+    db: sqlite_utils.Database,
+    batch: list[_Open],
+    request: RefreshRequest,
+    registry: Registry,
+    settings: WorkerSettings,
+) -> list[FeedOutcome]:
+    """Store the new entries of the feeds in *batch* through the import's write path
+    (one call, so its batch work is shared), then each feed's new fetch state."""
+    from article_triage.store.ingest.pipeline import write_results
+
+    results = [opened.results[i] for opened in batch for i in range(len(opened.new))]
+    written = write_results(db, results, registry, settings.languages) if results else []
+    outcomes = []
+    start = 0
+    with write_transaction(db):  # each feed's memory and new state, after its articles
+        for opened in batch:
+            end = start + len(opened.new)
+            outcomes.append(_close(db, opened, written[start:end], request))
+            start = end
+    return outcomes
 
 
 def _close(
     db: sqlite_utils.Database,
-    feed: Subscription,
-    fetched: _Fetch,
-    read: list[tuple[tuple[FeedEntry, list[str]], WorkResult]],
+    opened: _Open,
+    written: list[ImportOutcome],
     request: RefreshRequest,
-    registry: Registry,
-    settings: WorkerSettings,
 ) -> FeedOutcome:
-    """Store what a feed brought, then its new fetch state; the feed's outcome."""
-    from article_triage.store.ingest.pipeline import write_results
-
+    """Count what a feed brought (*written*: its new entries as stored), then save its new
+    fetch state and entry memory; the feed's outcome."""
+    feed, fetched = opened.feed, opened.fetch
     now = datetime.now(UTC)
     sched = request.schedule
     response = fetched.response
@@ -496,12 +577,10 @@ def _close(
         return failed(fetched.error)
 
     memory: list[tuple[list[str], int | None]] = []
-    if read:
-        outcomes = write_results(db, [result for _, result in read], registry, settings.languages)
-        for ((_entry, keys), _result), written in zip(read, outcomes, strict=True):
-            _count(outcome, written)
-            if written.status != "failed":
-                memory.append((keys, written.article_id or written.duplicate_of))
+    for (_entry, keys), stored in zip(opened.new, written, strict=True):
+        _count(outcome, stored)
+        if stored.status != "failed":
+            memory.append((keys, stored.article_id or stored.duplicate_of))
     if outcome.new:
         outcome.status = NEW
     if fetched.total_entries > request.max_entries:
@@ -543,10 +622,9 @@ def _close(
         else:
             note = f"moved permanently to {moved}, already feed {taken[0]}"
         outcome.reason = f"{outcome.reason}; {note}" if outcome.reason else note
-    with write_transaction(db):  # the memory and the new state commit together
-        if memory:
-            remember_entries(db, feed.id, memory)
-        update_state(db, feed.id, **state)
+    if memory:
+        remember_entries(db, feed.id, memory)
+    update_state(db, feed.id, **state)
     return outcome
 
 

@@ -29,6 +29,7 @@ from article_triage.store.ingest.sources import Input, count_inputs, iter_inputs
 
 if TYPE_CHECKING:
     from article_triage.store.outlets.registry import Registry
+    from article_triage.store.stories.cluster import StoryAssigner
 
 Progress = Callable[[ImportOutcome, int | None], None]
 
@@ -54,7 +55,10 @@ CHUNK_INPUTS = 32
 
 
 def after_insert(
-    db: sqlite_utils.Database, article_id: int, registry: Registry | None = None
+    db: sqlite_utils.Database,
+    article_id: int,
+    registry: Registry | None = None,
+    stories: StoryAssigner | None = None,
 ) -> str | None:
     """Everything that follows storing a new article; returns a one-line note, if any.
 
@@ -63,14 +67,15 @@ def after_insert(
     sidecar, so a stored translation already counts), so an imported article is
     shown with its sources and its story from the first look. Runs inside the
     article's own savepoint: a failure here leaves no half-annotated article.
+    *stories* is the batch's story assigner (what the batch's assignments share).
     """
     from article_triage.store.ingest.sidecar import apply_sidecar
     from article_triage.store.outlets import annotate_article
-    from article_triage.store.stories import assign_article
+    from article_triage.store.stories.cluster import StoryAssigner
 
     note = apply_sidecar(db, article_id)
     annotate_article(db, article_id, registry)
-    assign_article(db, article_id)
+    (stories or StoryAssigner(db)).assign(article_id)
     return note
 
 
@@ -238,7 +243,10 @@ def _results_of(
 
 
 def _write(
-    db: sqlite_utils.Database, result: WorkResult, registry: Registry | None
+    db: sqlite_utils.Database,
+    result: WorkResult,
+    registry: Registry | None,
+    stories: StoryAssigner,
 ) -> ImportOutcome:
     if result.error is not None or result.article is None:
         return ImportOutcome(
@@ -250,6 +258,7 @@ def _write(
     outcome = ImportOutcome(
         result.source, "imported", title=article.title, completes_input=result.completes_input
     )
+    hooks_ran = False
     try:
         with write_transaction(db):
             same_bytes = find_duplicate(db, raw_sha256=article.raw_sha256)
@@ -278,15 +287,20 @@ def _write(
                 outcome.status = "near-duplicate"
                 outcome.duplicate_of = near[0]
                 outcome.reason = f"near-duplicate of article {near[0]} (simhash distance {near[1]})"
-            note = after_insert(db, article_id, registry)
+            hooks_ran = True
+            note = after_insert(db, article_id, registry, stories)
             if note:
                 outcome.reason = f"{outcome.reason}; {note}" if outcome.reason else note
     except DuplicateArticle as exc:
+        if hooks_ran:
+            stories.forget()  # the savepoint undid what the assigner may have kept
         outcome.status = "duplicate"
         outcome.duplicate_of = exc.article_id
         outcome.reason = f"same text as article {exc.article_id}"
         outcome.article_id = None
     except ValueError as exc:
+        if hooks_ran:
+            stories.forget()
         outcome.status = "failed"
         outcome.reason = "no text" if str(exc) == "no text" else f"not stored: {exc}"
         outcome.article_id = None
@@ -307,12 +321,14 @@ def write_results(
     caller already knows each article's language (a merge takes the exporter's).
     """
     from article_triage.store.ingest.language import detect_language
+    from article_triage.store.stories.cluster import StoryAssigner
 
     for result in results:
         if result.article is not None and languages is not None:
             result.article.language = detect_language(result.article.paragraphs, languages)
     with write_transaction(db):
-        return [_write(db, result, registry) for result in results]
+        stories = StoryAssigner(db)
+        return [_write(db, result, registry, stories) for result in results]
 
 
 def import_sources(

@@ -219,16 +219,21 @@ def _counts(db: sqlite_utils.Database, keys: Iterable[str]) -> tuple[dict[str, i
     return counts, (total[0] if total else 0)
 
 
-def _weights(counts: dict[str, int], articles: int) -> Callable[[str], float]:
-    cache: dict[str, float] = {}
+class _Weights(dict[str, float]):
+    """Key -> idf, each worked out on first use; looked up by the dict's own (C) method."""
 
-    def weight(key: str) -> float:
-        value = cache.get(key)
-        if value is None:
-            value = cache[key] = idf(counts.get(key, 1), articles)
+    def __init__(self, counts: dict[str, int], articles: int) -> None:
+        super().__init__()
+        self.counts = counts
+        self.articles = articles
+
+    def __missing__(self, key: str) -> float:
+        value = self[key] = idf(self.counts.get(key, 1), self.articles)
         return value
 
-    return weight
+
+def _weights(counts: dict[str, int], articles: int) -> Callable[[str], float]:
+    return _Weights(counts, articles).__getitem__
 
 
 # --- assignment -------------------------------------------------------------------------------
@@ -289,90 +294,194 @@ def assign_article(db: sqlite_utils.Database, article_id: int) -> int | None:
     (by a merge or a split) stays where it was put.
     """
     with write_transaction(db):
-        placed = db.execute(
-            "SELECT story_id, placed_by FROM story_members WHERE article_id = ?", [article_id]
-        ).fetchone()
-        sig = article_signature(db, article_id)
-        if sig is None:
-            return None
-        _forget_signature(db, article_id)
-        counts, articles = _counts(db, sig.keys)
-        weight = _weights(counts, articles)
-        _store_signature(db, article_id, sig, mass(sig, weight))
-        if placed is not None and placed[1] != "auto":
-            return placed[0]
-        if placed is not None:
-            db.execute("DELETE FROM story_members WHERE article_id = ?", [article_id])
-            refresh_story(db, placed[0])
-        match = match_article(db, article_id, sig, counts, articles)
-        if match.story_id is None:
-            story_id = new_story(db)
-            db.execute(
-                "INSERT INTO story_members (article_id, story_id, score) VALUES (?, ?, NULL)",
-                [article_id, story_id],
-            )
-        else:
-            story_id = match.story_id
-            db.execute(
-                "INSERT INTO story_members (article_id, story_id, score) VALUES (?, ?, ?)",
-                [article_id, story_id, round(match.score, 4)],
-            )
-        refresh_story(db, story_id)
-        return story_id
+        return StoryAssigner(db).assign(article_id)
 
 
-def match_article(
-    db: sqlite_utils.Database,
-    article_id: int,
-    sig: Signature,
-    counts: dict[str, int],
-    articles: int,
-) -> Match:
-    """The story the article's signature matches best among its candidates (not stored).
+class StoryAssigner:
+    """Story assignment for the articles stored in one write transaction, one after another.
 
-    *counts* are the article's keys' document counts. A candidate's mass is the one
-    stored with its signature (weighed when it was stored, or at the last rebuild),
-    so its other keys need not be counted again.
+    Each assignment reads what the ones before it read again: the document counts of
+    keys, the stored signatures of candidate articles (JSON), the people and cities of
+    candidate stories, whether any analyst ever split an article. This keeps them, in
+    step with what its own assignments write, so an import of many articles reads each
+    once. It is valid only while its caller's write transaction lasts (no other
+    connection can write meanwhile); :meth:`forget` drops everything when a savepoint
+    undid part of what it saw. Assigning through it gives exactly what
+    :func:`assign_article` gives one article at a time.
     """
-    weight = _weights(counts, articles)
-    ids = _candidates(db, article_id, sig, counts, weight, articles)
-    if not ids:
-        return Match(None, 0.0)
-    marks = ",".join("?" * len(ids))
-    rows = db.execute(
-        f"SELECT s.article_id, s.first_day, s.last_day, s.keys, s.anchors, m.story_id, s.mass "
-        f"FROM story_signatures s JOIN story_members m ON m.article_id = s.article_id "
-        f"WHERE s.article_id IN ({marks})",
-        ids,
-    ).fetchall()
-    candidates = [(r[0], stored_signature(r[1:5]), r[5]) for r in rows]
-    masses = {id(c[1]): r[6] for c, r in zip(candidates, rows, strict=True) if r[6]}
 
-    def mass_of(other: Signature) -> float:
-        stored = masses.get(id(other))
-        return stored if stored is not None else mass(other, weight)
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.forget()
 
-    def anchors(story_id: int) -> frozenset[str]:
-        out: set[str] = set()
-        for (raw,) in db.execute(
-            "SELECT s.anchors FROM story_members m JOIN story_signatures s ON s.article_id = m.article_id "
+    def forget(self) -> None:
+        self._counts: dict[str, int | None] = {}
+        """Key -> articles with it; None: no article has it."""
+        self._total: int | None = None
+        self._stored: dict[int, tuple[Signature, int, float | None]] = {}
+        """Article -> (stored signature, story, stored mass) of articles with a story."""
+        self._story_anchors: dict[int, frozenset[str]] = {}
+        self._any_split: bool | None = None
+
+    def assign(self, article_id: int) -> int | None:
+        db = self.db
+        with write_transaction(db):
+            placed = db.execute(
+                "SELECT story_id, placed_by FROM story_members WHERE article_id = ?", [article_id]
+            ).fetchone()
+            sig = article_signature(db, article_id)
+            if sig is None:
+                return None
+            had_signature = self._forget_signature(article_id)
+            if placed is not None or had_signature:
+                self.forget()  # re-assigning a stored article: counts and stories change
+            counts, articles = self._key_counts(sig.keys)
+            weight = _weights(counts, articles)
+            weighed = mass(sig, weight)
+            _store_signature(db, article_id, sig, weighed)
+            self._stored_signature(sig)
+            if placed is not None and placed[1] != "auto":
+                return placed[0]
+            if placed is not None:
+                db.execute("DELETE FROM story_members WHERE article_id = ?", [article_id])
+                refresh_story(db, placed[0])
+            match = self._match(article_id, sig, counts, weight, weighed, articles)
+            if match.story_id is None:
+                story_id = new_story(db)
+                db.execute(
+                    "INSERT INTO story_members (article_id, story_id, score) VALUES (?, ?, NULL)",
+                    [article_id, story_id],
+                )
+                self._story_anchors[story_id] = sig.anchors
+            else:
+                story_id = match.story_id
+                db.execute(
+                    "INSERT INTO story_members (article_id, story_id, score) VALUES (?, ?, ?)",
+                    [article_id, story_id, round(match.score, 4)],
+                )
+                if story_id in self._story_anchors:
+                    self._story_anchors[story_id] |= sig.anchors
+            self._stored[article_id] = (sig, story_id, weighed)
+            refresh_story(db, story_id)
+            return story_id
+
+    # --- what the assignments share -----------------------------------------------------------
+
+    def _forget_signature(self, article_id: int) -> bool:
+        """Drop the article's stored signature, if it had one (True then)."""
+        row = self.db.execute(
+            "SELECT 1 FROM story_signatures WHERE article_id = ?", [article_id]
+        ).fetchone()
+        if row is not None:
+            _forget_signature(self.db, article_id)
+        return row is not None
+
+    def _key_counts(self, keys: Iterable[str]) -> tuple[dict[str, int], int]:
+        """As :func:`_counts`, from what is kept, asking the store only for keys not seen yet."""
+        keys = list(keys)
+        missing = [k for k in keys if k not in self._counts]
+        if missing:
+            found, total = _counts(self.db, missing)
+            for key in missing:
+                self._counts[key] = found.get(key)
+            if self._total is None:
+                self._total = total
+        elif self._total is None:
+            self._total = _counts(self.db, [])[1]
+        counts = {k: c for k in keys if (c := self._counts[k]) is not None}
+        return counts, self._total
+
+    def _stored_signature(self, sig: Signature) -> None:
+        """Count the keys of a signature just stored, as _store_signature did in the table."""
+        for key in sig.keys:
+            self._counts[key] = (self._counts.get(key) or 0) + 1
+        self._total = (self._total or 0) + 1
+
+    def _candidates(self, ids: list[int]) -> list[tuple[int, Signature, int]]:
+        missing = [a for a in ids if a not in self._stored]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            for row in self.db.execute(
+                "SELECT s.article_id, s.first_day, s.last_day, s.keys, s.anchors, m.story_id, s.mass "
+                "FROM story_signatures s JOIN story_members m ON m.article_id = s.article_id "
+                f"WHERE s.article_id IN ({marks})",
+                missing,
+            ):
+                self._stored[row[0]] = (stored_signature(row[1:5]), row[5], row[6])
+        # In article order, as the store returns an IN list over its primary key.
+        return [(a, *self._stored[a][:2]) for a in sorted(ids) if a in self._stored]
+
+    def _anchors(self, story_id: int) -> frozenset[str]:
+        anchors = self._story_anchors.get(story_id)
+        if anchors is None:
+            anchors = self._story_anchors[story_id] = story_anchors(self.db, story_id)
+        return anchors
+
+    def _apart_from(self, article_id: int) -> set[int]:
+        if self._any_split is None:
+            self._any_split = bool(
+                self.db.execute(
+                    "SELECT EXISTS (SELECT 1 FROM story_decisions WHERE action = 'split')"
+                ).fetchone()[0]
+            )
+        return apart_from(self.db, article_id) if self._any_split else set()
+
+    def _match(
+        self,
+        article_id: int,
+        sig: Signature,
+        counts: dict[str, int],
+        weight: Callable[[str], float],
+        weighed: float,
+        articles: int,
+    ) -> Match:
+        """The story the article's signature matches best among its candidates (not stored).
+
+        *counts* are the article's keys' document counts, *weight* their idf,
+        *weighed* the article's mass. A candidate's
+        mass is the one stored with its signature (weighed when it was stored, or at
+        the last rebuild), so its other keys need not be counted again.
+        """
+        ids = _candidates(self.db, article_id, sig, counts, weight, articles)
+        if not ids:
+            return Match(None, 0.0)
+        candidates = self._candidates(ids)
+        masses = {id(other): self._stored[a][2] for a, other, _story in candidates}
+        masses[id(sig)] = weighed
+
+        def mass_of(other: Signature) -> float:
+            stored = masses.get(id(other))
+            return stored if stored else mass(other, weight)
+
+        return best_story(
+            sig,
+            candidates,
+            self._anchors,
+            self._apart_from(article_id),
+            lambda story_id: story_members(self.db, story_id),
+            weight,
+            mass_of,
+        )
+
+
+def story_anchors(db: sqlite_utils.Database, story_id: int) -> frozenset[str]:
+    """The known people and cities the story's members name."""
+    return frozenset(
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT j.value FROM story_members m "
+            "JOIN story_signatures s ON s.article_id = m.article_id, json_each(s.anchors) j "
             "WHERE m.story_id = ?",
             [story_id],
-        ):
-            out.update(json.loads(raw))
-        return frozenset(out)
-
-    def members(story_id: int) -> list[int]:
-        return [
-            r[0]
-            for r in db.execute(
-                "SELECT article_id FROM story_members WHERE story_id = ?", [story_id]
-            )
-        ]
-
-    return best_story(
-        sig, candidates, anchors, apart_from(db, article_id), members, weight, mass_of
+        )
     )
+
+
+def story_members(db: sqlite_utils.Database, story_id: int) -> list[int]:
+    return [
+        r[0]
+        for r in db.execute("SELECT article_id FROM story_members WHERE story_id = ?", [story_id])
+    ]
 
 
 def reassign_if_assigned(db: sqlite_utils.Database, article_id: int) -> int | None:

@@ -1,0 +1,148 @@
+"""The write path in batches gives the store that one article at a time gives.
+
+A refresh stores the entries of many feeds through one write_results call per batch,
+whose story assigner keeps what the batch's assignments share. The store after a
+refresh must equal the store after importing the same entries one at a time, in the
+same order: articles and languages, outlets (publishers, citations, suggested flags),
+story signatures, key counts, stories and their members.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import loopback_server
+
+from article_triage.store.db import open_db
+from article_triage.store.feeds import RefreshRequest, add_feed, refresh
+from article_triage.store.feeds.refresh import _read_entry
+from article_triage.store.ingest.feeds import parse_feed
+from article_triage.store.ingest.language import DEFAULT_LANGUAGES
+from article_triage.store.ingest.model import ImportOptions
+from article_triage.store.ingest.pipeline import write_results
+from article_triage.store.ingest.read import WorkerSettings
+from article_triage.store.outlets import load_registry
+
+loopback = loopback_server.loopback
+
+# Events told by several feeds in several languages, with the outlets they cite, and
+# same-topic traps (the same people, other cities and numbers).
+EVENTS = [
+    "Tokayev met Xi in Astana on 12 May and signed 14 agreements on grain exports, "
+    "according to RIA Novosti.",
+    "Токаев встретился с Си Цзиньпином в Астане 12 мая и подписал 14 соглашений, "
+    "сообщает РИА Новости.",
+    "Laut Reuters hat Tokajew am 12. Mai in Astana 14 Abkommen mit Xi unterzeichnet.",
+    "Tokayev met Putin in Moscow on 3 June to discuss the pipeline, TASS reported.",
+    "Токаєв зустрівся з Путіним у Москві 3 червня, повідомляє ТАСС, щодо трубопроводу.",
+    "A drone strike on Kharkiv killed 7 people on 20 June, the regional governor said.",
+    "Внаслідок удару дрона по Харкову 20 червня загинули 7 людей, повідомили в ОДА.",
+    "A drone strike on Odesa killed 3 people on 20 June, the regional governor said.",
+    "Flooding in Atyrau forced 1,500 people from their homes on 2 April.",
+    "Паводок в Атырау вынудил 1 500 человек покинуть дома 2 апреля, сообщает Интерфакс.",
+]
+FEEDS = 6
+ENTRIES = 8
+LINKS = ("https://www.rt.com/news/{}/", "https://www.reuters.com/world/{}/", None)
+
+
+def feed_body(n: int) -> str:
+    rng = random.Random(n)
+    items = []
+    for e in range(ENTRIES):
+        text = rng.choice(EVENTS)
+        link = (rng.choice(LINKS) or f"https://news{n}.example.org/{{}}/").format(f"{n}-{e}")
+        items.append(
+            f"<item><title>Report {n}.{e}</title><guid>urn:{n}:{e}</guid><link>{link}</link>"
+            f"<pubDate>Tue, 0{1 + e % 3} Dec 2026 08:00:00 GMT</pubDate>"
+            f"<description>{text} Item {n}-{e}.</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Feed {n}</title>{''.join(items)}</channel></rss>"
+    )
+
+
+def store_contents(db) -> dict[str, list]:
+    queries = {
+        "articles": "SELECT id, source, feed_url, url, title, text, language, simhash,"
+        " near_duplicate_of, text_sha256 FROM articles ORDER BY id",
+        "captures": "SELECT article_id, size, raw FROM captures ORDER BY article_id",
+        "citations": "SELECT article_id, outlet_key, role, paragraph_index, start, end,"
+        " matched_text, cue FROM citations ORDER BY 1, 2, 3, 4, 5",
+        "flags": "SELECT article_id, flag, reason, outlet_key FROM suggested_flags ORDER BY 1, 2, 4",
+        "signatures": "SELECT article_id, first_day, last_day, keys, anchors, mass"
+        " FROM story_signatures ORDER BY 1",
+        "key_counts": "SELECT key, articles FROM story_key_counts ORDER BY 1",
+        "keys": "SELECT key, day, article_id FROM story_keys ORDER BY 1, 2, 3",
+        "stories": "SELECT id, size, first_day, last_day FROM stories ORDER BY 1",
+        "members": "SELECT article_id, story_id, score, placed_by FROM story_members ORDER BY 1",
+    }
+    return {name: db.execute(sql).fetchall() for name, sql in queries.items()}
+
+
+def test_a_refresh_stores_what_importing_its_entries_one_at_a_time_stores(tmp_path, loopback):
+    bodies = {loopback.add(f"/feed{n}.xml", feed_body(n)): feed_body(n) for n in range(FEEDS)}
+    options = ImportOptions(
+        allow_private_addresses=True, fetch_feed_links=False, timeout=5, workers=1
+    )
+    refreshed = open_db(tmp_path / "refreshed.db")
+    for url in bodies:
+        add_feed(refreshed, url)
+    report = refresh(refreshed, RefreshRequest(options=options, ignore_schedule=True))
+    assert sum(o.new for o in report.feeds) == FEEDS * ENTRIES
+
+    # The same entries, read as the refresh reads them, each stored alone, in the
+    # order the refresh stored them (feeds answer in any order).
+    settings = WorkerSettings(5, options.max_bytes, True, DEFAULT_LANGUAGES, False)
+    read = {}
+    for url, body in bodies.items():
+        for entry in parse_feed(body, url).entries:
+            read[(url, entry.link)] = _read_entry(entry, url, settings)
+    order = refreshed.execute("SELECT feed_url, source FROM articles ORDER BY id").fetchall()
+    registry = load_registry(None)
+    alone = open_db(tmp_path / "alone.db")
+    batched = open_db(tmp_path / "batched.db")
+    for key in order:
+        write_results(alone, [copy.deepcopy(read[key])], registry, DEFAULT_LANGUAGES)
+    write_results(batched, [copy.deepcopy(read[key]) for key in order], registry, DEFAULT_LANGUAGES)
+
+    expected = store_contents(alone)
+    # What the comparison covers is there to compare.
+    assert len({row[6] for row in expected["articles"]}) >= 3  # languages
+    assert any(row[2] == "publisher" for row in expected["citations"])
+    assert any(row[2] == "attributed" for row in expected["citations"])
+    assert len(expected["stories"]) < len(expected["articles"])
+    assert any(size > 1 for _id, size, _first, _last in expected["stories"])
+    assert store_contents(refreshed) == expected
+    assert store_contents(batched) == expected
+
+
+def test_a_batch_reads_what_its_assignments_share_once(tmp_path):
+    """One write_results call over many articles asks the store for candidate signatures
+    and story anchors far less often than the same articles stored one call each."""
+    settings = WorkerSettings(5, 10**7, True, DEFAULT_LANGUAGES, False)
+    results = [
+        _read_entry(entry, f"http://feeds.invalid/{n}", settings)
+        for n in range(FEEDS)
+        for entry in parse_feed(feed_body(n), f"http://feeds.invalid/{n}").entries
+    ]
+    registry = load_registry(None)
+
+    def reads(batches: list[list]) -> int:
+        db = open_db(tmp_path / f"{len(batches)}.db")
+        statements: list[str] = []
+        db.conn.set_trace_callback(statements.append)
+        for batch in batches:
+            write_results(db, copy.deepcopy(batch), registry, DEFAULT_LANGUAGES)
+        db.conn.set_trace_callback(None)
+        return sum(
+            1
+            for s in statements
+            if "FROM story_signatures s JOIN story_members" in s or "s.anchors" in s
+        )
+
+    alone, batched = reads([[r] for r in results]), reads([results])
+    assert alone > 20
+    assert batched * 3 < alone
