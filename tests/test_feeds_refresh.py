@@ -347,16 +347,19 @@ def test_the_dispatcher_runs_at_most_per_host_requests_to_one_host(per_host):
     release = threading.Event()
     with ThreadPoolExecutor(8) as pool:
         dispatcher = _Dispatcher(pool, concurrency=8, per_host=per_host)
-        for n in range(5):
-            dispatcher.add("a.example", ("feed", n), release.wait)
-        dispatcher.add("b.example", ("feed", "b"), release.wait)
-        dispatcher.pump()
-        running = sorted(host for host, _ in dispatcher.running.values())
-        assert running == ["a.example"] * per_host + ["b.example"]
-        release.set()
-        while dispatcher.running:
-            dispatcher.done()
+        try:
+            for n in range(5):
+                dispatcher.add("a.example", ("feed", n), release.wait)
+            dispatcher.add("b.example", ("feed", "b"), release.wait)
             dispatcher.pump()
+            running = sorted(host for host, _ in dispatcher.running.values())
+            assert running == ["a.example"] * per_host + ["b.example"]
+        finally:
+            release.set()
+        ended = []
+        while not dispatcher.idle():  # each call that ends starts the next itself
+            ended.extend(tag for tag, _ in dispatcher.ended(wait=True))
+        assert len(ended) == 6
 
 
 def test_schedule_rules_in_numbers():

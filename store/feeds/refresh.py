@@ -273,7 +273,7 @@ class _Dispatcher:
         self.per_host = per_host
         self.lock = threading.RLock()  # RLock: a call that ends at once calls back under it
         self.waiting: deque[tuple[str | None, object, Callable[[], object]]] = deque()
-        self.running: set[Future[object]] = set()
+        self.running: dict[Future[object], tuple[str | None, object]] = {}
         self.active: Counter[str] = Counter()
         self.results: SimpleQueue[tuple[object, object]] = SimpleQueue()
         self.closed = False
@@ -304,7 +304,7 @@ class _Dispatcher:
                 if host is not None:
                     self.active[host] += 1
                 future = self.pool.submit(call)
-                self.running.add(future)
+                self.running[future] = (host, tag)
                 future.add_done_callback(lambda f, host=host, tag=tag: self._ended(f, host, tag))
             kept.extend(self.waiting)
             self.waiting = kept
@@ -318,7 +318,7 @@ class _Dispatcher:
             # The result is queued before the call stops counting as running, so
             # that idle() never sees neither.
             self.results.put((tag, result))
-            self.running.discard(future)
+            self.running.pop(future, None)
             if host is not None:
                 self.active[host] -= 1
         self.pump()
