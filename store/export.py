@@ -315,7 +315,8 @@ def csv_sql(flt: ArticleFilter, with_text: bool = False) -> tuple[str, list[Any]
     """
     joins, where, params = export_filter(flt).sql()
     return (
-        f"SELECT {_csv_select(with_text)} FROM {joins} WHERE {where} ORDER BY a.id, d.analyst",
+        f"SELECT {_csv_select(with_text)} FROM {joins} WHERE {where} "
+        f"ORDER BY {flt.order.order_by()}, d.analyst",
         params,
     )
 
@@ -337,27 +338,36 @@ def _csv_select(with_text: bool) -> str:
 def _batches(
     db: sqlite_utils.Database, flt: ArticleFilter, select: str
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """The filter's rows ordered by (article, analyst), read by keyset BATCH_SIZE at a time.
+    """The filter's rows in its order (import order unless a ``sort:`` says otherwise),
+    each article's by analyst, read by keyset BATCH_SIZE at a time.
 
     Each row ends with its key (article id, analyst or ''), which callers drop.
     Ordering on the bare d.analyst lets SQLite walk the decisions index instead of
     sorting each article's rows (NULL, an undecided article's only row, sorts first).
+    The order's key is an index walked in order (store.articles.SortOrder), so a batch
+    starts where the last one ended without sorting what came before.
     """
     joins, where, params = flt.sql()
-    sql = (
-        f"SELECT {select}, a.id, coalesce(d.analyst, '') FROM {joins} WHERE ({where}) "
-        "AND a.id >= ? AND NOT (a.id = ? AND coalesce(d.analyst, '') <= ?) "
-        "ORDER BY a.id, d.analyst LIMIT ?"
-    )
-    last_id, last_analyst = 0, ""
+    order = flt.order
     batch = BATCH_SIZE
+    start, start_params = "1", []  # the first batch: from the top
+    last_id, last_analyst = 0, ""
     while True:
-        rows = db.execute(sql, [*params, last_id, last_id, last_analyst, batch]).fetchall()
+        sql = (
+            f"SELECT {select}, a.id, coalesce(d.analyst, '') FROM {joins} WHERE ({where}) "
+            f"AND {start} AND NOT (a.id = ? AND coalesce(d.analyst, '') <= ?) "
+            f"ORDER BY {order.order_by()}, d.analyst LIMIT ?"
+        )
+        rows = db.execute(sql, [*params, *start_params, last_id, last_analyst, batch]).fetchall()
         if rows:
             yield rows
         if len(rows) < batch:
             return
         last_id, last_analyst = rows[-1][-2], rows[-1][-1]
+        # From the last row's article on (its other analysts' rows included).
+        key = order.key_of(db, last_id)  # read in the export's snapshot: still there
+        assert key is not None
+        start, start_params = order.compare(">=", key)
 
 
 def _aligned_translation(
@@ -376,7 +386,8 @@ def export_records(
     with_translation: bool = False,
     target_lang: str = "en",
 ) -> Iterator[dict[str, Any]]:
-    """The export records for *flt*, one per (article, decision), lazily in article order.
+    """The export records for *flt*, one per (article, decision), lazily in the filter's
+    order (import order unless its query says ``sort:``).
 
     Without ``flt.analyst`` every analyst's decision is a record; with it, that
     analyst's decisions plus the articles they have not decided (analyst null).

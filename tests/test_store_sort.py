@@ -280,3 +280,33 @@ def test_a_saved_view_carries_its_order(db):
     save_view(db, "latest", "lang:de sort:-published")
     clause = parse(view_query(db, "latest"))
     assert ArticleFilter(where=clause).order.name == "-published"
+
+
+# --- export follows the order ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("order", list(SORT_ORDERS))
+def test_export_follows_the_querys_order_across_batches(db, mixed, order, monkeypatch):
+    """`triage export --where sort:...`: records in the list's order, each article's by
+    analyst, however the batches fall (two rows a batch: ties and analysts split)."""
+    import csv
+    import io
+
+    from article_triage.store import export as export_module
+
+    apply_changes(db, [mixed["a"], mixed["b"], mixed["e"]], "bob", {"stance": "critical"})
+    apply_changes(db, [mixed["a"], mixed["e"]], "ann", {"stance": "neutral"})
+    monkeypatch.setattr(export_module, "BATCH_SIZE", 2)
+    flt = ArticleFilter(where=parse(f"sort:{order}"))
+    records = list(export_module.export_records(db, flt))
+    keys = [(r["id"], r["analyst"]) for r in records]
+    analysts = {mixed["a"]: ["ann", "bob"], mixed["b"]: ["bob"], mixed["e"]: ["ann", "bob"]}
+    assert keys == [
+        (article_id, analyst)
+        for article_id in expected_ids(db, order)
+        for analyst in analysts.get(article_id, [None])
+    ]
+    out = io.StringIO()
+    export_module.write_export(db, out, "csv", flt)
+    ids = [int(row["id"]) for row in csv.DictReader(io.StringIO(out.getvalue()))]
+    assert ids == [article_id for article_id, _ in keys]
