@@ -19,8 +19,9 @@ from collections import OrderedDict
 
 from article_triage.store.reader import ArticleView
 
-KEPT = 4
-"""Views held at most: the two neighbours, and the two of the move before."""
+KEPT = 2
+"""Views held at most: after j, the article left and the next one (k: the other way
+round); more would only hold long articles in memory that no key asks for."""
 
 
 class ReadAhead:
