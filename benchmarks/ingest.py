@@ -333,14 +333,16 @@ def bench_stages() -> None:
     """
     import trafilatura
 
-    from article_triage.store import outlets, stories
+    from article_triage.store import outlets
     from article_triage.store.db import open_db
     from article_triage.store.ingest.language import DEFAULT_LANGUAGES
     from article_triage.store.ingest.pipeline import write_results
     from article_triage.store.ingest.read import WorkerSettings, read_input
     from article_triage.store.ingest.sources import Input
+    from article_triage.store.stories.cluster import StoryAssigner
 
-    hooks = {"outlets": (outlets, "annotate_article"), "stories": (stories, "assign_article")}
+    # What the post-insert hook calls (store.ingest.pipeline.after_insert).
+    hooks = {"outlets": (outlets, "annotate_article"), "stories": (StoryAssigner, "assign")}
     spent: dict[str, float] = {}
 
     def timing(name: str, fn):
