@@ -372,7 +372,7 @@ class _Open:
         return len(self.results) == len(self.new)
 
 
-STORE_BATCH = 256
+STORE_BATCH = 128
 """Articles stored in one write transaction at most: feeds that are read by the time
 the last batch is stored go into the next one together, so the write path's batch
 work (story candidates, key counts) is shared, and the write lock is held briefly."""
@@ -419,7 +419,7 @@ def refresh(
     ready: deque[_Open] = deque()
     # Feeds queued, fetched or waiting to be stored, at most: what keeps memory flat in
     # the feed count, with enough queued that requests go on while a batch is stored.
-    max_open = max(2, request.concurrency * 4)
+    max_open = max(2, request.concurrency * 2)
 
     with ThreadPoolExecutor(
         max_workers=request.concurrency, thread_name_prefix="feeds-refresh"
@@ -455,9 +455,12 @@ def refresh(
                         else:
                             open_feeds[payload.id] = opened
                     else:
-                        feed_id, index = payload
+                        feed_id, index = payload if kind == "entry" else (payload, None)
                         opened = open_feeds[feed_id]
-                        opened.results[index] = result
+                        if index is None:  # all the feed's entries in one call
+                            opened.results.update(enumerate(result))
+                        else:
+                            opened.results[index] = result
                         if opened.read:
                             ready.append(open_feeds.pop(feed_id))
                 if ready:
@@ -493,11 +496,19 @@ def _fetched(
         if keys and not seen.intersection(keys):
             opened.new.append((entry, keys))
             seen.update(keys)  # the same entry twice in one document counts once
-    for index, (entry, _keys) in enumerate(opened.new):
-        # Reading an entry without its page is work for a thread, not for a host.
-        host = _host(entry.link) if settings.fetch_feed_links else None
+    if opened.new and not settings.fetch_feed_links:
+        # Entries read without their pages: work for one thread, not for a host, and
+        # one call for the feed's entries rather than one each.
+        entries = [entry for entry, _keys in opened.new]
         dispatcher.add(
-            host,
+            None,
+            ("entries", feed.id),
+            lambda: [_read_entry(entry, feed.url, settings) for entry in entries],
+            first=True,
+        )
+    for index, (entry, _keys) in enumerate(opened.new if settings.fetch_feed_links else []):
+        dispatcher.add(
+            _host(entry.link),
             ("entry", (feed.id, index)),
             lambda entry=entry: _read_entry(entry, feed.url, settings),
             first=True,  # entries before further feeds: they finish what is open

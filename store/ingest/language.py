@@ -55,10 +55,27 @@ def sample_text(paragraphs: list[str]) -> str:
 
 def detect_language(paragraphs: list[str], languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> str:
     """ISO 639-1 code of the text's language, or ``und`` when unsure."""
-    text = sample_text(paragraphs)
-    if sum(map(str.isalpha, text)) < MIN_LETTERS:
-        return UNDETERMINED
-    values = _detector(tuple(languages)).compute_language_confidence_values(text)
-    if not values or values[0].value < MIN_CONFIDENCE:
-        return UNDETERMINED
-    return values[0].language.iso_code_639_1.name.lower()
+    return detect_languages([paragraphs], languages)[0]
+
+
+def detect_languages(
+    texts: list[list[str]], languages: tuple[str, ...] = DEFAULT_LANGUAGES
+) -> list[str]:
+    """:func:`detect_language` of each text (a list of paragraphs), in one call to lingua,
+    which spreads a batch over its own threads without holding the GIL."""
+    samples = [sample_text(paragraphs) for paragraphs in texts]
+    found = [UNDETERMINED] * len(samples)
+    wanted = [i for i, text in enumerate(samples) if sum(map(str.isalpha, text)) >= MIN_LETTERS]
+    if not wanted:
+        return found
+    detector = _detector(tuple(languages))
+    if len(wanted) == 1:
+        results = [detector.compute_language_confidence_values(samples[wanted[0]])]
+    else:
+        results = detector.compute_language_confidence_values_in_parallel(
+            [samples[i] for i in wanted]
+        )
+    for i, values in zip(wanted, results, strict=True):
+        if values and values[0].value >= MIN_CONFIDENCE:
+            found[i] = values[0].language.iso_code_639_1.name.lower()
+    return found

@@ -320,12 +320,14 @@ def write_results(
     transaction, so the write lock is held only for writing. *languages* None: the
     caller already knows each article's language (a merge takes the exporter's).
     """
-    from article_triage.store.ingest.language import detect_language
+    from article_triage.store.ingest.language import detect_languages
     from article_triage.store.stories.cluster import StoryAssigner
 
-    for result in results:
-        if result.article is not None and languages is not None:
-            result.article.language = detect_language(result.article.paragraphs, languages)
+    articles = [result.article for result in results if result.article is not None]
+    if languages is not None and articles:
+        found = detect_languages([article.paragraphs for article in articles], languages)
+        for article, language in zip(articles, found, strict=True):
+            article.language = language
     with write_transaction(db):
         stories = StoryAssigner(db)
         return [_write(db, result, registry, stories) for result in results]

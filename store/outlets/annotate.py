@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from contextlib import nullcontext
 
 import sqlite_utils
 
@@ -101,7 +102,9 @@ def annotate_article(
     ]
     if publisher is not None:
         rows.insert(0, (article_id, publisher.key, "publisher", None, None, None, None, None))
-    with write_transaction(db):
+    # Inside a caller's transaction (the import's per-article savepoint, a detect
+    # batch) its rollback covers these statements: no savepoint of their own.
+    with nullcontext() if db.conn.in_transaction else write_transaction(db):
         if db not in _synced.get(registry, ()):
             sync_outlets(db, registry)
         db.execute("DELETE FROM citations WHERE article_id = ?", [article_id])

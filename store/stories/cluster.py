@@ -97,10 +97,10 @@ def pair_score(
         return 0.0
     small, large = (a.keys, b.keys) if len(a.keys) <= len(b.keys) else (b.keys, a.keys)
     shared = strong = 0.0
-    for key, w in small.items():
-        other = large.get(key)
-        if other is None:
-            continue
+    # Only the shared keys are weighed, in the smaller signature's order (the sums stay
+    # the same to the last bit whichever way they are found).
+    for key in [k for k in small if k in large]:
+        w, other = small[key], large[key]
         value = min(w, other) * weight(key)
         shared += value
         if w > WORD_WEIGHT and other > WORD_WEIGHT:
@@ -321,51 +321,72 @@ class StoryAssigner:
         self._stored: dict[int, tuple[Signature, int, float | None]] = {}
         """Article -> (stored signature, story, stored mass) of articles with a story."""
         self._story_anchors: dict[int, frozenset[str]] = {}
+        self._story_days: dict[int, tuple[int, int | None, int | None]] = {}
+        """Story -> (size, first day, last day) as refresh_story last wrote them."""
         self._any_split: bool | None = None
 
     def assign(self, article_id: int) -> int | None:
+        """Assign one article; the caller holds the write transaction (see the class)."""
         db = self.db
-        with write_transaction(db):
-            placed = db.execute(
-                "SELECT story_id, placed_by FROM story_members WHERE article_id = ?", [article_id]
-            ).fetchone()
-            sig = article_signature(db, article_id)
-            if sig is None:
-                return None
-            had_signature = self._forget_signature(article_id)
-            if placed is not None or had_signature:
-                self.forget()  # re-assigning a stored article: counts and stories change
-            counts, articles = self._key_counts(sig.keys)
-            weight = _weights(counts, articles)
-            weighed = mass(sig, weight)
-            _store_signature(db, article_id, sig, weighed)
-            self._stored_signature(sig)
-            if placed is not None and placed[1] != "auto":
-                return placed[0]
-            if placed is not None:
-                db.execute("DELETE FROM story_members WHERE article_id = ?", [article_id])
-                refresh_story(db, placed[0])
-            match = self._match(article_id, sig, counts, weight, weighed, articles)
-            if match.story_id is None:
-                story_id = new_story(db)
-                db.execute(
-                    "INSERT INTO story_members (article_id, story_id, score) VALUES (?, ?, NULL)",
-                    [article_id, story_id],
-                )
-                self._story_anchors[story_id] = sig.anchors
-            else:
-                story_id = match.story_id
-                db.execute(
-                    "INSERT INTO story_members (article_id, story_id, score) VALUES (?, ?, ?)",
-                    [article_id, story_id, round(match.score, 4)],
-                )
-                if story_id in self._story_anchors:
-                    self._story_anchors[story_id] |= sig.anchors
-            self._stored[article_id] = (sig, story_id, weighed)
-            refresh_story(db, story_id)
-            return story_id
+        placed = db.execute(
+            "SELECT story_id, placed_by FROM story_members WHERE article_id = ?", [article_id]
+        ).fetchone()
+        sig = article_signature(db, article_id)
+        if sig is None:
+            return None
+        had_signature = self._forget_signature(article_id)
+        if placed is not None or had_signature:
+            self.forget()  # re-assigning a stored article: counts and stories change
+        counts, articles = self._key_counts(sig.keys)
+        weight = _weights(counts, articles)
+        weighed = mass(sig, weight)
+        _store_signature(db, article_id, sig, weighed)
+        self._stored_signature(sig)
+        if placed is not None and placed[1] != "auto":
+            return placed[0]
+        if placed is not None:
+            db.execute("DELETE FROM story_members WHERE article_id = ?", [article_id])
+            refresh_story(db, placed[0])
+        match = self._match(article_id, sig, counts, weight, weighed, articles)
+        if match.story_id is None:
+            story_id = new_story(db)
+            db.execute(
+                "INSERT INTO story_members (article_id, story_id, score) VALUES (?, ?, NULL)",
+                [article_id, story_id],
+            )
+            self._story_anchors[story_id] = sig.anchors
+        else:
+            story_id = match.story_id
+            db.execute(
+                "INSERT INTO story_members (article_id, story_id, score) VALUES (?, ?, ?)",
+                [article_id, story_id, round(match.score, 4)],
+            )
+            if story_id in self._story_anchors:
+                self._story_anchors[story_id] |= sig.anchors
+        self._stored[article_id] = (sig, story_id, weighed)
+        self._joined(story_id, sig, match.story_id is None)
+        return story_id
 
     # --- what the assignments share -----------------------------------------------------------
+
+    def _joined(self, story_id: int, sig: Signature, new: bool) -> None:
+        """refresh_story after an article joined: the story's size and days follow from
+        what they were, without reading every member again."""
+        days = self._story_days.get(story_id)
+        if days is None and not new:
+            size, first, last = story_days(self.db, story_id)
+        else:
+            size, first, last = days or (0, None, None)
+            size += 1
+            if sig.first_day:
+                first = sig.first_day if first is None else min(first, sig.first_day)
+            if sig.last_day:
+                last = sig.last_day if last is None else max(last, sig.last_day)
+        self._story_days[story_id] = (size, first, last)
+        self.db.execute(
+            "UPDATE stories SET size = ?, first_day = ?, last_day = ? WHERE id = ?",
+            [size, iso_day(first), iso_day(last), story_id],
+        )
 
     def _forget_signature(self, article_id: int) -> bool:
         """Drop the article's stored signature, if it had one (True then)."""
@@ -502,14 +523,19 @@ def new_story(db: sqlite_utils.Database) -> int:
     )
 
 
-def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
-    """Size and first and last day from the members; a story left empty is deleted."""
-    size, first, last = db.execute(
+def story_days(db: sqlite_utils.Database, story_id: int) -> tuple[int, int | None, int | None]:
+    """The story's size and its members' first and last day (ordinals), from the members."""
+    return db.execute(
         "SELECT count(*), min(nullif(s.first_day, 0)), max(nullif(s.last_day, 0)) "
         "FROM story_members m LEFT JOIN story_signatures s ON s.article_id = m.article_id "
         "WHERE m.story_id = ?",
         [story_id],
     ).fetchone()
+
+
+def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
+    """Size and first and last day from the members; a story left empty is deleted."""
+    size, first, last = story_days(db, story_id)
     if not size:
         db.execute("DELETE FROM stories WHERE id = ?", [story_id])
         return
