@@ -36,6 +36,8 @@ DAY_PENALTY = 0.08
 """Score lost per day between two articles."""
 POSTINGS_PER_KEY = 300
 CANDIDATES = 12
+KEYS_PER_STATEMENT = 100
+"""Keys whose postings one statement reads (SQLite allows 500 parts in a UNION)."""
 RETRIEVAL_MAX_SHARE = 0.005
 RETRIEVAL_MIN_LIMIT = 500
 """A key in more articles than this (share of the store, but never fewer than the
@@ -252,18 +254,23 @@ def _candidates(
         return []
     low, high = sig.first_day - WINDOW_DAYS - MONTH_SPAN, sig.last_day + WINDOW_DAYS
     limit = retrieval_limit(articles)
+    keys = [key for key in sig.strong_keys if counts.get(key, 0) <= limit]
     hits: dict[int, float] = {}
-    for key in sig.strong_keys:
-        if counts.get(key, 0) > limit:
-            continue
-        value = weight(key)
-        for (other,) in db.execute(
-            "SELECT article_id FROM story_keys WHERE key = ? AND day BETWEEN ? AND ? "
-            "ORDER BY day DESC LIMIT ?",
-            [key, low, high, POSTINGS_PER_KEY],
-        ):
+    # One statement for a run of keys (each key's own index range and limit), read in
+    # key order, so each article's hits add up in the same order as key by key.
+    for start in range(0, len(keys), KEYS_PER_STATEMENT):
+        run = keys[start : start + KEYS_PER_STATEMENT]
+        sql = " UNION ALL ".join(
+            f"SELECT {i} AS k, article_id FROM (SELECT article_id FROM story_keys "
+            "WHERE key = ? AND day BETWEEN ? AND ? ORDER BY day DESC LIMIT ?)"
+            for i in range(len(run))
+        )
+        params = [x for key in run for x in (key, low, high, POSTINGS_PER_KEY)]
+        rows = sorted(db.execute(sql, params).fetchall(), key=lambda row: row[0])
+        values = [weight(key) for key in run]
+        for i, other in rows:
             if other != article_id:
-                hits[other] = hits.get(other, 0.0) + value
+                hits[other] = hits.get(other, 0.0) + values[i]
     return sorted(hits, key=lambda a: (-hits[a], a))[:CANDIDATES]
 
 
