@@ -5,7 +5,9 @@ and the app alike. Network work (the feed requests, then the pages new entries
 link to) runs in a bounded thread pool, at most ``per_host`` requests at a time to
 one host; this thread alone touches the database. New entries are read as ``add``
 reads a feed's entries (store.ingest.read) and stored through the import's one
-write path (store.ingest.pipeline.write_results), so outlet detection runs for each.
+write path (store.ingest.pipeline.write_results), so outlet detection runs for each;
+feeds read by the time the last batch is stored are stored together, in one call,
+while the pool's requests go on.
 
 A feed's validators (ETag, Last-Modified) are saved only after all its new entries
 are stored: a refresh stopped half way leaves the feed to be fetched in full again,
