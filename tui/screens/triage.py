@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -62,6 +60,7 @@ from article_triage.tui.actions import (
     specs_by_action,
     to_bindings,
 )
+from article_triage.tui.key_gate import KEY_CHECK_SECONDS, KeyGate
 from article_triage.tui.messages import (
     ArticleLoaded,
     ArticleMissing,
@@ -85,11 +84,6 @@ from article_triage.tui.widgets.triage_bar import TriageBar
 
 TITLE_IN_MESSAGE = 40
 """Characters of an article's title in a one-line notification."""
-KEY_HOLD_LIMIT_SECONDS = 10.0
-"""Keys held behind a navigation that has not finished by then are dropped, not misapplied."""
-KEY_CHECK_SECONDS = 2.0
-ORDERED_WORKERS = ("article", "navigate", "history", "bulk")
-"""Worker groups whose outcome the next key must see (what is shown, where the cursor is)."""
 FOOTER_FIRST = ("app.help", "app.quit")
 """Keys the footer shows at any width (it cuts from the end)."""
 EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
@@ -128,20 +122,16 @@ class TriageScreen(Screen[None]):
         self._order = {spec.id: i for i, spec in enumerate(actions)}
         for rank, first in enumerate(FOOTER_FIRST):
             self._order[first] = rank - len(FOOTER_FIRST)
-        self._cursor_keys = frozenset(
+        cursor_keys = frozenset(
             key.strip()
             for spec in actions
             if spec.mode == NORMAL and spec.target == QUEUE
             for key in spec.keys.split(",")
         )
+        self.key_gate = KeyGate(self, cursor_keys)
+        """Holds keys that arrive in one read until the article they act on is shown."""
         self.view = None
         self._keys_state: tuple[bool, ...] = ()
-        self._held_keys: deque[tuple[float, events.Key]] = deque()
-        """Keys that arrived while the article on screen was about to change, oldest first."""
-        self._awaiting: set[str] = set()
-        """ORDERED_WORKERS started and not yet reported back."""
-        self._gate_open = False
-        """Set when a navigation worker failed: keys go through rather than wait for it."""
         self._read_ahead = ReadAhead()
         """The queue's neighbours of the article shown, read while it is read."""
         self._read_at: tuple[int, int] = (0, -1)
@@ -192,7 +182,7 @@ class TriageScreen(Screen[None]):
         self.queue.focus()
         self.queue.reload(resume=True)  # where this analyst left off
         self.triage_bar.show(None)
-        self.set_interval(KEY_CHECK_SECONDS, self._drop_stale_keys)
+        self.set_interval(KEY_CHECK_SECONDS, self.key_gate.drop_stale_keys)
 
     def show_activity(self, activity: str) -> None:
         """A line under the decision in the triage bar (a job's progress; '' clears it)."""
@@ -269,121 +259,21 @@ class TriageScreen(Screen[None]):
 
     # --- every key acts on the article shown ----------------------------------------------
 
-    # Keys that arrive together (a paste, SSH, keys queued behind a slow render) are
-    # handled one after the other, but moving to an article reads it in a worker. A
-    # key handled before that read has come back would act on the article still on
-    # screen while the cursor already rests on the next one. So once a key has set
-    # the cursor moving, the keys after it wait here, in order, until the article
-    # under the cursor is the one shown; then each runs as if it had just been typed.
-
-    def _navigation_settled(self) -> bool:
-        """True when the article on screen is the one under the cursor and nothing will move it."""
-        if self._gate_open:
-            return True
-        if self._awaiting or self.queue.reloading:
-            return False
-        if self.queue.total == 0:
-            return True
-        row = self.queue.current
-        return row is not None and self.view is not None and row.id == self.view.id
-
-    def _ready_for(self, event: events.Key) -> bool:
-        """May *event* run now? A key that only moves the cursor needs the cursor
-        settled, not the article read: held-down j skips the reads in between."""
-        if self._navigation_settled():
-            return True
-        return (
-            event.key in self._cursor_keys
-            and self.mode == NORMAL
-            and not self._awaiting - {"article"}
-            and not self.queue.reloading
-            and self.queue.current is not None
-        )
-
     async def on_key(self, event: events.Key) -> None:
         # Every key no widget took bubbles through here; it runs here, in the order the
         # keys came, or waits (a key run by the app instead, after the bubble, would
-        # run before the navigation of the key ahead of it had started).
-        if self._held_keys or not self._ready_for(event):
-            self._held_keys.append((time.monotonic(), event))
-            event.stop()
-        elif await self._run_key(event.key):
-            event.stop()
-
-    async def _run_key(self, key: str) -> bool:
-        """Run *key*'s binding, as the app would: the first that applies along the focus
-        chain (the focused widget, the screen, the app)."""
-        active = self.active_bindings.get(key)
-        if active is None or not active.enabled:
-            return False
-        return await self.app.run_action(active.binding.action, active.node)
-
-    async def _release_held_keys(self) -> None:
-        """Run the held keys in order while each may run."""
-        # On top, not only in view (is_current): a mode's key screen shows this one through.
-        while (
-            self._held_keys and self.app.screen is self and self._ready_for(self._held_keys[0][1])
-        ):
-            _held_at, event = self._held_keys.popleft()
-            await self._run_key(event.key)
-        if self._held_keys and self.app.screen is not self:
-            # A held key opened a dialog or a mode: the rest were typed for it. Re-sent
-            # through the ordinary path, they reach whatever is on top now.
-            held = list(self._held_keys)
-            self._held_keys.clear()
-            for _held_at, event in held:
-                self.app.post_message(events.Key(event.key, event.character))
-
-    def _settled_point(self) -> None:
-        """Something the held keys may be waiting for has happened."""
-        if self._held_keys:
-            self.call_later(self._release_held_keys)
-
-    def _start_navigation(self) -> None:
-        self._gate_open = False
-
-    def _drop_stale_keys(self) -> None:
-        """A navigation that never finishes must not freeze the keyboard (nor apply keys late)."""
-        if not self._held_keys:
-            return
-        if time.monotonic() - self._held_keys[0][0] < KEY_HOLD_LIMIT_SECONDS:
-            return
-        dropped = len(self._held_keys)
-        self._held_keys.clear()
-        self._gate_open = True
-        self.notify(
-            f"{dropped} key(s) dropped: the article did not finish loading.", severity="warning"
-        )
+        # run before the navigation of the key ahead of it had started): tui/key_gate.py.
+        await self.key_gate.on_key(event)
 
     @on(Worker.StateChanged)
     def _on_worker_state(self, event: Worker.StateChanged) -> None:
-        group = event.worker.group
-        # A worker cancelled by a newer one of its group leaves the report to it; if
-        # none is left to report, nothing will: stop waiting.
-        if (
-            event.state == WorkerState.CANCELLED
-            and group in ORDERED_WORKERS
-            and not any(
-                w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-                for w in self.workers
-            )
-        ):
-            self._awaiting.discard(group)
-            self._settled_point()
-        if event.state != WorkerState.ERROR:
-            return
-        if group in ORDERED_WORKERS:
-            # What the keys were waiting for will not come: let them act on what is shown.
-            self._awaiting.discard(group)
-            self._gate_open = True
-            self._settled_point()
-        self.app.notify_worker_failed(event.worker)
+        self.key_gate.worker_changed(event)
+        if event.state == WorkerState.ERROR:
+            self.app.notify_worker_failed(event.worker)
 
     @on(ArticleQueue.ReadFailed)
     def _on_queue_read_failed(self, message: ArticleQueue.ReadFailed) -> None:
-        # What the keys were waiting for will not come: let them act on what is shown.
-        self._gate_open = True
-        self._settled_point()
+        self.key_gate.give_up()
         self.app.notify_worker_failed(message.worker)
 
     # --- navigation ---------------------------------------------------------------------
@@ -392,8 +282,7 @@ class TriageScreen(Screen[None]):
         self._start_find_untriaged(self.view.id if self.view else 0)
 
     def _start_find_untriaged(self, after_id: int) -> None:
-        self._awaiting.add("navigate")
-        self._start_navigation()
+        self.key_gate.expect("navigate", moves_article=True)
         self._find_untriaged(after_id)
 
     @work(thread=True, exclusive=True, group="navigate", exit_on_error=False)
@@ -404,7 +293,7 @@ class TriageScreen(Screen[None]):
 
     @on(UntriagedFound)
     def _on_untriaged_found(self, message: UntriagedFound) -> None:
-        self._awaiting.discard("navigate")
+        self.key_gate.arrived("navigate")
         current = self.queue.current
         anchor = (self.queue.cursor, current.id) if current is not None else None
         if message.article_id is None:
@@ -412,7 +301,7 @@ class TriageScreen(Screen[None]):
             self.queue.reload(select_id=current.id if current else None, anchor=anchor)
         else:
             self.queue.reload(select_id=message.article_id, anchor=anchor)
-        self._settled_point()
+        self.key_gate.settled_point()
 
     @on(ArticleQueue.Highlighted)
     def _on_highlighted(self, message: ArticleQueue.Highlighted) -> None:
@@ -427,9 +316,8 @@ class TriageScreen(Screen[None]):
 
     def _show_article(self, article_id: int, *, read_ahead: bool = False) -> None:
         """Show the article: at once when it was read ahead (and the store has not
-        changed since), else read it in a worker; keys wait for it (see on_key)."""
-        self._awaiting.add("article")
-        self._start_navigation()
+        changed since), else read it in a worker; keys wait for it (tui/key_gate.py)."""
+        self.key_gate.expect("article", moves_article=True)
         version = self.app.store_version()
         self._read_at = (article_id, version)
         if read_ahead:
@@ -456,14 +344,14 @@ class TriageScreen(Screen[None]):
         current = self.queue.current
         if current is not None and current.id != message.view.id:
             return  # the cursor moved on while this one was read
-        self._awaiting.discard("article")
+        self.key_gate.arrived("article")
         same_article = self.view is not None and self.view.id == message.view.id
         self.view = message.view
         self.reader.show(message.view, keep_scroll=same_article)
         self.triage_bar.show(message.view)
         self._refresh_keys()
         self._first_screen_done()
-        self._settled_point()
+        self.key_gate.settled_point()
 
     @on(ArticleLines.Drawn)
     def _read_neighbours(self, message: ArticleLines.Drawn) -> None:
@@ -501,7 +389,7 @@ class TriageScreen(Screen[None]):
 
     @on(ArticleMissing)
     def _on_article_missing(self, message: ArticleMissing) -> None:
-        self._awaiting.discard("article")
+        self.key_gate.arrived("article")
         self.notify(f"Article {message.article_id} is no longer in the store.", severity="warning")
         self.queue.reload()
 
@@ -521,7 +409,7 @@ class TriageScreen(Screen[None]):
             self.triage_bar.show(None)
             self._refresh_keys()
             self._first_screen_done()  # nothing to show: the start-up is over all the same
-        self._settled_point()
+        self.key_gate.settled_point()
 
     def after_store_change(self, select_id: int | None = None) -> None:
         """Re-read the queue and the article after a change that may touch many rows."""
@@ -717,11 +605,11 @@ class TriageScreen(Screen[None]):
     # --- history and bulk ---------------------------------------------------------------
 
     def action_undo(self) -> None:
-        self._awaiting.add("history")
+        self.key_gate.expect("history")
         self._replay(redo_step=False)
 
     def action_redo(self) -> None:
-        self._awaiting.add("history")
+        self.key_gate.expect("history")
         self._replay(redo_step=True)
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
@@ -736,7 +624,7 @@ class TriageScreen(Screen[None]):
 
     @on(HistoryReplayed)
     def _on_history_replayed(self, message: HistoryReplayed) -> None:
-        self._awaiting.discard("history")
+        self.key_gate.arrived("history")
         change = message.change
         if change is None:
             self.notify(f"Nothing to {'redo' if message.redo else 'undo'}.")
@@ -745,7 +633,7 @@ class TriageScreen(Screen[None]):
             # The article it touched is shown, so the analyst sees what came back.
             touched = change.article_ids
             self.after_store_change(touched[0] if len(touched) == 1 else None)
-        self._settled_point()
+        self.key_gate.settled_point()
 
     def action_bulk_status(self, status: str) -> None:
         total = self.queue.total
@@ -760,7 +648,7 @@ class TriageScreen(Screen[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self._awaiting.add("bulk")
+                self.key_gate.expect("bulk")
                 self._bulk({"status": status})
 
         self.app.push_screen(ConfirmDialog(question), answer)
@@ -773,11 +661,11 @@ class TriageScreen(Screen[None]):
 
     @on(BulkApplied)
     def _on_bulk_applied(self, message: BulkApplied) -> None:
-        self._awaiting.discard("bulk")
+        self.key_gate.arrived("bulk")
         what = ", ".join(f"{k} {v}" for k, v in message.changes.items())
         self.notify(f"{what}: {len(message.change.article_ids):,} article(s) changed (u undoes).")
         self.after_store_change()
-        self._settled_point()
+        self.key_gate.settled_point()
 
     # --- search, filter, view -----------------------------------------------------------
 
