@@ -389,7 +389,7 @@ async def test_worker_errors_become_a_notification_not_a_crash(seeded, monkeypat
     def locked(*args, **kwargs):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr("article_triage.tui.screens.triage.undo", locked)
+    monkeypatch.setattr("article_triage.tui.screens.decisions.undo", locked)
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

@@ -1,26 +1,22 @@
 """The triage screen: queue | original | translation, the triage bar, and its flows.
 
-It owns the layout and what the analyst does on it: moving through the queue, deciding
-(one keystroke, committed before it is shown), notes, search and filter, undo, bulk
-decisions, stories and the article's URL. The app around it keeps the connection,
-settings, the job worker and error notification (:mod:`tui.app`).
-
-A decision is a one-row transaction on the UI thread's connection: the screen shows
-the new value only after the commit has returned, so kill -9 never loses what was
-shown as saved. Reads run in thread workers, each on its own connection.
+It owns the layout and what the analyst does on it: moving through the queue, search
+and filter, translation and export, stories and the article's URL. Its decision keys
+(stance, grade, flags, status, notes, undo, bulk) run in :mod:`tui.screens.decisions`;
+keys that arrive together wait in :mod:`tui.key_gate` for the article they act on.
+The app around it keeps the connection, settings, the job worker and error
+notification (:mod:`tui.app`). Reads run in thread workers, each on its own connection.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import urlsplit
 
-import sqlite_utils
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -29,22 +25,14 @@ from textual.screen import ActiveBinding, Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from article_triage.store.articles import ArticleFilter, get_article
+from article_triage.store.articles import ArticleFilter
 from article_triage.store.boundary import shown_identity, shown_line
 from article_triage.store.query import Query, QueryError, parse_query, sorted_query
 from article_triage.store.reader import load_article_view, with_decision
 from article_triage.store.translations import correct_paragraph
 from article_triage.store.triage import (
-    Change,
     Decision,
-    apply_changes,
-    bulk_apply,
-    get_decision,
     next_untriaged,
-    redo,
-    review_suggestion,
-    toggle_flag,
-    undo,
 )
 from article_triage.tui.actions import (
     FLAG,
@@ -69,21 +57,18 @@ from article_triage.tui.messages import (
     UntriagedFound,
 )
 from article_triage.tui.read_ahead import ReadAhead
-from article_triage.tui.screens.confirm import ConfirmDialog
 from article_triage.tui.screens.correct_translation import CorrectTranslation
+from article_triage.tui.screens.decisions import DecisionFlows
 from article_triage.tui.screens.export_dialog import ExportDialog
 from article_triage.tui.screens.export_dialog import ExportRequest as ExportChoice
 from article_triage.tui.screens.filter import FilterDialog
 from article_triage.tui.screens.mode_keys import ModeKeys, mode_keys_type
-from article_triage.tui.screens.notes_editor import NotesEditor
 from article_triage.tui.state import load_state, remember
 from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading, counted_line
 from article_triage.tui.widgets.reader import ArticleLines, Reader
 from article_triage.tui.widgets.search_bar import SearchBar
 from article_triage.tui.widgets.triage_bar import TriageBar
 
-TITLE_IN_MESSAGE = 40
-"""Characters of an article's title in a one-line notification."""
 FOOTER_FIRST = ("app.help", "app.quit")
 """Keys the footer shows at any width (it cuts from the end)."""
 EXIT_AFTER_FIRST_ARTICLE_ENV = "TRIAGE_EXIT_AFTER_FIRST_ARTICLE"
@@ -130,9 +115,11 @@ class TriageScreen(Screen[None]):
         )
         self.key_gate = KeyGate(self, cursor_keys)
         """Holds keys that arrive in one read until the article they act on is shown."""
+        self.decisions = DecisionFlows(self)
+        """What the decision keys do (tui/screens/decisions.py)."""
         self.view = None
         self._keys_state: tuple[bool, ...] = ()
-        self._read_ahead = ReadAhead()
+        self.read_ahead = ReadAhead()
         """The queue's neighbours of the article shown, read while it is read."""
         self._read_at: tuple[int, int] = (0, -1)
         """(article, the store's data version before it was read) of the last article
@@ -311,7 +298,7 @@ class TriageScreen(Screen[None]):
         if leaving is not None and leaving.id != message.row.id and self._read_at[0] == leaving.id:
             # The article left is kept as shown (its decisions are in it), so k back to
             # it is instant too and it need not be read again as the new neighbour.
-            self._read_ahead.put(leaving, self._read_at[1])
+            self.read_ahead.put(leaving, self._read_at[1])
         self._show_article(message.row.id, read_ahead=True)
 
     def _show_article(self, article_id: int, *, read_ahead: bool = False) -> None:
@@ -321,7 +308,7 @@ class TriageScreen(Screen[None]):
         version = self.app.store_version()
         self._read_at = (article_id, version)
         if read_ahead:
-            view = self._read_ahead.take(article_id, version)
+            view = self.read_ahead.take(article_id, version)
             if view is not None:
                 self._on_article_loaded(ArticleLoaded(view))
                 return
@@ -365,7 +352,7 @@ class TriageScreen(Screen[None]):
             row.id
             for index in (self.queue.cursor + 1, self.queue.cursor - 1)
             if (row := self.queue.row_at(index)) is not None
-            and not self._read_ahead.holds(row.id, version)
+            and not self.read_ahead.holds(row.id, version)
         ]
         if wanted:
             self._read_ahead_worker(wanted, version)
@@ -380,7 +367,7 @@ class TriageScreen(Screen[None]):
                 return
             view = load_article_view(db, article_id, self.analyst, self.app.target_lang)
             if view is not None:
-                self._read_ahead.put(view, version)
+                self.read_ahead.put(view, version)
 
     def _first_screen_done(self) -> None:
         if self._exit_after_first:
@@ -413,7 +400,7 @@ class TriageScreen(Screen[None]):
 
     def after_store_change(self, select_id: int | None = None) -> None:
         """Re-read the queue and the article after a change that may touch many rows."""
-        self._read_ahead.forget()
+        self.read_ahead.forget()
         self.queue.reload(select_id=select_id or (self.view.id if self.view else None))
         if self.view is not None and (select_id is None or select_id == self.view.id):
             self._show_article(self.view.id)
@@ -421,49 +408,11 @@ class TriageScreen(Screen[None]):
     def action_refresh_store(self) -> None:
         self.after_store_change()
 
-    # --- decisions ----------------------------------------------------------------------
+    # --- decisions (tui/screens/decisions.py) -------------------------------------------
 
-    def _commit(
-        self,
-        write: Callable[[sqlite_utils.Database, int], Any],
-        changes: set[str],
-        article_id: int | None = None,
-    ) -> None:
-        """Run one decision write (on the current article unless *article_id* is given),
-        then show what the store holds."""
-        if article_id is None:
-            if self.view is None:
-                return
-            article_id = self.view.id
-        db = self.app.ui_db
-        try:
-            write(db, article_id)
-            decision = get_decision(db, article_id, self.analyst)
-        except ValueError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        except sqlite3.Error as exc:  # busy past the timeout, disk full, read-only file
-            self.notify(f"not saved: {exc}", severity="error", markup=False)
-            return
-        # A view read ahead before this commit is stale (the app's own commits do not
-        # move the store's data version): the article's own, and its story's, whose
-        # story line counts decisions.
-        story_id = self.view.story_id if self.view is not None else None
-        self._read_ahead.forget(article_id, story_id)
-        # Shown before the next key is handled: a second stance key in the same burst
-        # must see this one (the same key twice clears), and "done" must have set the
-        # cursor moving before the key after it is handled.
-        self._show_decision(decision, status_changed="status" in changes)
-
-    def _set(self, changes: dict[str, Any]) -> None:
-        self._commit(
-            lambda db, article_id: apply_changes(
-                db, [article_id], self.analyst, changes, self.taxonomy
-            ),
-            set(changes),
-        )
-
-    def _show_decision(self, decision: Decision, *, status_changed: bool) -> None:
+    def show_decision(self, decision: Decision, *, status_changed: bool) -> None:
+        """Show *decision*, just committed, on its row and (if shown) in the triage bar;
+        a status change moves on to the next untriaged article."""
         self.queue.update_row(decision)
         if self.view is not None and self.view.id == decision.article_id:
             self.view = with_decision(self.view, decision)
@@ -476,9 +425,7 @@ class TriageScreen(Screen[None]):
                 self._start_find_untriaged(decision.article_id)
 
     def action_set_stance(self, stance: str) -> None:
-        current = self.view.decision.stance if self.view else None
-        # The same key again clears the stance, so a slip is one key to take back.
-        self._set({"stance": None if current == stance else stance})
+        self.decisions.set_stance(stance)
 
     def action_enter_mode(self, mode: str) -> None:
         self.mode = mode
@@ -498,174 +445,43 @@ class TriageScreen(Screen[None]):
             self.notify("Grade: the reliability letter first (A–F), then the digit.")
             return
         self.mode = NORMAL
-        self._set({"reliability": letter, "credibility": digit})
+        self.decisions.set_fields({"reliability": letter, "credibility": digit})
 
     def action_toggle_flag(self, flag: str) -> None:
         self.mode = NORMAL
-        self._commit(
-            lambda db, article_id: toggle_flag(db, article_id, self.analyst, flag, self.taxonomy),
-            {"flags"},
-        )
+        self.decisions.toggle_flag(flag)
 
     def action_mark_done(self) -> None:
-        self.action_mark_status("done")
+        self.decisions.mark_status("done")
 
     def action_mark_status(self, status: str) -> None:
-        self._set({"status": status})
+        self.decisions.mark_status(status)
 
     def action_review_suggestion(self, accept: bool) -> None:
-        if self.view is None:
-            return
-        pending = self.view.pending_suggestions
-        if not pending:
-            self.notify("No suggestion waiting for review.")
-            return
-        flag = pending[0].flag
-        self._commit(
-            lambda db, article_id: review_suggestion(db, article_id, self.analyst, flag, accept),
-            {"flags", "rejected_suggestions"},
-        )
+        self.decisions.review_suggestion(accept)
 
     def action_adjudicate(self) -> None:
-        """Settle the analysts' disagreement with the lead's decision as shown, once confirmed.
-
-        A ruling is the whole decision: one with no stance or no grade is refused,
-        not recorded as settling anything.
-        """
-        from article_triage.store.agreement import adjudicate
-
-        if self.view is None:
-            return
-        if not self.view.others:
-            self.notify("No other analyst has graded this article: nothing to adjudicate.")
-            return
-        article_id, d = self.view.id, self.view.decision
-        missing = [
-            name
-            for name, value in (
-                ("stance", d.stance),
-                ("reliability", d.reliability),
-                ("credibility", d.credibility),
-            )
-            if not value
-        ]
-        if missing:
-            self.notify(
-                f"Not adjudicated: your decision on #{article_id} has no {', no '.join(missing)}. "
-                "Set them first (a stance key, g letter digit), then A.",
-                severity="warning",
-            )
-            return
-        ruling = {
-            "stance": d.stance,
-            "reliability": d.reliability,
-            "credibility": d.credibility,
-            "flags": list(d.flags),
-        }
-        flags = ", ".join(self.taxonomy.label("flags", f) for f in d.flags) or "no flags"
-        question = (
-            f"Settle the disagreement on #{article_id} {shown_line(self.view.title)}\n"
-            f"with your decision: {self.taxonomy.label('stances', d.stance)} {d.grade}, {flags}?\n"
-            "One undo (u) takes it back."
-        )
-
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                return
-            self._commit(
-                lambda db, aid: adjudicate(db, aid, self.analyst, ruling, self.taxonomy),
-                {"adjudicated"} | ({"status"} if d.status == "new" else set()),
-                article_id=article_id,
-            )
-
-        self.app.push_screen(ConfirmDialog(question), answer)
+        self.decisions.adjudicate()
 
     def action_edit_notes(self) -> None:
-        if self.view is None:
-            return
-        article_id = self.view.id
-        title = f"Notes on #{article_id}: {self.view.title}"
-
-        def save(text: str | None) -> None:
-            # The note belongs to the article it was opened on, even if the reader
-            # moved on meanwhile (a "done" keystroke's worker finishing late).
-            current = get_decision(self.app.ui_db, article_id, self.analyst).notes
-            if text is None or text == current:
-                return
-            self._commit(
-                lambda db, aid: apply_changes(
-                    db, [aid], self.analyst, {"notes": text}, self.taxonomy
-                ),
-                {"notes"},
-                article_id=article_id,
-            )
-
-        self.app.push_screen(NotesEditor(self.view.decision.notes, title), save)
-
-    # --- history and bulk ---------------------------------------------------------------
+        self.decisions.edit_notes()
 
     def action_undo(self) -> None:
-        self.key_gate.expect("history")
-        self._replay(redo_step=False)
+        self.decisions.undo()
 
     def action_redo(self) -> None:
-        self.key_gate.expect("history")
-        self._replay(redo_step=True)
+        self.decisions.redo()
 
-    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
-    def _replay(self, redo_step: bool) -> None:
-        db = self.app.thread_db()
-        change = redo(db, self.analyst) if redo_step else undo(db, self.analyst)
-        title = None
-        if change is not None and len(change.article_ids) == 1:
-            article = get_article(db, change.article_ids[0])
-            title = article["title"] if article else None
-        self.post_message(HistoryReplayed(change, redo_step, title))
+    def action_bulk_status(self, status: str) -> None:
+        self.decisions.bulk_status(status)
 
     @on(HistoryReplayed)
     def _on_history_replayed(self, message: HistoryReplayed) -> None:
-        self.key_gate.arrived("history")
-        change = message.change
-        if change is None:
-            self.notify(f"Nothing to {'redo' if message.redo else 'undo'}.")
-        else:
-            self.notify(describe_replay(change, message.redo, message.title), markup=False)
-            # The article it touched is shown, so the analyst sees what came back.
-            touched = change.article_ids
-            self.after_store_change(touched[0] if len(touched) == 1 else None)
-        self.key_gate.settled_point()
-
-    def action_bulk_status(self, status: str) -> None:
-        total = self.queue.total
-        if not total:
-            self.notify("The filter is empty.")
-            return
-        label = self.taxonomy.label("statuses", status).lower()
-        question = (
-            f"Mark all {total:,} articles in the current filter {label}?\n"
-            "One undo (u) takes it back."
-        )
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.key_gate.expect("bulk")
-                self._bulk({"status": status})
-
-        self.app.push_screen(ConfirmDialog(question), answer)
-
-    @work(thread=True, exclusive=True, group="bulk", exit_on_error=False)
-    def _bulk(self, changes: dict[str, Any]) -> None:
-        db = self.app.thread_db()
-        change = bulk_apply(db, self.filter, self.analyst, changes, self.taxonomy)
-        self.post_message(BulkApplied(change, changes))
+        self.decisions.history_replayed(message)
 
     @on(BulkApplied)
     def _on_bulk_applied(self, message: BulkApplied) -> None:
-        self.key_gate.arrived("bulk")
-        what = ", ".join(f"{k} {v}" for k, v in message.changes.items())
-        self.notify(f"{what}: {len(message.change.article_ids):,} article(s) changed (u undoes).")
-        self.after_store_change()
-        self.key_gate.settled_point()
+        self.decisions.bulk_applied(message)
 
     # --- search, filter, view -----------------------------------------------------------
 
@@ -867,34 +683,6 @@ class TriageScreen(Screen[None]):
 
         story = StoryScreen(self.app.thread_db, view.story_id, self.analyst, view.id)
         self.app.push_screen(story, chosen)
-
-
-_STEP_NAMES = {
-    "reliability": "grade",
-    "credibility": "grade",
-    "rejected_suggestions": "suggestion",
-    "adjudicated": "adjudication",
-    "translation": "translation correction",
-}
-
-
-def describe_replay(change: Change, redo_step: bool, title: str | None) -> str:
-    """'Undid stance on #2 Medienbericht: Ukraine…': what undo or redo did, and where."""
-    verb = "Redid" if redo_step else "Undid"
-    if change.action == "adjudicate":
-        names = ["adjudication"]
-    else:
-        names = list(dict.fromkeys(_STEP_NAMES.get(f, f) for f in change.fields))
-    what = ", ".join(names) or "a step that had already been reverted"
-    touched = change.article_ids
-    if len(touched) == 1:
-        shown = shown_line(title or "")
-        if len(shown) > TITLE_IN_MESSAGE:
-            shown = shown[: TITLE_IN_MESSAGE - 1].rstrip() + "…"
-        return f"{verb} {what} on #{touched[0]} {shown}".rstrip()
-    if touched:
-        return f"{verb} {what} on {len(touched):,} articles"
-    return f"{verb} {what}"
 
 
 def session_line(analyst: str, db_path: Path) -> str:
