@@ -4,13 +4,15 @@ selects, the same ones `--where` of that query selects through the store."""
 from __future__ import annotations
 
 from app_support import SIZE, make_app, seed_store, settle
-from textual.command import CommandPalette
+from rich.style import Style
+from textual.command import CommandPalette, Matcher
 
 from article_triage.store.articles import ArticleFilter, iter_article_ids
 from article_triage.store.db import open_db
 from article_triage.store.query import parse
 from article_triage.store.query_views import save_view
 from article_triage.store.triage import apply_changes
+from article_triage.tui.palette_views import highlighted
 
 QUERY = "-status:done lang:de OR lang:uk"
 
@@ -43,3 +45,15 @@ async def test_a_saved_view_chosen_in_the_palette_fills_the_queue_as_where_would
 
     assert shown == expected
     assert parse(QUERY).describe() in header
+
+
+def test_letters_that_lower_to_two_keep_the_highlight_on_the_letters_matched():
+    # 'İ' lowers to two letters: the search's offsets ran past the title (IndexError
+    # in the palette) or marked letters after the ones matched.
+    bold = Style(bold=True)
+    title = "view: İİİ — abczq"
+    spans = highlighted(Matcher("zq", match_style=bold), title).spans
+    assert [title[s.start : s.end] for s in spans] == ["z", "q"]
+    title = "view: " + "İ" * 10 + " — zq"
+    spans = highlighted(Matcher("zq", match_style=bold), title).spans
+    assert [title[s.start : s.end] for s in spans] == ["z", "q"]

@@ -33,7 +33,11 @@ def highlighted(matcher: Matcher, title: str) -> Content:
     """*title* as plain text with the matched letters marked: Matcher.highlight reads
     its candidate as markup, and a view's name or query may hold square brackets."""
     content = Content(title)
-    _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    # The search lowers its candidate, and a few letters lower to two ('İ' to 'i̇'):
+    # its offsets would then point past the letters matched (or past the end). Each
+    # letter lowered to one keeps them on the title.
+    folded = "".join(letter.lower()[0] for letter in title)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, folded)
     for offset in offsets:
         if not title[offset].isspace():
             content = content.stylize(matcher.match_style, offset, offset + 1)
