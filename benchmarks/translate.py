@@ -7,7 +7,8 @@ latency). Both sides are measured in the same run, medians over --repeats:
 
 - baseline: deep-translator's ``LibreTranslator.translate()`` called once per
   paragraph in a loop (what one writes without store.translate);
-- engine: ``translate_articles`` on a fresh store (packing, concurrency 4, cache).
+- engine: the translate job (``store.jobs.run_translate``, what ``triage translate`` and
+  the app run) on a fresh store: packing, concurrency 4, cache.
 
 Targets (issue 3): the engine at least 8x faster than the baseline; a second run
 over the same store sends zero requests (counted at the server).
@@ -33,7 +34,8 @@ from fake_libretranslate import FakeLibreTranslate  # noqa: E402
 
 from article_triage.store.articles import insert_article  # noqa: E402
 from article_triage.store.db import open_db  # noqa: E402
-from article_triage.store.translate import ProviderSettings, translate_articles  # noqa: E402
+from article_triage.store.jobs import TranslateRequest, run_translate  # noqa: E402
+from article_triage.store.translate import ProviderSettings  # noqa: E402
 
 ARTICLES, PARAGRAPHS = 50, 10
 SENTENCES = [
@@ -80,9 +82,9 @@ def engine(server: FakeLibreTranslate, template: Path, workdir: Path) -> tuple[f
     ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
     settings = ProviderSettings(name="libre", url=server.url, concurrency=4)
     started = time.perf_counter()
-    report = translate_articles(db, ids, settings)
+    job = run_translate(db, TranslateRequest(settings, tuple(ids)))
     elapsed = time.perf_counter() - started
-    assert report.translated == ARTICLES and not report.failed, report
+    assert job.report.translated == ARTICLES and not job.failed, job
     db.close()
     return elapsed, db_path
 
@@ -120,10 +122,11 @@ def main() -> None:
             db = open_db(db_path)
             ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
             started = time.perf_counter()
-            report = translate_articles(db, ids, ProviderSettings(name="libre", url=server.url))
+            settings = ProviderSettings(name="libre", url=server.url)
+            second = run_translate(db, TranslateRequest(settings, tuple(ids)))
             rerun_times.append(time.perf_counter() - started)
             rerun_requests.append(server.requests)
-            assert report.from_cache == ARTICLES, report
+            assert second.report.from_cache == ARTICLES, second
             db.close()
     finally:
         server.stop()
@@ -140,7 +143,7 @@ def main() -> None:
         f"{statistics.median(base_requests):.0f} requests"
     )
     print(
-        f"  store.translate.translate_articles (concurrency 4):   {fast:7.2f} s  "
+        f"  store.jobs.run_translate (concurrency 4):             {fast:7.2f} s  "
         f"{statistics.median(engine_requests):.0f} requests"
     )
     print(f"  speed-up: {ratio:.1f}x  (target >= 8x: {'met' if ratio >= 8 else 'NOT met'})")

@@ -4,15 +4,19 @@ the stop flag and the exit code from the summary."""
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 import fake_libretranslate
 from click.testing import CliRunner
+from conftest import REPO
 from fake_libretranslate import closed_url
 
 from article_triage.store.articles import insert_article
@@ -25,6 +29,7 @@ from article_triage.store.jobs import (
     run_translate,
     summarise,
 )
+from article_triage.store.jobs.summary import summary_classes
 from article_triage.store.translate import ProviderSettings
 from article_triage.store.triage import apply_changes
 from article_triage.tui.cli import EXIT_INTERRUPTED, cli, summary_exit_code
@@ -165,3 +170,28 @@ def test_detect_stops_between_batches(db):
     assert report.interrupted and report.articles == 0
     summary = summarise(report)
     assert summary.stopped and summary.text.endswith("(stopped; run again to finish)")
+
+
+# --- one job loads one job's code -----------------------------------------------------------
+
+
+def test_every_summary_is_registered_under_a_real_report_class():
+    for name in summary_classes():
+        module, _, cls = name.rpartition(".")
+        found = getattr(importlib.import_module(module), cls)
+        assert f"{found.__module__}.{found.__qualname__}" == name
+
+
+def test_an_export_from_the_shell_loads_no_other_jobs_code():
+    # What `triage export` imports: the ingest (numpy), feeds and merge code stay unloaded.
+    probe = (
+        "import sys\n"
+        "import article_triage.tui.commands.export\n"
+        "from article_triage.store.jobs import summarise\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('article_triage.store.ingest',"
+        " 'article_triage.store.feeds', 'article_triage.store.exchange'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

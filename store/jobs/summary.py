@@ -6,17 +6,19 @@ Outside data in the text (sources, reasons) passes the door out (boundary.shown_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import singledispatch
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from article_triage.store.boundary import shown_line
-from article_triage.store.exchange import MergeReport
-from article_triage.store.feeds.refresh import FAILED, GONE, RefreshReport
-from article_triage.store.ingest.model import ImportReport
-from article_triage.store.jobs.detecting import DetectReport
-from article_triage.store.jobs.exporting import ExportReport
-from article_triage.store.jobs.translating import TranslateJobReport
+
+if TYPE_CHECKING:
+    from article_triage.store.exchange import MergeReport
+    from article_triage.store.feeds.refresh import RefreshReport
+    from article_triage.store.ingest.model import ImportReport
+    from article_triage.store.jobs.detecting import DetectReport
+    from article_triage.store.jobs.exporting import ExportReport
+    from article_triage.store.jobs.translating import TranslateJobReport
 
 Severity = Literal["information", "warning", "error"]
 
@@ -43,12 +45,36 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'s' * (n != 1)}"
 
 
-@singledispatch
+_SUMMARIES: dict[str, Callable[[Any], Summary]] = {}
+"""Summary functions by the full name of the report class they say ("module.Class")."""
+
+
+def summarises(report_class: str) -> Callable[[Callable[[Any], Summary]], Callable[[Any], Summary]]:
+    """Register the summary of the report class named *report_class*. By name, not by
+    class: importing every report's module here would load every job's code (ingest and
+    numpy, the feeds, the merge rules) into a command that runs one."""
+
+    def register(function: Callable[[Any], Summary]) -> Callable[[Any], Summary]:
+        _SUMMARIES[report_class] = function
+        return function
+
+    return register
+
+
+def summary_classes() -> tuple[str, ...]:
+    """The report classes there is a summary for (their full names)."""
+    return tuple(_SUMMARIES)
+
+
 def summarise(report: object) -> Summary:
+    for cls in type(report).__mro__:
+        function = _SUMMARIES.get(f"{cls.__module__}.{cls.__qualname__}")
+        if function is not None:
+            return function(report)
     raise TypeError(f"no summary for {type(report).__name__}")
 
 
-@summarise.register
+@summarises("article_triage.store.ingest.model.ImportReport")
 def _(report: ImportReport) -> Summary:
     parts = [f"{report.imported:,} imported"]
     if report.near_duplicates:
@@ -67,7 +93,7 @@ def _(report: ImportReport) -> Summary:
     return Summary(text, severity, details, stopped=report.interrupted)
 
 
-@summarise.register
+@summarises("article_triage.store.jobs.translating.TranslateJobReport")
 def _(job: TranslateJobReport) -> Summary:
     report = job.report
     if not job.selected:
@@ -97,7 +123,7 @@ def _(job: TranslateJobReport) -> Summary:
     return Summary(text, severity, details)
 
 
-@summarise.register
+@summarises("article_triage.store.jobs.exporting.ExportReport")
 def _(report: ExportReport) -> Summary:
     where = shown_line(str(report.path)) if report.path is not None else "standard output"
     if report.interrupted and report.path is None:
@@ -108,7 +134,7 @@ def _(report: ExportReport) -> Summary:
     return Summary(f"Exported {_plural(report.records, 'record')} to {where}", "information")
 
 
-@summarise.register
+@summarises("article_triage.store.exchange.MergeReport")
 def _(report: MergeReport) -> Summary:
     text = (
         f"{shown_line(report.path)}: {report.records} records, "
@@ -122,7 +148,7 @@ def _(report: MergeReport) -> Summary:
     return Summary(text, severity, details)
 
 
-@summarise.register
+@summarises("article_triage.store.jobs.detecting.DetectReport")
 def _(report: DetectReport) -> Summary:
     text = (
         f"Outlet detection rerun over {_plural(report.articles, 'article')}: "
@@ -137,8 +163,10 @@ def _(report: DetectReport) -> Summary:
     return Summary(text, "information")
 
 
-@summarise.register
+@summarises("article_triage.store.feeds.refresh.RefreshReport")
 def _(report: RefreshReport) -> Summary:
+    from article_triage.store.feeds.refresh import FAILED, GONE
+
     if not report.due:
         return Summary("Feeds: none is due", "information")
     counts = report.counts()
