@@ -23,6 +23,7 @@ from textual import events
 from textual.worker import Worker, WorkerState
 
 from article_triage.tui.actions import NORMAL
+from article_triage.tui.screens.mode_keys import ModeKeys
 
 if TYPE_CHECKING:
     from article_triage.tui.screens.triage import TriageScreen
@@ -139,9 +140,23 @@ class KeyGate:
         """Run the held keys in order while each may run."""
         screen, app = self.screen, self.screen.app
         # On top, not only in view (is_current): a mode's key screen shows this one through.
-        while self._held_keys and app.screen is screen and self._ready_for(self._held_keys[0][1]):
-            _held_at, event = self._held_keys.popleft()
-            await self._run_key(event.key)
+        while self._held_keys:
+            top = app.screen
+            if top is screen:
+                if not self._ready_for(self._held_keys[0][1]):
+                    break
+                _held_at, event = self._held_keys.popleft()
+                await self._run_key(event.key)
+            elif isinstance(top, ModeKeys) and top.triage is screen:
+                # A held key opened a mode: its keys run here, in order, on the article
+                # shown. Re-posted to the app instead, a key after the mode (j in
+                # "gc2jfs") could start a move that the next mode's keys would not wait for.
+                _held_at, event = self._held_keys.popleft()
+                active = top.active_bindings.get(event.key)
+                if active is not None and active.enabled:
+                    await app.run_action(active.binding.action, active.node)
+            else:
+                break
         if self._held_keys and app.screen is not screen:
             # A held key opened a dialog or a mode: the rest were typed for it. Re-sent
             # through the ordinary path, they reach whatever is on top now.
