@@ -158,7 +158,8 @@ async def measure_moves(db: Path, moves: int) -> tuple[list[float], list[float]]
         queue = app.triage.queue
         queue.action_next_article = timed(queue.action_next_article)
         queue.action_first_article = timed(queue.action_first_article)
-        app.triage._load_article = timed(app.triage._load_article)
+        reading = app.triage.reading
+        reading._start_read = timed(reading._start_read)
         app.triage.reader.show = timed(app.triage.reader.show)
         app.triage.triage_bar.show = timed(app.triage.triage_bar.show)
         for _ in range(moves):

@@ -28,7 +28,7 @@ from textual import events
 
 from article_triage.store.db import open_db
 from article_triage.store.triage import apply_changes
-from article_triage.tui.screens import triage as screen_module
+from article_triage.tui import article_reading as reading_module
 from article_triage.tui.screens.confirm import ConfirmDialog
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,14 +95,14 @@ async def test_keys_pressed_while_the_next_article_loads_wait_for_it(db_path, mo
     """pilot.press, one key at a time, behind an article read that has not come back."""
     ids = seed_store(db_path)
     gate = threading.Event()
-    real_load = screen_module.load_article_view
+    real_load = reading_module.load_article_view
 
     def slow_load(db, article_id, *args):
         if article_id != ids["uk"]:
             gate.wait(timeout=30)
         return real_load(db, article_id, *args)
 
-    monkeypatch.setattr(screen_module, "load_article_view", slow_load)
+    monkeypatch.setattr(reading_module, "load_article_view", slow_load)
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await first_article_shown(app, pilot)  # de's read ahead waits at the gate too
@@ -278,14 +278,14 @@ async def test_cursor_keys_do_not_wait_for_the_reads_they_skip(db_path, monkeypa
     """Held-down j moves on while reads are slow; the stance after it still waits."""
     ids = seed_store(db_path)
     gate = threading.Event()
-    real_load = screen_module.load_article_view
+    real_load = reading_module.load_article_view
 
     def slow_load(db, article_id, *args):
         if article_id != ids["uk"]:
             gate.wait(timeout=30)
         return real_load(db, article_id, *args)
 
-    monkeypatch.setattr(screen_module, "load_article_view", slow_load)
+    monkeypatch.setattr(reading_module, "load_article_view", slow_load)
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await first_article_shown(app, pilot)  # de's read ahead waits at the gate too

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from app_support import SIZE, decision, make_app, seed_store, settle
 
-import article_triage.tui.screens.triage as screen_module
+import article_triage.tui.article_reading as reading_module
 from article_triage.store.db import open_db
 from article_triage.store.reader import load_article_view
 from article_triage.store.triage import apply_changes
-from article_triage.tui.read_ahead import ReadAhead
+from article_triage.tui.article_reading import ReadAhead
 
 
 def _view(db_path, article_id: int):
@@ -40,16 +40,60 @@ def test_read_ahead_hands_out_only_what_was_read_at_the_same_version(db_path):
     assert len(ahead) == 0
 
 
+def _store_version(db) -> int:
+    # What the app reads on its UI connection (TriageApp.store_version).
+    return db.execute("PRAGMA data_version").fetchone()[0]
+
+
+def test_a_copy_read_ahead_is_refused_once_another_connection_has_committed(db_path):
+    """No app: the UI connection's data version, a worker's connection filling the
+    copies, and a third connection (another process) deciding on one of them."""
+    ids = seed_store(db_path)
+    ui, worker, other = (open_db(db_path) for _ in range(3))
+    try:
+        ahead = ReadAhead(kept=2)
+        version = _store_version(ui)
+        ahead.fill(worker, [ids["de"], ids["hostile"]], "tester", "en", version)
+        assert ahead.holds(ids["de"], version) and ahead.holds(ids["hostile"], version)
+
+        # The app's own commit does not move the version: the decision flows must
+        # forget the copy it touched, or take() would hand out its old decision.
+        apply_changes(ui, [ids["hostile"]], "tester", {"stance": "critical"})
+        assert _store_version(ui) == version
+        stale = ahead.take(ids["hostile"], version)
+        assert stale is not None and stale.decision.stance is None
+        ahead.put(stale, version)
+        ahead.forget(ids["hostile"])
+        assert not ahead.holds(ids["hostile"], version)
+
+        # Another connection commits: the version moves and the copy is refused.
+        apply_changes(other, [ids["de"]], "tester", {"stance": "supportive"})
+        now = _store_version(ui)
+        assert now != version
+        assert not ahead.holds(ids["de"], now)
+        assert ahead.take(ids["de"], now) is None
+        # Read again at the new version, it holds what the store holds.
+        ahead.fill(worker, [ids["de"]], "tester", "en", now)
+        assert ahead.take(ids["de"], now).decision.stance == "supportive"
+
+        # A worker told to stop reads no further article.
+        ahead.fill(worker, [ids["uk"], ids["rtl"]], "tester", "en", now, stopped=lambda: True)
+        assert len(ahead) == 0
+    finally:
+        for db in (ui, worker, other):
+            db.close()
+
+
 async def test_j_shows_the_article_read_ahead_never_a_stale_one(db_path, monkeypatch):
     ids = seed_store(db_path)
     reads: list[int] = []
-    real_load = screen_module.load_article_view
+    real_load = reading_module.load_article_view
 
     def recording_load(db, article_id, *args):
         reads.append(article_id)
         return real_load(db, article_id, *args)
 
-    monkeypatch.setattr(screen_module, "load_article_view", recording_load)
+    monkeypatch.setattr(reading_module, "load_article_view", recording_load)
     app = make_app(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

@@ -97,7 +97,7 @@ class DecisionFlows:
         # move the store's data version): the article's own, and its story's, whose
         # story line counts decisions.
         story_id = self.view.story_id if self.view is not None else None
-        self.screen.read_ahead.forget(article_id, story_id)
+        self.screen.reading.forget(article_id, story_id)
         # Shown before the next key is handled: a second stance key in the same burst
         # must see this one (the same key twice clears), and "done" must have set the
         # cursor moving before the key after it is handled.

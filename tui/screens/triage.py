@@ -3,7 +3,8 @@
 It owns the layout and what the analyst does on it: moving through the queue, search
 and filter, translation and export, stories and the article's URL. Its decision keys
 (stance, grade, flags, status, notes, undo, bulk) run in :mod:`tui.screens.decisions`;
-keys that arrive together wait in :mod:`tui.key_gate` for the article they act on.
+keys that arrive together wait in :mod:`tui.key_gate` for the article they act on; the
+article to show is read (or was read ahead) by :mod:`tui.article_reading`.
 The app around it keeps the connection, settings, the job worker and error
 notification (:mod:`tui.app`). Reads run in thread workers, each on its own connection.
 """
@@ -28,7 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from article_triage.store.articles import ArticleFilter
 from article_triage.store.boundary import shown_identity, shown_line
 from article_triage.store.query import Query, QueryError, parse_query, sorted_query
-from article_triage.store.reader import load_article_view, with_decision
+from article_triage.store.reader import with_decision
 from article_triage.store.translations import correct_paragraph
 from article_triage.store.triage import (
     Decision,
@@ -48,6 +49,7 @@ from article_triage.tui.actions import (
     specs_by_action,
     to_bindings,
 )
+from article_triage.tui.article_reading import ArticleReading
 from article_triage.tui.key_gate import KEY_CHECK_SECONDS, KeyGate
 from article_triage.tui.messages import (
     ArticleLoaded,
@@ -56,7 +58,6 @@ from article_triage.tui.messages import (
     HistoryReplayed,
     UntriagedFound,
 )
-from article_triage.tui.read_ahead import ReadAhead
 from article_triage.tui.screens.correct_translation import CorrectTranslation
 from article_triage.tui.screens.decisions import DecisionFlows
 from article_triage.tui.screens.export_dialog import ExportDialog
@@ -119,11 +120,8 @@ class TriageScreen(Screen[None]):
         """What the decision keys do (tui/screens/decisions.py)."""
         self.view = None
         self._keys_state: tuple[bool, ...] = ()
-        self.read_ahead = ReadAhead()
-        """The queue's neighbours of the article shown, read while it is read."""
-        self._read_at: tuple[int, int] = (0, -1)
-        """(article, the store's data version before it was read) of the last article
-        asked for: the version the view shown is current at."""
+        self.reading = ArticleReading(self)
+        """Reads the article to show, from memory when it was read ahead (tui/article_reading.py)."""
         self._exit_after_first = os.environ.get(EXIT_AFTER_FIRST_ARTICLE_ENV) == "1"
         self.header = Static("", id="queue-header", markup=False)
         """What the queue shows: done of total, the query described, store changes."""
@@ -294,37 +292,16 @@ class TriageScreen(Screen[None]):
     def _on_highlighted(self, message: ArticleQueue.Highlighted) -> None:
         if self.mode != NORMAL and (self.view is None or self.view.id != message.row.id):
             self.mode = NORMAL  # a half-typed grade belongs to the article it was begun on
-        leaving = self.view
-        if leaving is not None and leaving.id != message.row.id and self._read_at[0] == leaving.id:
-            # The article left is kept as shown (its decisions are in it), so k back to
-            # it is instant too and it need not be read again as the new neighbour.
-            self.read_ahead.put(leaving, self._read_at[1])
-        self._show_article(message.row.id, read_ahead=True)
-
-    def _show_article(self, article_id: int, *, read_ahead: bool = False) -> None:
-        """Show the article: at once when it was read ahead (and the store has not
-        changed since), else read it in a worker; keys wait for it (tui/key_gate.py)."""
+        # Shown at once when it was read ahead, else read in a worker; keys wait for it.
         self.key_gate.expect("article", moves_article=True)
-        version = self.app.store_version()
-        self._read_at = (article_id, version)
-        if read_ahead:
-            view = self.read_ahead.take(article_id, version)
-            if view is not None:
-                self._on_article_loaded(ArticleLoaded(view))
-                return
-        self._load_article(article_id)
+        view = self.reading.move_to(message.row.id, leaving=self.view)
+        if view is not None:
+            self._on_article_loaded(ArticleLoaded(view))
 
-    @work(thread=True, exclusive=True, group="article", exit_on_error=False)
-    def _load_article(self, article_id: int) -> None:
-        view = load_article_view(
-            self.app.thread_db(), article_id, self.analyst, self.app.target_lang
-        )
-        if get_current_worker().is_cancelled:
-            return
-        if view is None:
-            self.post_message(ArticleMissing(article_id))
-        else:
-            self.post_message(ArticleLoaded(view))
+    def _show_article(self, article_id: int) -> None:
+        """Read the article again (the store changed); keys wait for it (tui/key_gate.py)."""
+        self.key_gate.expect("article", moves_article=True)
+        self.reading.read(article_id)
 
     @on(ArticleLoaded)
     def _on_article_loaded(self, message: ArticleLoaded) -> None:
@@ -341,33 +318,8 @@ class TriageScreen(Screen[None]):
         self.key_gate.settled_point()
 
     @on(ArticleLines.Drawn)
-    def _read_neighbours(self, message: ArticleLines.Drawn) -> None:
-        """Read the rows above and below the cursor while this article is read, so the
-        next j or k shows one already in memory. Not before it is drawn: reading a long
-        article holds the GIL for tens of milliseconds, which would delay that frame."""
-        if self.view is None or self.view.id != message.article_id:
-            return
-        version = self.app.store_version()
-        wanted = [
-            row.id
-            for index in (self.queue.cursor + 1, self.queue.cursor - 1)
-            if (row := self.queue.row_at(index)) is not None
-            and not self.read_ahead.holds(row.id, version)
-        ]
-        if wanted:
-            self._read_ahead_worker(wanted, version)
-
-    @work(thread=True, exclusive=True, group="read-ahead", exit_on_error=False)
-    def _read_ahead_worker(self, article_ids: list[int], version: int) -> None:
-        # *version* was read before the first of these reads began: a commit by another
-        # connection after it makes take() refuse the views, never show them stale.
-        db = self.app.thread_db()
-        for article_id in article_ids:
-            if get_current_worker().is_cancelled:
-                return
-            view = load_article_view(db, article_id, self.analyst, self.app.target_lang)
-            if view is not None:
-                self.read_ahead.put(view, version)
+    def _on_article_drawn(self, message: ArticleLines.Drawn) -> None:
+        self.reading.read_neighbours(message.article_id)
 
     def _first_screen_done(self) -> None:
         if self._exit_after_first:
@@ -400,7 +352,7 @@ class TriageScreen(Screen[None]):
 
     def after_store_change(self, select_id: int | None = None) -> None:
         """Re-read the queue and the article after a change that may touch many rows."""
-        self.read_ahead.forget()
+        self.reading.forget()
         self.queue.reload(select_id=select_id or (self.view.id if self.view else None))
         if self.view is not None and (select_id is None or select_id == self.view.id):
             self._show_article(self.view.id)
