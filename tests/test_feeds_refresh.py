@@ -312,6 +312,8 @@ def test_entries_linking_to_pages_are_fetched_as_add_does(db, loopback):
     assert outcome.new == 1
     row = db.execute("SELECT final_url, http_status, feed_url FROM articles").fetchone()
     assert row == (page, 200, loopback.url("/feed.xml"))
+    # Its language was detected where the page was read, as the write path would have.
+    assert db.execute("SELECT language FROM articles").fetchone()[0] == "en"
 
 
 def test_the_schedule_decides_which_feeds_are_due(db, loopback):

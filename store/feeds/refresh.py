@@ -241,6 +241,27 @@ def _read_entry(entry: FeedEntry, feed_url: str, settings: WorkerSettings) -> Wo
     return read_input(Input(display=display, url=feed_url, entry=entry), settings)[0]
 
 
+def _read_entries(
+    entries: list[FeedEntry], feed_url: str, settings: WorkerSettings
+) -> list[WorkResult]:
+    """Read entries, each article with its language: detected here, in the pool thread.
+
+    lingua works without the GIL, so detecting in the thread that read the entries
+    overlaps it with the refresh's thread storing the batch before (in write_results,
+    it held that thread up a fifth of a first refresh). Each text's language is its
+    own, whichever call detects it, so the store is the same.
+    """
+    from article_triage.store.ingest.language import detect_languages
+
+    results = [_read_entry(entry, feed_url, settings) for entry in entries]
+    articles = [result.article for result in results if result.article is not None]
+    if articles:
+        found = detect_languages([article.paragraphs for article in articles], settings.languages)
+        for article, language in zip(articles, found, strict=True):
+            article.language = language
+    return results
+
+
 # --- the dispatcher: bounded, fair per host ---------------------------------------------------
 
 
@@ -462,7 +483,7 @@ def refresh(
                         if index is None:  # all the feed's entries in one call
                             opened.results.update(enumerate(result))
                         else:
-                            opened.results[index] = result
+                            opened.results[index] = result[0]  # type: ignore[index]
                         if opened.read:
                             ready.append(open_feeds.pop(feed_id))
                 if ready:
@@ -505,14 +526,14 @@ def _fetched(
         dispatcher.add(
             None,
             ("entries", feed.id),
-            lambda: [_read_entry(entry, feed.url, settings) for entry in entries],
+            lambda: _read_entries(entries, feed.url, settings),
             first=True,
         )
     for index, (entry, _keys) in enumerate(opened.new if settings.fetch_feed_links else []):
         dispatcher.add(
             _host(entry.link),
             ("entry", (feed.id, index)),
-            lambda entry=entry: _read_entry(entry, feed.url, settings),
+            lambda entry=entry: _read_entries([entry], feed.url, settings),
             first=True,  # entries before further feeds: they finish what is open
         )
     return opened
@@ -530,7 +551,8 @@ def _store(
     from article_triage.store.ingest.pipeline import write_results
 
     results = [opened.results[i] for opened in batch for i in range(len(opened.new))]
-    written = write_results(db, results, registry, settings.languages) if results else []
+    # Languages were detected where the entries were read (_read_entries).
+    written = write_results(db, results, registry, None) if results else []
     outcomes = []
     start = 0
     with write_transaction(db):  # each feed's memory and new state, after its articles
