@@ -32,8 +32,26 @@ def strip_control(text: str) -> str:
 
 def normalise_paragraph(paragraph: str) -> str:
     """One paragraph as stored: no control characters, no blank lines, trimmed runs of spaces."""
+    if _is_normal_paragraph(paragraph):
+        # Most paragraphs arrive normalised (the import's workers normalise them and
+        # insert_article again): a few passes in C instead of regexes line by line.
+        return paragraph
     lines = [_SPACES_RE.sub(" ", line).strip() for line in strip_control(paragraph).split("\n")]
     return "\n".join(line for line in lines if line)
+
+
+def _is_normal_paragraph(paragraph: str) -> bool:
+    """True when :func:`normalise_paragraph` would return *paragraph* unchanged.
+
+    With its line breaks as spaces it must be printable (no control character or
+    surrogate, no white space but the plain space: no tab, no-break space, carriage
+    return) with no two spaces in a row (no blank line, no space beside a line
+    break, no run of spaces), and not begin or end with white space.
+    """
+    if not paragraph or paragraph != paragraph.strip():
+        return False
+    flat = paragraph.replace("\n", " ")
+    return "  " not in flat and flat.isprintable()
 
 
 def split_paragraphs(text: str) -> list[str]:

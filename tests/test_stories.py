@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from article_triage.store.ingest import ImportOptions, import_sources
 from article_triage.store.stories import (
@@ -319,3 +321,23 @@ def test_exports_carry_the_story_id_in_every_format(sample_db):
     write_export(db, out, "csv", ArticleFilter())
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert {int(r["id"]): int(r["story_id"]) for r in rows} == expected
+
+
+def _to_latin_letter_by_letter(word: str) -> str:
+    """to_latin as it was before its one-regex Cyrillic test: the reference it must match."""
+    from article_triage.store.stories.names import _CYRILLIC_TABLE, fold_latin
+
+    lower = word.lower()
+    if any("\u0400" <= c <= "\u04ff" for c in lower):
+        return fold_latin(lower.translate(_CYRILLIC_TABLE))
+    return fold_latin(lower)
+
+
+@given(
+    st.text(st.sampled_from(["\u03ff", "\u0400", "я", "қ", "\u04ff", "\u0500", "a", "ß", "é"]))
+    | st.text(max_size=20)
+)
+def test_to_latin_folds_as_the_letter_by_letter_test_did(word):
+    from article_triage.store.stories.names import to_latin
+
+    assert to_latin.__wrapped__(word) == _to_latin_letter_by_letter(word)

@@ -125,3 +125,28 @@ def test_split_paragraphs_fast_path_agrees_with_normalising(text):
     assert split_paragraphs(text) == _split_normalising(text)
     stored = join_paragraphs(_split_normalising(text))
     assert split_paragraphs(stored) == _split_normalising(stored)
+
+
+def _normalise_paragraph_line_by_line(paragraph: str) -> str:
+    """normalise_paragraph as it was before its fast path: the reference it must match."""
+    import re
+
+    spaces = re.compile(r"[ \t\u00a0]+")
+    lines = [spaces.sub(" ", line).strip() for line in strip_control(paragraph).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+# Every kind of character the fast path must tell apart: plain space and line breaks,
+# other white space (tab, no-break, ideographic, line separator, NEL), controls, a
+# lone surrogate, a format character, and ordinary letters.
+_EDGE_CHARACTERS = st.sampled_from(
+    [" ", "\n", "\r", "\t", "\xa0", "\u3000", "\u2028", "\x85", "\x1c", "\x00", "\x7f", "\ud800",
+     "\u200b", "\xad", "a", "Я", "中", "."]
+)  # fmt: skip
+
+
+@given(st.text(_EDGE_CHARACTERS, max_size=12) | st.text(max_size=40))
+def test_normalise_paragraph_gives_what_the_line_by_line_normalising_gives(paragraph):
+    expected = _normalise_paragraph_line_by_line(paragraph)
+    assert normalise_paragraph(paragraph) == expected
+    assert normalise_paragraph(expected) == expected

@@ -51,6 +51,8 @@ _LATIN_FOLDS = (
     ("z", "s"),
     ("g", "h"),
 )
+# Any letter of the Cyrillic block: one regex search in C, not a loop over the letters.
+_CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
 _FOLD_RE = re.compile("|".join(re.escape(a) for a, _ in _LATIN_FOLDS))
 _FOLD_MAP = dict(_LATIN_FOLDS)
 _VOWELS = frozenset("aeiouyj")
@@ -81,7 +83,7 @@ def fold_latin(word: str) -> str:
 def to_latin(word: str) -> str:
     """*word* in folded Latin: Cyrillic through the one table, Latin through :func:`fold_latin`."""
     lower = word.lower()
-    if any("\u0400" <= c <= "\u04ff" for c in lower):
+    if _CYRILLIC_RE.search(lower):
         return fold_latin(lower.translate(_CYRILLIC_TABLE))
     return fold_latin(lower)
 
