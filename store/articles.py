@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
+from article_triage.store.boundary import clean_line
 from article_triage.store.db import utcnow, write_transaction
 from article_triage.store.disagreement import disagreement_sql
 from article_triage.store.taxonomy import parse_grade
@@ -59,6 +60,8 @@ ARTICLE_COLUMNS = [
 
 SINGLE_LINE_COLUMNS = frozenset({"title", "author", "sitename", "hostname"})
 """Shown on one line in lists: runs of whitespace, newlines included, become one space."""
+SINGLE_LINE_LIMIT = 1000
+"""Characters kept of a title, author, site name or host (a feed sent a 5 MB title)."""
 
 
 class DuplicateArticle(Exception):
@@ -92,7 +95,7 @@ def insert_article(
     for name in SINGLE_LINE_COLUMNS.intersection(record):
         # A feed's "<title>\n  Foo\n  Bar</title>" would break every one-line list.
         if isinstance(record[name], str):
-            record[name] = " ".join(record[name].split()) or None
+            record[name] = clean_line(record[name], SINGLE_LINE_LIMIT) or None
     if not record.get("language"):  # None from a detector that was unsure
         record["language"] = "und"
     record.update(

@@ -13,7 +13,8 @@ door in (before a value is stored)
                    controls removed and every run of whitespace, newlines included,
                    made one space.
     `clean_url`    a single line without `user:password@` (credentials never reach
-                   the store or an export).
+                   the store or an export); a `javascript:`, `vbscript:` or `data:`
+                   URL is no address and comes out empty.
 
 door out (before a value reaches a terminal, a notification, a dialog or an editor)
     `shown_text`   multi-line: controls shown escaped (``\\x1b``), newline and tab kept.
@@ -62,17 +63,33 @@ def clean_text(value: object) -> str:
     return strip_control(str(value))
 
 
-def clean_line(value: object) -> str:
-    """A single-line field from outside, as stored: no controls, no newlines, trimmed."""
+def clean_line(value: object, limit: int | None = None) -> str:
+    """A single-line field from outside, as stored: no controls, no newlines, trimmed.
+
+    *limit*: at most this many characters, the last one ``…`` when cut (a feed's 5 MB
+    title is a title no list can show, and every list would pay for it)."""
     if value is None:
         return ""
     text = _INBOUND_CONTROL_RE.sub("", str(value).replace("\r", "\n"))
-    return _WHITESPACE_RE.sub(" ", text).strip()
+    line = _WHITESPACE_RE.sub(" ", text).strip()
+    if limit is not None and len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line
+
+
+# Schemes that run code where a URL is opened or rendered as a link (a browser, a
+# spreadsheet, Datasette): never an article's address.
+_SCRIPT_SCHEMES = frozenset({"javascript", "vbscript", "data"})
 
 
 def clean_url(value: object) -> str:
-    """A URL from outside, as stored: one line, and never a ``user:password@``."""
+    """A URL from outside, as stored: one line, never a ``user:password@``, and never a
+    ``javascript:``/``vbscript:``/``data:`` URL ("" instead)."""
     url = clean_line(value)
+    scheme, colon, _rest = url.partition(":")
+    # Browsers drop blanks inside a scheme ("java\tscript:"): compare without them.
+    if colon and _WHITESPACE_RE.sub("", scheme).lower() in _SCRIPT_SCHEMES:
+        return ""
     if "@" not in url:
         return url
     try:

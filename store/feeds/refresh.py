@@ -119,6 +119,8 @@ class FeedOutcome:
     new: int = 0
     duplicates: int = 0
     failed_entries: int = 0
+    entry_errors: list[str] = field(default_factory=list)
+    """One line per entry that failed: which one and why (the others are imported)."""
     reason: str | None = None
     """Why it failed, or a note (moved, entries beyond the limit)."""
     next_check: str | None = None
@@ -138,6 +140,7 @@ class FeedOutcome:
             "new": self.new,
             "duplicates": self.duplicates,
             "failed_entries": self.failed_entries,
+            "entry_errors": self.entry_errors,
             "reason": self.reason,
             "next_check": self.next_check,
         }
@@ -168,6 +171,11 @@ class RefreshReport:
     @property
     def failed(self) -> int:
         return sum(1 for outcome in self.feeds if outcome.status in (FAILED, GONE))
+
+    @property
+    def failed_entries(self) -> int:
+        """Entries that could not be imported, in feeds that were read."""
+        return sum(outcome.failed_entries for outcome in self.feeds)
 
 
 @dataclass(frozen=True)
@@ -389,6 +397,8 @@ class _Open:
     fetch: _Fetch
     new: list[tuple[FeedEntry, list[str]]] = field(default_factory=list)
     results: dict[int, WorkResult] = field(default_factory=dict)
+    unreadable: list[FeedEntry] = field(default_factory=list)
+    """Entries the feed parser could not read (each has its error): they fail alone."""
 
     @property
     def read(self) -> bool:
@@ -513,6 +523,9 @@ def _fetched(
     opened = _Open(feed, fetched)
     if fetched.response is None or fetched.response.status != 200 or fetched.error:
         return opened
+    # An entry the parser could not read has no keys to remember: it is reported as
+    # failed (and tried again next time), never dropped without a word.
+    opened.unreadable = [entry for entry in fetched.entries if entry.error]
     keys_of = [(entry, entry_keys(entry)) for entry in fetched.entries if not entry.error]
     seen = seen_keys(db, feed.id, (key for _, keys in keys_of for key in keys))
     for entry, keys in keys_of:
@@ -612,8 +625,15 @@ def _close(
         return failed(fetched.error)
 
     memory: list[tuple[list[str], int | None]] = []
-    for (_entry, keys), stored in zip(opened.new, written, strict=True):
+    for entry in opened.unreadable:
+        outcome.failed_entries += 1
+        outcome.entry_errors.append(f"entry {entry.index}: {clean_line(entry.error)}")
+    for (entry, keys), stored in zip(opened.new, written, strict=True):
         _count(outcome, stored)
+        if stored.status == "failed":
+            outcome.entry_errors.append(
+                f"entry {entry.index}: {clean_line(stored.reason or 'not imported')}"
+            )
         if stored.status != "failed":
             memory.append((keys, stored.article_id or stored.duplicate_of))
     if outcome.new:

@@ -215,7 +215,7 @@ def _settle_urls(article: ExtractedArticle) -> None:
     for name in ("source", "url", "final_url", "feed_url"):
         value = getattr(article, name)
         if value:
-            setattr(article, name, clean_url(value))
+            setattr(article, name, clean_url(value) or None)
     if article.final_url:
         if article.url and not same_site(article.url, article.final_url):
             article.canonical_claim = article.url
@@ -273,7 +273,8 @@ def _feed_entry_result(
             extractor=EXTRACTOR,
             extractor_version=EXTRACTOR_VERSION,
         )
-        provenance = {"source": entry.link or source, "feed_url": origin}
+        # A link that is no address (javascript:) leaves the entry's place in its feed.
+        provenance = {"source": clean_url(entry.link) or source, "feed_url": origin}
         _fill(article, provenance, entry.raw, "utf-8", settings)
     if article is None:
         return WorkResult(source, error=error or "feed entry without text")

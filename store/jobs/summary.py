@@ -175,13 +175,17 @@ def _(report: RefreshReport) -> Summary:
         f"{_plural(counts['feeds_new'], 'feed')}, {counts['feeds_unchanged']:,} unchanged, "
         f"{report.failed:,} failed"
     )
+    if report.failed_entries:
+        n = report.failed_entries
+        text += f", {n:,} {'entry' if n == 1 else 'entries'} not imported"
     if report.stopped:
         text += " (stopped; the next refresh carries on)"
     details = tuple(
         f"{shown_line(o.title)}: {shown_line(o.reason or o.status)}"
         for o in report.feeds
         if o.status in (FAILED, GONE)
+    ) + tuple(
+        f"{shown_line(o.title)}: {shown_line(e)}" for o in report.feeds for e in o.entry_errors
     )
-    return Summary(
-        text, "warning" if report.failed else "information", details, stopped=report.stopped
-    )
+    failed = report.failed or report.failed_entries
+    return Summary(text, "warning" if failed else "information", details, stopped=report.stopped)

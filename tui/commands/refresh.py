@@ -55,7 +55,7 @@ def refresh(
 ) -> None:
     """Fetch the due feeds (concurrently, politely) and import their new entries.
 
-    Exit code 1 when a feed failed; the others are imported all the same.
+    Exit code 1 when a feed or an entry failed; the others are imported all the same.
     """
     from article_triage.store.feeds import RefreshProgress, RefreshRequest
     from article_triage.store.feeds import refresh as run_refresh
@@ -123,7 +123,8 @@ def refresh(
     if report.stopped:
         click.echo("triage: stopped; what was imported is saved, run again to resume", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    sys.exit(EXIT_SOME_FAILED if report.failed else EXIT_OK)
+    # An entry that failed is an input that failed, as for `add`.
+    sys.exit(EXIT_SOME_FAILED if report.failed or report.failed_entries else EXIT_OK)
 
 
 def _unknown_feeds(db, feed_ids: tuple[int, ...]) -> list[int]:
@@ -198,6 +199,8 @@ def _summary(report) -> None:
             f"  {outcome.feed_id:>4} {title}: {line}" + (f" ({'; '.join(extra)})" if extra else ""),
             err=True,
         )
+        for error in outcome.entry_errors:
+            click.echo(f"       {shown_line(error)}", err=True)
     counts = report.counts()
     click.echo(
         f"{_plural(counts['articles_new'], 'new article')} from {_plural(counts['feeds_new'], 'feed')}; "
