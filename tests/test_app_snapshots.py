@@ -107,3 +107,22 @@ def test_long_article_paged_at_200x50(snap_compare, db_path):
         terminal_size=(200, 50),
         run_before=keys_then_settle("end", "space", "space", "space"),
     )
+
+
+def test_zoomed_reader_with_a_toast_80x24(snap_compare, db_path):
+    """With the queue hidden (z) the newest toast stands on the triage bar, right, over the
+    bottom of the text; the title, the column headings and the Sources line show."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot.app, pilot)
+        await pilot.press("j", "z")
+        await settle(pilot.app, pilot)
+        pilot.app.notify("Exported 2 records to decisions.csv.", timeout=60)
+        pilot.app.notify(
+            "Translation failed: the provider answered 429 Too Many Requests after retries.",
+            severity="error",
+            timeout=60,
+        )
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(snapshot_app(db_path), terminal_size=(80, 24), run_before=run_before)

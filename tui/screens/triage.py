@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import ActiveBinding, Screen
 from textual.widgets import Footer, Static
+from textual.widgets._toast import ToastRack
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from article_triage.store.articles import ArticleFilter
@@ -490,8 +491,24 @@ class TriageScreen(Screen[None]):
     def action_toggle_queue(self) -> None:
         pane = self.query_one("#queue-pane")
         pane.display = not pane.display
+        # Toasts cover the queue; without it, the bottom of the reader's text (app.tcss).
+        self.set_class(not pane.display, "-queue-hidden")
+        self.place_toasts()
         if pane.display:
             self.queue.focus()
+
+    @on(TriageBar.Resized)
+    def place_toasts(self) -> None:
+        """With the queue hidden the toasts stand on the triage bar (app.tcss docks them at
+        the bottom): the margin under them is the bar and all below it, whatever its height."""
+        racks = self.query_children(ToastRack)
+        if not racks:
+            return  # an app run without notifications has none
+        rack = racks.first()
+        if self.has_class("-queue-hidden"):
+            rack.styles.margin = (0, 0, self.size.height - self.triage_bar.region.y, 0)
+        else:
+            rack.styles.clear_rule("margin")
 
     # --- translation and export -----------------------------------------------------------
 

@@ -8,6 +8,8 @@ store.boundary's door out, analyst and outlet names as identities.
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widgets import Static
 
 from article_triage.store.boundary import shown_identity, shown_line
@@ -17,6 +19,9 @@ from article_triage.store.triage import Decision
 
 
 class TriageBar(Static):
+    class Resized(Message):
+        """The bar moved or changed height: what sits on its top edge follows it."""
+
     def __init__(self, taxonomy: Taxonomy, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.taxonomy = taxonomy
@@ -43,6 +48,9 @@ class TriageBar(Static):
         lines = bar.plain.count("\n") + 1
         self.update(bar, layout=lines != self._lines)
         self._lines = lines
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized())
 
 
 def render_bar(view: ArticleView | None, taxonomy: Taxonomy, prompt: str, activity: str) -> Text:
