@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import sqlite_utils
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import BindingType
 from textual.notifications import SeverityLevel
@@ -119,6 +119,19 @@ class TriageApp(App[None]):
 
     def on_ready(self) -> None:
         self.log(f"start-up: {(time.perf_counter() - STARTED_AT) * 1000:.0f} ms to first paint")
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every key and paste from the terminal passes the key gate before Textual routes
+        # it to the focus of the moment: keys that come together run one after the other,
+        # each where the key before it has left the focus (tui/key_gate.py).
+        if (
+            isinstance(event, (events.Key, events.Paste))
+            and not event.is_forwarded
+            and self.triage is not None
+            and self.triage.key_gate.admit(event)
+        ):
+            return
+        await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The app's keys (?, m, q, I, R, L, ctrl+x) follow the triage screen's mode.

@@ -1,29 +1,40 @@
-"""The key gate: keys that arrive together wait until the article they act on is shown.
+"""The key gate: every key the terminal sends runs in the order it came, each once what
+it acts on is ready.
 
-Keys that arrive together (a paste, SSH, keys queued behind a slow render) are
-handled one after the other, but moving to an article reads it in a worker. A key
-handled before that read has come back would act on the article still on screen
-while the cursor already rests on the next one. So once a key has set the cursor
-moving, the keys after it wait here, in order, until the article under the cursor is
-the one shown; then each runs as if it had just been typed.
+Keys that arrive together (a paste, SSH, keys queued behind a slow render) reach the
+app faster than it handles them. Textual routes each key to the focus of the moment
+it arrives, so a key typed after ``n`` would reach the queue before the notes editor
+exists, and a key after ``j`` would act on the article still on screen while the
+cursor already rests on the next one. So the app hands every key from the terminal
+(and every paste) to this gate first (:meth:`KeyGate.admit`); the gate lets them
+through one at a time, by the same path Textual gives a typed key, and the next one
+only when
+
+- the one before it has been handled, with what it set going on screen: a dialog it
+  opened is mounted and has its focus, a dialog it closed has handed its result
+  back, focus it moved has moved (:meth:`KeyGate._handled`);
+- and, when the triage screen is on top, the article under the cursor is the one
+  shown (:meth:`KeyGate._ready_for`).
 
 The triage screen tells the gate what it is waiting for (:meth:`KeyGate.expect`,
 :meth:`KeyGate.arrived`), when something the held keys may wait for has happened
 (:meth:`KeyGate.settled_point`) and when what they wait for will not come
-(:meth:`KeyGate.give_up`); the gate decides when each key runs.
+(:meth:`KeyGate.give_up`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections import deque
 from typing import TYPE_CHECKING
 
 from textual import events
+from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
 from article_triage.tui.actions import NORMAL
-from article_triage.tui.screens.mode_keys import ModeKeys
 
 if TYPE_CHECKING:
     from article_triage.tui.screens.triage import TriageScreen
@@ -34,19 +45,36 @@ KEY_CHECK_SECONDS = 2.0
 """How often held keys are checked against KEY_HOLD_LIMIT_SECONDS."""
 ORDERED_WORKERS = ("article", "navigate", "history", "bulk")
 """Worker groups whose outcome the next key must see (what is shown, where the cursor is)."""
+RELEASE_GROUP = "held-keys"
+"""The worker that lets held keys through (it ends when none is left)."""
+HANDLED_MIN_ROUNDS = 2
+"""Rounds of the focus chain a key's handling is followed through at least: a key can
+set a message going (Input's enter posts Submitted) whose handler moves the focus or
+closes a dialog, one round later."""
+HANDLED_MAX_ROUNDS = 8
+"""A bound on those rounds (a widget that keeps posting must not stop the keyboard)."""
+
+HeldInput = events.Key | events.Paste
+"""What the gate holds: keys, and pastes (bracketed paste), which must keep their place."""
 
 
 class KeyGate:
-    """Runs the triage screen's keys in the order they came, each once the article it
-    acts on is the one shown."""
+    """Lets the terminal's keys through in the order they came, each once the key
+    before it has been handled and what it acts on is ready."""
 
     def __init__(self, screen: TriageScreen, cursor_keys: frozenset[str]) -> None:
         self.screen = screen
         self.cursor_keys = cursor_keys
         """Keys that only move the queue's cursor (j, k...): they need the cursor
         settled, not the article read."""
-        self._held_keys: deque[tuple[float, events.Key]] = deque()
-        """Keys that arrived while the article on screen was about to change, oldest first."""
+        self._held_keys: deque[tuple[float, HeldInput]] = deque()
+        """Keys (and pastes) from the terminal not yet let through, oldest first."""
+        self._passing: HeldInput | None = None
+        """The key let through now: the app routes it when it comes back (admit)."""
+        self._releaser: Worker | None = None
+        """The worker letting held keys through, while there are any."""
+        self._changed: asyncio.Event | None = None
+        """Set when what a held key waits for may have come (settled_point)."""
         self._awaiting: set[str] = set()
         """ORDERED_WORKERS started and not yet reported back."""
         self._gate_open = False
@@ -72,8 +100,8 @@ class KeyGate:
 
     def settled_point(self) -> None:
         """Something the held keys may be waiting for has happened."""
-        if self._held_keys:
-            self.screen.call_later(self._release_held_keys)
+        if self._changed is not None:
+            self._changed.set()
 
     def worker_changed(self, event: Worker.StateChanged) -> None:
         """Stop waiting for a worker that will not report back."""
@@ -92,7 +120,25 @@ class KeyGate:
             self._awaiting.discard(group)
             self.give_up()
 
-    # --- keys ---------------------------------------------------------------------------
+    # --- the door -----------------------------------------------------------------------
+
+    def admit(self, event: HeldInput) -> bool:
+        """The app asks for each key and paste from the terminal before routing it.
+        True: the gate holds it and lets it through in its turn; False: route it now
+        (it is the key the gate is letting through)."""
+        if event is self._passing:
+            return False
+        self._held_keys.append((time.monotonic(), event))
+        if self._releaser is None or self._releaser.is_finished:
+            self._releaser = self.screen.run_worker(
+                self._release_held_keys(),
+                name="release held keys",
+                group=RELEASE_GROUP,
+                exit_on_error=False,
+            )
+        return True
+
+    # --- when a key may go ----------------------------------------------------------------
 
     def _navigation_settled(self) -> bool:
         """True when the article on screen is the one under the cursor and nothing will move it."""
@@ -106,64 +152,69 @@ class KeyGate:
         row, view = queue.current, self.screen.view
         return row is not None and view is not None and row.id == view.id
 
-    def _ready_for(self, event: events.Key) -> bool:
-        """May *event* run now? A key that only moves the cursor needs the cursor
-        settled, not the article read: held-down j skips the reads in between."""
-        if self._navigation_settled():
+    def _ready_for(self, event: HeldInput) -> bool:
+        """May *event* go now? On another screen (a dialog, a mode's keys) it acts on
+        that screen, which _handled has seen ready. On the triage screen it acts on the
+        article shown, so that must be the one under the cursor; a key that only moves
+        the cursor needs the cursor settled, not the article read: held-down j skips
+        the reads in between."""
+        if self.screen.app.screen is not self.screen or self._navigation_settled():
             return True
         queue = self.screen.queue
         return (
-            event.key in self.cursor_keys
+            isinstance(event, events.Key)
+            and event.key in self.cursor_keys
             and self.screen.mode == NORMAL
             and not self._awaiting - {"article"}
             and not queue.reloading
             and queue.current is not None
         )
 
-    async def on_key(self, event: events.Key) -> None:
-        """Run *event* now, or hold it behind the keys and the navigation ahead of it."""
-        if self._held_keys or not self._ready_for(event):
-            self._held_keys.append((time.monotonic(), event))
-            event.stop()
-        elif await self._run_key(event.key):
-            event.stop()
-
-    async def _run_key(self, key: str) -> bool:
-        """Run *key*'s binding, as the app would: the first that applies along the focus
-        chain (the focused widget, the screen, the app)."""
-        active = self.screen.active_bindings.get(key)
-        if active is None or not active.enabled:
-            return False
-        return await self.screen.app.run_action(active.binding.action, active.node)
-
     async def _release_held_keys(self) -> None:
-        """Run the held keys in order while each may run."""
-        screen, app = self.screen, self.screen.app
-        # On top, not only in view (is_current): a mode's key screen shows this one through.
+        """Let the held keys through in order, each when it may go, until none is left."""
+        app = self.screen.app
+        self._changed = asyncio.Event()
+        # What the key before the first did is handled already; a screen pushed since
+        # (by the app, not by a key) must be ready all the same.
+        await self._handled()
         while self._held_keys:
-            top = app.screen
-            if top is screen:
-                if not self._ready_for(self._held_keys[0][1]):
-                    break
-                _held_at, event = self._held_keys.popleft()
-                await self._run_key(event.key)
-            elif isinstance(top, ModeKeys) and top.triage is screen:
-                # A held key opened a mode: its keys run here, in order, on the article
-                # shown. Re-posted to the app instead, a key after the mode (j in
-                # "gc2jfs") could start a move that the next mode's keys would not wait for.
-                _held_at, event = self._held_keys.popleft()
-                active = top.active_bindings.get(event.key)
-                if active is not None and active.enabled:
-                    await app.run_action(active.binding.action, active.node)
-            else:
-                break
-        if self._held_keys and app.screen is not screen:
-            # A held key opened a dialog or a mode: the rest were typed for it. Re-sent
-            # through the ordinary path, they reach whatever is on top now.
-            held = list(self._held_keys)
-            self._held_keys.clear()
-            for _held_at, event in held:
-                app.post_message(events.Key(event.key, event.character))
+            _held_at, event = self._held_keys[0]
+            self._changed.clear()
+            if not self._ready_for(event):
+                # Looked at again after a while all the same: a screen may have come
+                # up meanwhile, or the keys been dropped.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), KEY_CHECK_SECONDS)
+                continue
+            self._held_keys.popleft()
+            # Through the app, as a typed key goes: its priority bindings, then the
+            # focused widget (an editor takes letters as text), the screen, the app.
+            self._passing = event
+            app.post_message(event)
+            await self._handled()
+        self._passing = None
+
+    async def _handled(self) -> None:
+        """Wait until the key let through has been handled, with what it set going on
+        screen, by following it through each node it passes, rounds at a time.
+
+        A key goes to the app, then to the focused widget and up through its parents
+        and screen to the app (where bindings run); what it started posts messages
+        on the same way (a dialog mounting, focus moving, a dialog's result handed to
+        the screen). A round waits for each of those nodes to have handled what was
+        sent to it before; rounds go on while they change the screen or the focus."""
+        app, screen = self.screen.app, self.screen
+        for round_number in range(1, HANDLED_MAX_ROUNDS + 1):
+            before = (app.screen, app.focused, len(app.screen_stack))
+            chain: list[DOMNode] = [app, *(app.focused or app.screen).ancestors_with_self]
+            if screen not in chain:
+                chain.append(screen)  # a dialog's result comes back to the triage screen
+            chain.append(app)
+            for node in chain:
+                await handled_so_far(node)
+            after = (app.screen, app.focused, len(app.screen_stack))
+            if round_number >= HANDLED_MIN_ROUNDS and after == before:
+                return
 
     def drop_stale_keys(self) -> None:
         """A navigation that never finishes must not freeze the keyboard (nor apply keys late)."""
@@ -174,6 +225,22 @@ class KeyGate:
         dropped = len(self._held_keys)
         self._held_keys.clear()
         self._gate_open = True
+        self.settled_point()
         self.screen.notify(
             f"{dropped} key(s) dropped: the article did not finish loading.", severity="warning"
         )
+
+
+async def handled_so_far(node: DOMNode) -> None:
+    """Wait until *node* has handled every message sent to it before now (as Pilot
+    waits for a screen): a callback queued behind them runs after them. A node closed
+    meanwhile (a dismissed dialog's widget) drops the callback: stop waiting then."""
+    done = asyncio.Event()
+    if not node.call_later(done.set):
+        return  # closed or closing: nothing more will be handled there
+    while not done.is_set():
+        try:
+            await asyncio.wait_for(done.wait(), KEY_CHECK_SECONDS)
+        except TimeoutError:
+            if not node.is_dom_root and not node.is_attached:
+                return

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -244,12 +244,6 @@ class TriageScreen(Screen[None]):
         self.triage_bar.show(self.view, prompt=prompt)
 
     # --- every key acts on the article shown ----------------------------------------------
-
-    async def on_key(self, event: events.Key) -> None:
-        # Every key no widget took bubbles through here; it runs here, in the order the
-        # keys came, or waits (a key run by the app instead, after the bubble, would
-        # run before the navigation of the key ahead of it had started): tui/key_gate.py.
-        await self.key_gate.on_key(event)
 
     @on(Worker.StateChanged)
     def _on_worker_state(self, event: Worker.StateChanged) -> None:
