@@ -3,6 +3,7 @@ screen and the store back, and running the app as a real process in a pty."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
 import os
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from textual.worker import WorkerState
+from textual.worker import WorkerCancelled, WorkerState
 
 from article_triage.store.articles import insert_article
 from article_triage.store.db import open_db
@@ -131,7 +132,10 @@ async def settle(app: TriageApp, pilot) -> None:
     """Let workers finish and the messages they post be handled (a few rounds: one leads to another)."""
     await pilot.pause()
     for _ in range(10):
-        await app.workers.wait_for_complete()
+        # A worker replaced by a newer one of its group (exclusive) ends cancelled: the
+        # newer one is waited for in the next round.
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
             return
