@@ -146,3 +146,40 @@ def test_a_batch_reads_what_its_assignments_share_once(tmp_path):
     alone, batched = reads([[r] for r in results]), reads([results])
     assert alone > 20
     assert batched * 3 < alone
+
+
+def test_a_new_article_is_assigned_as_the_full_lookups_assign_it(tmp_path, monkeypatch):
+    """The write path tells the story assigner the article is new, so it skips looking up
+    a story and a signature the article cannot have yet; the store is the one those
+    lookups give, also when the article reuses the id of a deleted one (SQLite hands
+    the highest id out again)."""
+    from article_triage.store.stories.cluster import StoryAssigner
+
+    settings = WorkerSettings(5, 10**7, True, DEFAULT_LANGUAGES, False)
+    results = [
+        _read_entry(entry, f"http://feeds.invalid/{n}", settings)
+        for n in range(FEEDS)
+        for entry in parse_feed(feed_body(n), f"http://feeds.invalid/{n}").entries
+    ]
+    registry = load_registry(None)
+    half = len(results) // 2
+
+    def stored(name: str) -> dict[str, list]:
+        db = open_db(tmp_path / f"{name}.db")
+        write_results(db, copy.deepcopy(results[:half]), registry, DEFAULT_LANGUAGES)
+        last = db.execute("SELECT max(id) FROM articles").fetchone()[0]
+        db.execute("DELETE FROM articles WHERE id = ?", [last])
+        db.conn.commit()
+        write_results(db, copy.deepcopy(results[half:]), registry, DEFAULT_LANGUAGES)
+        assert db.execute("SELECT count(*) FROM articles WHERE id = ?", [last]).fetchone() == (1,)
+        return store_contents(db)
+
+    shortcut = stored("shortcut")
+    full_assign = StoryAssigner.assign
+    monkeypatch.setattr(
+        StoryAssigner,
+        "assign",
+        lambda self, article_id, inserted=False: full_assign(self, article_id),
+    )
+    assert shortcut == stored("full")
+    assert len(shortcut["members"]) == len(results) - 1

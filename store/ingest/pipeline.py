@@ -75,7 +75,7 @@ def after_insert(
 
     note = apply_sidecar(db, article_id)
     annotate_article(db, article_id, registry)
-    (stories or StoryAssigner(db)).assign(article_id)
+    (stories or StoryAssigner(db)).assign(article_id, inserted=True)
     return note
 
 

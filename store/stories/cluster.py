@@ -205,8 +205,11 @@ def _store_signature(
     )
 
 
-def _counts(db: sqlite_utils.Database, keys: Iterable[str]) -> tuple[dict[str, int], int]:
-    """How many articles have each key, and how many have a signature."""
+def _counts(
+    db: sqlite_utils.Database, keys: Iterable[str], with_total: bool = True
+) -> tuple[dict[str, int], int]:
+    """How many articles have each key, and how many have a signature (0 unless
+    *with_total*: a caller that keeps the total need not read it again)."""
     keys = list(keys)
     counts: dict[str, int] = {}
     for offset in range(0, len(keys), 500):
@@ -217,6 +220,8 @@ def _counts(db: sqlite_utils.Database, keys: Iterable[str]) -> tuple[dict[str, i
                 chunk,
             ).fetchall()
         )
+    if not with_total:
+        return counts, 0
     total = db.execute("SELECT articles FROM story_key_counts WHERE key = ''").fetchone()
     return counts, (total[0] if total else 0)
 
@@ -332,16 +337,25 @@ class StoryAssigner:
         """Story -> (size, first day, last day) as refresh_story last wrote them."""
         self._any_split: bool | None = None
 
-    def assign(self, article_id: int) -> int | None:
-        """Assign one article; the caller holds the write transaction (see the class)."""
+    def assign(self, article_id: int, inserted: bool = False) -> int | None:
+        """Assign one article; the caller holds the write transaction (see the class).
+
+        *inserted*: the caller inserted the article in this transaction, so it has no
+        story and no signature yet (the schema deletes both with an article, and
+        refuses them before it exists) and neither is looked up.
+        """
         db = self.db
-        placed = db.execute(
-            "SELECT story_id, placed_by FROM story_members WHERE article_id = ?", [article_id]
-        ).fetchone()
+        placed = (
+            None
+            if inserted
+            else db.execute(
+                "SELECT story_id, placed_by FROM story_members WHERE article_id = ?", [article_id]
+            ).fetchone()
+        )
         sig = article_signature(db, article_id)
         if sig is None:
             return None
-        had_signature = self._forget_signature(article_id)
+        had_signature = False if inserted else self._forget_signature(article_id)
         if placed is not None or had_signature:
             self.forget()  # re-assigning a stored article: counts and stories change
         counts, articles = self._key_counts(sig.keys)
@@ -409,7 +423,7 @@ class StoryAssigner:
         keys = list(keys)
         missing = [k for k in keys if k not in self._counts]
         if missing:
-            found, total = _counts(self.db, missing)
+            found, total = _counts(self.db, missing, with_total=self._total is None)
             for key in missing:
                 self._counts[key] = found.get(key)
             if self._total is None:
