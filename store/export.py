@@ -14,8 +14,12 @@ are flattened with "; ".
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
+import stat
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -606,20 +610,49 @@ def _write_audit(out: TextIO, fmt: str, events: Iterator[dict[str, Any]]) -> int
     return _write_csv(out, AUDIT_COLUMNS, rows)
 
 
+def _open_pipe(path: Path, stop: threading.Event | None) -> TextIO:
+    """A named pipe opened for writing once something reads it.
+
+    A plain open() waits for a reader in the kernel, and Python retries it after each
+    signal: Ctrl-C and SIGTERM could not end an export to a pipe nobody reads. So the
+    pipe is opened without waiting, again every tenth of a second until a reader comes
+    or *stop* is set.
+    """
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+            if stop is not None and stop.wait(0.1):
+                raise InterruptedError(f"{path}: nothing read the pipe") from None
+            if stop is None:
+                time.sleep(0.1)
+            continue
+        os.set_blocking(fd, True)
+        return open(fd, "w", encoding="utf-8", newline="")
+
+
 @contextmanager
-def open_export_file(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+def open_export_file(
+    path: str | os.PathLike[str], stop: threading.Event | None = None
+) -> Iterator[TextIO]:
     """A UTF-8 text file for an export (untranslated newlines: csv writes its own CRLF).
 
     A new or regular file is written beside its final name and renamed when
     complete, so an interrupted export never leaves a half file that looks whole.
     Anything else (a device such as /dev/null, a pipe, a symlink) is written in
     place: renaming over it would replace the device or link with a plain file.
-    Raises OSError when the file cannot be written.
+    Raises OSError when the file cannot be written, InterruptedError when *stop* is set
+    while a named pipe waits for a reader.
     """
     target = Path(path)
     in_place = target.is_symlink() or (target.exists() and not target.is_file())
     written = target if in_place else target.with_name(target.name + ".part")
-    fh = written.open("w", encoding="utf-8", newline="")
+    if in_place and stat.S_ISFIFO(target.stat().st_mode):
+        fh = _open_pipe(target, stop)
+    else:
+        fh = written.open("w", encoding="utf-8", newline="")
     if in_place:
         with fh:
             yield fh

@@ -72,6 +72,7 @@ class FakeLibreTranslate:
         glossary: dict[str, str] | None = None,
         max_chars: int | None = None,
         unsupported: tuple[str, ...] = (),
+        trickle: float = 0.0,
     ):
         self.latency = latency
         self.fail_429 = fail_429
@@ -89,6 +90,9 @@ class FakeLibreTranslate:
         """Requests with a longer q get 413, like a server with a lower size limit."""
         self.unsupported = unsupported
         """Source languages answered with 400, as LibreTranslate does for ones it lacks."""
+        self.trickle = trickle
+        """Seconds between the bytes of a translate answer's body, sent one at a time (a
+        server that never stops answering, so a per-read timeout never fires)."""
         self.glossary = dict(glossary or {})
         """Lines translated as given here instead of by prefixing (for search tests)."""
         self.requests = 0
@@ -233,12 +237,23 @@ def _handler_for(fake: FakeLibreTranslate) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:  # quiet test output
             pass
 
-        def _reply(self, status: int, body: bytes) -> None:
+        def _reply(self, status: int, body: bytes, trickle: float = 0.0) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if not trickle:
+                self.wfile.write(body)
+                return
+            for index in range(len(body)):
+                if fake._released.is_set():
+                    return
+                try:
+                    self.wfile.write(body[index : index + 1])
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return
+                time.sleep(trickle)
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
@@ -283,7 +298,7 @@ def _handler_for(fake: FakeLibreTranslate) -> type[BaseHTTPRequestHandler]:
             if answer is None:
                 self.close_connection = True
                 return
-            self._reply(*answer)
+            self._reply(*answer, trickle=fake.trickle)
 
     return Handler
 

@@ -70,7 +70,9 @@ def run_export(
             raise ExportStopped
 
     target: AbstractContextManager[TextIO] = (
-        open_export_file(request.path) if request.path is not None else nullcontext(request.stream)
+        open_export_file(request.path, stop)
+        if request.path is not None
+        else nullcontext(request.stream)
     )
     try:
         with target as out:
@@ -85,7 +87,7 @@ def run_export(
                 progress=each,
                 target_lang=request.target_lang,
             )
-    except ExportStopped:
+    except (ExportStopped, InterruptedError):  # InterruptedError: stopped waiting on a pipe
         report.interrupted = True
         if request.path is not None:
             report.records = 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -98,12 +99,18 @@ class _RequestsWithTimeout:
             # One session per thread: keep-alive saves a TCP (and TLS) handshake per request.
             session = self._local.session = self._requests.Session()
         kwargs.setdefault("timeout", timeout)
+        # requests' timeout bounds each wait for a byte, not the answer: a server sending
+        # a byte a second would hold a request as many seconds as its answer has bytes.
+        # The body is read here against one deadline for the whole request instead.
+        deadline = time.monotonic() + timeout
+        kwargs["stream"] = True
         try:
             response = session.request(method.upper(), url, **kwargs)
+            self._local.status = response.status_code
+            response._content = _read_within(response, deadline, self._requests)
         except self._requests.exceptions.RequestException as exc:
             self._local.error = exc
             raise
-        self._local.status = response.status_code
         return response
 
     def get(self, url: str, **kwargs: Any) -> Any:
@@ -111,6 +118,36 @@ class _RequestsWithTimeout:
 
     def post(self, url: str, **kwargs: Any) -> Any:
         return self._send("post", url, **kwargs)
+
+
+def _read_within(response: Any, deadline: float, requests: Any) -> bytes:
+    """The whole body of a streamed *response*, or ReadTimeout once *deadline* passes."""
+    import urllib3
+
+    raw = response.raw
+    # read1 (urllib3 2) returns what has arrived; read(n) waits for n bytes.
+    read1 = getattr(raw, "read1", None) or (lambda _n, decode_content: raw.read(1, decode_content))
+    chunks = []
+    try:
+        while True:
+            if time.monotonic() >= deadline:
+                raise requests.exceptions.ReadTimeout("the answer did not end in time")
+            chunk = read1(65536, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        response.close()
+        raise requests.exceptions.ReadTimeout(str(exc)) from None
+    except urllib3.exceptions.HTTPError as exc:
+        response.close()
+        raise requests.exceptions.ConnectionError(str(exc)) from None
+    except BaseException:
+        response.close()  # the rest may still be on its way: never reuse this connection
+        raise
+    response._content_consumed = True
+    raw.release_conn()
+    return b"".join(chunks)
 
 
 _PROVIDER_MODULES = {
