@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from article_triage.store.agreement import agreement
 from article_triage.store.agreement_units import rebuild_units
 from article_triage.store.db import open_db, write_transaction
+from article_triage.store.exchange import merge_file
 from article_triage.tui.cli import cli
 
 PAST = "2024-03-05T10:00:00Z"
@@ -100,8 +101,10 @@ def store(tmp_path):
         for n in range(40)
         for who, stance in (("ann", "critical"), ("bob", "neutral" if n % 3 else "critical"))
     ]
-    result = triage(path, "merge", write_jsonl(tmp_path / "seed.jsonl", seed + decided))
-    assert result.returncode == 0, result.stderr
+    db = open_db(path)  # seeded in this process: the attacks below are the processes
+    report = merge_file(db, write_jsonl(tmp_path / "seed.jsonl", seed + decided), "lead")
+    db.close()
+    assert not report.errors
     return path
 
 
