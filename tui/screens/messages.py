@@ -1,6 +1,6 @@
 """The message log: every notification of the session, newest first, one key away.
 
-Toasts vanish after a few seconds (and cover the triage bar while they last); an
+Toasts vanish after a few seconds (and cover part of the queue or reader while they last); an
 import summary or a failed translation is worth reading again.
 """
 
