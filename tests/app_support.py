@@ -218,6 +218,13 @@ def spawn_app_in_pty(db_path: Path, tmp_path: Path) -> tuple[subprocess.Popen, i
         env=env,
         cwd=REPO,
         start_new_session=True,
+        # The pty is the app's controlling terminal, as a real terminal's is: closing the
+        # master (or a killed test run closing it) hangs it up and SIGHUP ends the app.
+        preexec_fn=_take_the_terminal,
     )
     os.close(slave)
     return proc, master
+
+
+def _take_the_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)

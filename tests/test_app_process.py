@@ -32,3 +32,27 @@ def test_a_decision_shown_as_saved_survives_kill_9(db_path, tmp_path):
     db = open_db(db_path)
     assert get_decision(db, ids["uk"], "tester").stance == "critical"
     db.close()
+
+
+def test_the_app_ends_when_its_terminal_goes_away(db_path, tmp_path):
+    """Closing the terminal hangs it up: the app must end, not stay behind holding the store.
+
+    A killed test run once left an app behind whose pty had vanished; with no controlling
+    terminal it got no SIGHUP, and Textual's input thread span on the dead pty at ~45% of a
+    core for over half an hour, skewing every benchmark on the machine.
+    """
+    seed_store(db_path)
+    proc, master = spawn_app_in_pty(db_path, tmp_path)
+    seen = bytearray()
+    try:
+        read_until(master, b"Kazakhstan has suspended", seen)
+        os.close(master)
+        master = -1
+        proc.wait(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if master >= 0:
+            os.close(master)
+    assert proc.returncode is not None
