@@ -199,8 +199,14 @@ def read_until(master: int, needle: bytes, seen: bytearray, timeout: float = 30.
             seen += os.read(master, 65536)
 
 
-def spawn_app_in_pty(db_path: Path, tmp_path: Path) -> tuple[subprocess.Popen, int]:
-    """`triage open` on *db_path* in a 140x40 pseudo-terminal: (the process, the pty master)."""
+def spawn_app_in_pty(
+    db_path: Path, tmp_path: Path, controlling_terminal: bool = True
+) -> tuple[subprocess.Popen, int]:
+    """`triage open` on *db_path* in a 140x40 pseudo-terminal: (the process, the pty master).
+
+    Without *controlling_terminal* the pty is only the app's stdin and stdout, as under a
+    harness that does not hand it the terminal: closing it sends no SIGHUP.
+    """
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
     env = {
@@ -220,7 +226,7 @@ def spawn_app_in_pty(db_path: Path, tmp_path: Path) -> tuple[subprocess.Popen, i
         start_new_session=True,
         # The pty is the app's controlling terminal, as a real terminal's is: closing the
         # master (or a killed test run closing it) hangs it up and SIGHUP ends the app.
-        preexec_fn=_take_the_terminal,
+        preexec_fn=_take_the_terminal if controlling_terminal else None,
     )
     os.close(slave)
     return proc, master

@@ -48,6 +48,8 @@ from article_triage.tui.screens.triage import TriageScreen, triage_screen_type
 
 STARTED_AT = time.perf_counter()
 STORE_CHECK_SECONDS = 2.0
+# How often the app checks that its terminal is still there.
+TERMINAL_CHECK_SECONDS = 1.0
 MESSAGES_KEPT = 500
 """Notifications the message log (m) keeps, newest last."""
 JOB_GROUP = "job"
@@ -116,6 +118,16 @@ class TriageApp(App[None]):
         self.set_keymap({spec.id: spec.keys for spec in self.action_table if spec.id in rebound})
         self._seen_version = self.store_version()
         self.set_interval(STORE_CHECK_SECONDS, self._check_store_changed)
+        # A terminal that goes away without a SIGHUP (the app was not in its session, or
+        # ran under nohup) leaves Textual's input thread reading end-of-file in a loop at
+        # ~45% of a core for ever, holding the store open: end the app instead. Only a real
+        # terminal is watched (Pilot runs headless).
+        if not self.is_headless and os.isatty(0):
+            self.set_interval(TERMINAL_CHECK_SECONDS, self._check_terminal)
+
+    def _check_terminal(self) -> None:
+        if not os.isatty(0):
+            self.exit(return_code=1, message="triage: the terminal went away")
 
     def on_ready(self) -> None:
         self.log(f"start-up: {(time.perf_counter() - STARTED_AT) * 1000:.0f} ms to first paint")
