@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import json
 import os
 import select
 import struct
@@ -234,3 +235,19 @@ def spawn_app_in_pty(
 
 def _take_the_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    """*records* as a JSON-lines file, as `triage export --format jsonl` writes one."""
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    return path
+
+
+def kept_agreement_units(db) -> tuple[list, list]:
+    """The agreement units and the non-empty profile counts the store keeps."""
+    units = db.execute("SELECT * FROM agreement_units ORDER BY article_id").fetchall()
+    profiles = db.execute(
+        "SELECT field, profile, units, settled FROM agreement_profiles WHERE units != 0 "
+        "ORDER BY field, profile"
+    ).fetchall()
+    return units, profiles

@@ -4,6 +4,7 @@ decisions, whatever sequence of writes, undos, rulings, merges and failures led 
 from __future__ import annotations
 
 import pytest
+from app_support import kept_agreement_units
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,15 +39,6 @@ _STEP = st.one_of(
 )  # fmt: skip
 
 
-def kept(db) -> tuple[list, list]:
-    units = db.execute("SELECT * FROM agreement_units ORDER BY article_id").fetchall()
-    profiles = db.execute(
-        "SELECT field, profile, units, settled FROM agreement_profiles WHERE units != 0 "
-        "ORDER BY field, profile"
-    ).fetchall()
-    return units, profiles
-
-
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -72,11 +64,11 @@ def test_kept_units_equal_the_rebuilt_ones(db, steps):
                 with pytest.raises(RuntimeError), write_transaction(db):
                     apply_changes(db, [ids[article]], analyst, {**changes, "status": "done"})
                     raise RuntimeError("after the write")
-    incremental = kept(db)
+    incremental = kept_agreement_units(db)
     report = agreement(db).as_dict()
     with write_transaction(db):
         rebuild_units(db)
-    assert kept(db) == incremental
+    assert kept_agreement_units(db) == incremental
     assert agreement(db).as_dict() == report
 
 
@@ -86,7 +78,7 @@ def test_a_store_from_before_is_filled_when_opened(db_path):
     for analyst, stance in (("ann", "critical"), ("bob", "neutral"), ("cy", "neutral")):
         apply_changes(db, ids[:2], analyst, {"status": "done", "stance": stance})
     adjudicate(db, ids[1], "lead", {"stance": "neutral"})
-    expected = kept(db)
+    expected = kept_agreement_units(db)
     report = agreement(db).as_dict()
     assert len(report["disagreements"]) == 1 and report["settled"] == 1
     # As an older version left it: no units, no counts, the migration not applied.
@@ -96,6 +88,6 @@ def test_a_store_from_before_is_filled_when_opened(db_path):
     db.execute(f"PRAGMA user_version = {len(known_migrations()) - 1}")
     db.close()
     reopened = open_db(db_path)
-    assert kept(reopened) == expected
+    assert kept_agreement_units(reopened) == expected
     assert agreement(reopened).as_dict() == report
     reopened.close()

@@ -15,6 +15,7 @@ import threading
 import time
 
 import pytest
+from app_support import kept_agreement_units, write_jsonl
 from click.testing import CliRunner
 
 from article_triage.store.agreement import agreement
@@ -46,13 +47,6 @@ def record(n: int, **fields):
     return {**base, **fields}
 
 
-def write_jsonl(path, records):
-    with open(path, "w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    return path
-
-
 def triage(db_path, *args, analyst="lead", timeout=120):
     env = {**os.environ, "TRIAGE_DB": str(db_path)}
     return subprocess.run(
@@ -64,25 +58,16 @@ def triage(db_path, *args, analyst="lead", timeout=120):
     )
 
 
-def units_state(db):
-    units = db.execute("SELECT * FROM agreement_units ORDER BY article_id").fetchall()
-    profiles = db.execute(
-        "SELECT field, profile, units, settled FROM agreement_profiles WHERE units != 0 "
-        "ORDER BY field, profile"
-    ).fetchall()
-    return units, profiles
-
-
 def assert_units_match_a_rebuild(db_path):
     """Kept units == rebuilt units, and `triage agreement --json` == agreement after rebuild."""
     cli_report = CliRunner().invoke(cli, ["--db", str(db_path), "agreement", "--json"])
     assert cli_report.exit_code == 0, cli_report.output
     db = open_db(db_path)
     try:
-        kept = units_state(db)
+        kept = kept_agreement_units(db)
         with write_transaction(db):
             rebuild_units(db)
-        assert units_state(db) == kept
+        assert kept_agreement_units(db) == kept
         assert json.loads(cli_report.stdout) == json.loads(
             json.dumps(agreement(db).as_dict(), ensure_ascii=False)
         )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import jsonschema
 import pytest
+from app_support import write_jsonl
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -48,11 +49,6 @@ def record(**fields):
         "adjudicated": False,
     }
     return {**base, **fields}
-
-
-def write_jsonl(path, records):
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
-    return path
 
 
 def write_array(path, records):
