@@ -119,15 +119,20 @@ def test_a_refresh_stores_what_importing_its_entries_one_at_a_time_stores(tmp_pa
     assert store_contents(batched) == expected
 
 
-def test_a_batch_reads_what_its_assignments_share_once(tmp_path):
-    """One write_results call over many articles asks the store for candidate signatures
-    and story anchors far less often than the same articles stored one call each."""
+def read_entries() -> list:
+    """Every entry of the FEEDS feeds, read as a refresh's pool threads read them."""
     settings = WorkerSettings(5, 10**7, True, DEFAULT_LANGUAGES, False)
-    results = [
+    return [
         _read_entry(entry, f"http://feeds.invalid/{n}", settings)
         for n in range(FEEDS)
         for entry in parse_feed(feed_body(n), f"http://feeds.invalid/{n}").entries
     ]
+
+
+def test_a_batch_reads_what_its_assignments_share_once(tmp_path):
+    """One write_results call over many articles asks the store for candidate signatures
+    and story anchors far less often than the same articles stored one call each."""
+    results = read_entries()
     registry = load_registry(None)
 
     def reads(batches: list[list]) -> int:
@@ -155,12 +160,7 @@ def test_a_new_article_is_assigned_as_the_full_lookups_assign_it(tmp_path, monke
     the highest id out again)."""
     from article_triage.store.stories.cluster import StoryAssigner
 
-    settings = WorkerSettings(5, 10**7, True, DEFAULT_LANGUAGES, False)
-    results = [
-        _read_entry(entry, f"http://feeds.invalid/{n}", settings)
-        for n in range(FEEDS)
-        for entry in parse_feed(feed_body(n), f"http://feeds.invalid/{n}").entries
-    ]
+    results = read_entries()
     registry = load_registry(None)
     half = len(results) // 2
 
