@@ -9,7 +9,11 @@ and a lead analyst's adjudicated decision is a ruling, not a rating, so it is le
 out. The articles so rated are the units store.agreement_units keeps as decisions are
 written, with how many units share each profile (who gave which value): the
 coefficients are the textbook ones over every unit, computed once per profile and
-weighted by its count, so a million articles cost a few hundred profiles. The
+weighted by its count, so a million articles cost a few hundred profiles. Kappa for
+every pair of analysts is quadratic in the analysts on an article (600 on one article
+are 180,000 pairs a field), so beyond MAX_PAIRED_ANALYSTS in a field the pairs are
+left out unless asked for; each analyst's kappa against the others, pooled over the
+pairs they are in, is always there and costs one pass over the values. The
 disagreements are counted there too, and listed lazily, a page of units at a time in
 article order. A disagreement on an article a lead analyst has adjudicated is settled:
 counted, no longer listed.
@@ -34,6 +38,10 @@ from article_triage.store.triage import Decision, apply_changes, get_decision
 
 FLAG_PREFIX = "flag:"
 
+MAX_PAIRED_ANALYSTS = 30
+"""Above this many analysts in a field, :func:`agreement` lists no pairs by default
+(30 analysts are 435 pairs; the per-analyst figures say who stands apart)."""
+
 
 # --- the coefficients ------------------------------------------------------------------------
 
@@ -57,11 +65,17 @@ def _kappa_from_counts(joint: Counter[tuple[Hashable, Hashable]]) -> float | Non
     for (a, b), count in joint.items():
         first[a] += count
         second[b] += count
-    observed = sum(count for (a, b), count in joint.items() if a == b) / n
+    observed = _observed(joint)
     expected = sum(first[c] * second[c] for c in first) / (n * n)
     if expected == 1:
         return None
     return (observed - expected) / (1 - expected)
+
+
+def _observed(joint: Counter[tuple[Hashable, Hashable]]) -> float | None:
+    """The share of the pairs counted in *joint* whose two values are the same."""
+    n = sum(joint.values())
+    return sum(count for (a, b), count in joint.items() if a == b) / n if n else None
 
 
 def krippendorff_alpha(units: Iterable[Sequence[Hashable]]) -> float | None:
@@ -115,6 +129,19 @@ class PairAgreement:
     kappa: float | None
 
 
+@dataclass(frozen=True)
+class RaterAgreement:
+    analyst: str
+    items: int
+    """Articles this analyst graded on the field that another analyst graded too."""
+    agreed: float | None
+    """The share of the pairs (this analyst, another on the same article) that agree."""
+    kappa: float | None
+    """Cohen's kappa of this analyst's values against every other analyst's on the same
+    articles, the pairs pooled. Kappa is 0 for everyone when one value dominates (its
+    chance agreement is then near total), so :attr:`agreed` is what shows an outlier."""
+
+
 @dataclass
 class FieldAgreement:
     field: str
@@ -127,7 +154,10 @@ class FieldAgreement:
     kappa: float | None = None
     """Cohen's kappa when exactly two analysts graded this field."""
     alpha: float | None = None
-    pairs: list[PairAgreement] = field(default_factory=list)
+    pairs: list[PairAgreement] | None = field(default_factory=list)
+    """Kappa for each pair of analysts; None when left out (more analysts than asked for)."""
+    raters: list[RaterAgreement] = field(default_factory=list)
+    """Each analyst against the others, in analyst order."""
 
 
 @dataclass(frozen=True)
@@ -246,9 +276,20 @@ class AgreementReport:
                     "analysts": f.analysts,
                     "kappa": f.kappa,
                     "alpha": f.alpha,
-                    "pairs": [
+                    "pairs": None
+                    if f.pairs is None
+                    else [
                         {"analysts": list(p.analysts), "items": p.items, "kappa": p.kappa}
                         for p in f.pairs
+                    ],
+                    "raters": [
+                        {
+                            "analyst": r.analyst,
+                            "items": r.items,
+                            "agreed": r.agreed,
+                            "kappa": r.kappa,
+                        }
+                        for r in f.raters
                     ],
                 }
                 for f in self.fields
@@ -264,13 +305,18 @@ class AgreementReport:
 
 
 class _FieldTally:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, with_pairs: bool) -> None:
         self.name = name
         self.items = 0
         self.agreed = 0
-        self.analysts: set[str] = set()
         self.coincidence = _Coincidence()
-        self.joint: dict[tuple[str, str], Counter[tuple[Hashable, Hashable]]] = defaultdict(Counter)
+        # Per analyst: the units they rated with others, and the joint counts of their
+        # value against each other analyst's value on those units (pooled pairs).
+        self.rated: Counter[str] = Counter()
+        self.against_others: dict[str, Counter[tuple[Hashable, Hashable]]] = defaultdict(Counter)
+        self.joint: dict[tuple[str, str], Counter[tuple[Hashable, Hashable]]] | None = (
+            defaultdict(Counter) if with_pairs else None
+        )
 
     def add(self, ratings: dict[str, Any], units: int) -> bool:
         """*units* units rated so (analyst -> value, in analyst order); True if they disagree."""
@@ -280,28 +326,51 @@ class _FieldTally:
         disagree = values_disagree(values)
         self.items += units
         self.agreed += 0 if disagree else units
-        self.analysts.update(ratings)
         self.coincidence.add(values, units)
-        rated = list(ratings.items())
-        for i, (a, x) in enumerate(rated):
-            for b, y in rated[i + 1 :]:
-                self.joint[(a, b)][(x, y)] += units
+        given = Counter(values)
+        for a, x in ratings.items():
+            self.rated[a] += units
+            joint = self.against_others[a]
+            for y, count in given.items():
+                others = count - 1 if y == x else count
+                if others:
+                    joint[(x, y)] += units * others
+        if self.joint is not None:
+            rated = list(ratings.items())
+            for i, (a, x) in enumerate(rated):
+                for b, y in rated[i + 1 :]:
+                    self.joint[(a, b)][(x, y)] += units
         return disagree
 
     def result(self) -> FieldAgreement:
-        pairs = [
-            PairAgreement(key, sum(joint.values()), _kappa_from_counts(joint))
-            for key, joint in sorted(self.joint.items())
+        pairs = (
+            None
+            if self.joint is None
+            else [
+                PairAgreement(key, sum(joint.values()), _kappa_from_counts(joint))
+                for key, joint in sorted(self.joint.items())
+            ]
+        )
+        analysts = sorted(self.rated)
+        raters = [
+            RaterAgreement(
+                a,
+                self.rated[a],
+                _observed(self.against_others[a]),
+                _kappa_from_counts(self.against_others[a]),
+            )
+            for a in analysts
         ]
-        analysts = sorted(self.analysts)
         return FieldAgreement(
             field=self.name,
             items=self.items,
             agreed=self.agreed,
             analysts=analysts,
-            kappa=pairs[0].kappa if len(analysts) == 2 else None,
+            # Two analysts: each one's kappa against "the others" is the pair's.
+            kappa=raters[0].kappa if len(analysts) == 2 else None,
             alpha=self.coincidence.alpha(),
             pairs=pairs,
+            raters=raters,
         )
 
 
@@ -309,11 +378,13 @@ def agreement(
     db: sqlite_utils.Database,
     fields: Sequence[str] | None = None,
     taxonomy: Taxonomy | None = None,
+    max_paired_analysts: int | None = MAX_PAIRED_ANALYSTS,
 ) -> AgreementReport:
     """Agreement per field over all analysts' triaged, unadjudicated decisions.
 
     *fields* limits the report (names as in :attr:`FieldAgreement.field`; a bare
-    flag name works too). Flags are those of the taxonomy plus any in use.
+    flag name works too). Flags are those of the taxonomy plus any in use. A field
+    graded by more than *max_paired_analysts* analysts lists no pairs (None: all).
     """
     taxonomy = taxonomy or Taxonomy()
     # Every profile of every field with how many units have it (and how many of those
@@ -336,8 +407,8 @@ def agreement(
         names = [n for n in names if n in wanted] + sorted(wanted - set(names))
 
     disagreeing = settled_total = 0
-    tallies = {name: _FieldTally(name) for name in names}
-    for name, tally in tallies.items():
+    tallies = {}
+    for name in names:
         if name.startswith(FLAG_PREFIX):
             rated = [
                 (_field_ratings({"flags": ratings}, name), units, settled)
@@ -345,6 +416,9 @@ def agreement(
             ]
         else:
             rated = profiles.get(name, [])
+        paired = {a for ratings, _, _ in rated if len(ratings) > 1 for a in ratings}
+        with_pairs = max_paired_analysts is None or len(paired) <= max_paired_analysts
+        tally = tallies[name] = _FieldTally(name, with_pairs)
         for ratings, units, settled in rated:
             if tally.add(ratings, units):
                 # Disagreements on articles a lead analyst ruled on are settled:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -206,6 +207,39 @@ def test_cli_agreement(db, db_path, graded):
     assert "stance" in text.stdout and "ivan=supportive, olena=critical" in text.stdout
 
 
+def test_cli_agreement_with_many_analysts_names_those_apart_instead_of_every_pair(db, db_path):
+    """40 analysts on two articles: 780 pairs a field. The table lists the ten furthest
+    from the others and where the rest are; --json has each analyst and no pairs;
+    --pairs lists them all."""
+    article_ids = [insert_article(db, [f"text {i}"], title=f"T{i}") for i in range(2)]
+    for i in range(40):
+        for article_id in article_ids:
+            # a39 alone says "neutral" where everybody else says "critical"
+            stance = "neutral" if i == 39 and article_id == article_ids[0] else "critical"
+            apply_changes(db, [article_id], f"a{i:02d}", {"status": "done", "stance": stance})
+    runner = CliRunner()
+    args = ["--db", str(db_path), "agreement", "--field", "stance"]
+    text = runner.invoke(cli, args)
+    assert text.exit_code == 0, text.output
+    lines = text.stdout.splitlines()
+    assert lines[0] == "analysts: " + ", ".join(f"a{i:02d}" for i in range(20)) + ", and 20 more"
+    apart = [line.split()[0] for line in lines if "against the others" in line]
+    assert len(apart) == 10 and apart[0] == "a39"
+    assert "and 30 more analysts: --json" in text.stdout
+    assert " / " not in text.stdout
+    data = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
+    stance = data["fields"][0]
+    assert stance["pairs"] is None
+    assert len(stance["raters"]) == 40
+    assert {r["analyst"]: r["items"] for r in stance["raters"]} == {
+        f"a{i:02d}": 2 for i in range(40)
+    }
+    every_pair = runner.invoke(cli, [*args, "--pairs"])
+    assert every_pair.stdout.count(" / ") == 780
+    data = json.loads(runner.invoke(cli, [*args, "--pairs", "--json"]).stdout)
+    assert len(data["fields"][0]["pairs"]) == 780
+
+
 def test_cli_adjudicate(db, db_path, graded):
     runner = CliRunner()
     args = ["--db", str(db_path), "--analyst", "lead", "adjudicate", str(graded[2])]
@@ -289,6 +323,44 @@ def test_agreement_equals_scoring_every_article_alone(db, articles):
             key: (len(rated), None if kappas[key] is None else pytest.approx(kappas[key]))
             for key, rated in pairs.items()
         }
+        # Each analyst against the others: every pair they are in, pooled, their value first.
+        against: dict[str, list] = {}
+        units_rated: Counter[str] = Counter()
+        for article in per_article:
+            values = {a: get(r) for a, r in article["ratings"].items() if get(r) is not None}
+            if len(values) < 2:
+                continue
+            for a in values:
+                units_rated[a] += 1
+                against.setdefault(a, []).extend((values[a], values[b]) for b in values if b != a)
+        expected = {
+            a: (units_rated[a], sum(x == y for x, y in rated) / len(rated), cohen_kappa(rated))
+            for a, rated in against.items()
+        }
+        assert {r.analyst: (r.items, r.agreed, r.kappa) for r in by_field[name].raters} == {
+            a: (items, pytest.approx(agreed), None if kappa is None else pytest.approx(kappa))
+            for a, (items, agreed, kappa) in expected.items()
+        }
+        if len(expected) == 2:
+            assert by_field[name].kappa == by_field[name].pairs[0].kappa
+
+
+def test_pairs_are_left_out_above_the_limit_and_each_analyst_still_gets_a_kappa(db):
+    """Kappa per pair is quadratic in the analysts on an article: above the limit the
+    report has no pairs (None, not an empty list), unless asked for all of them."""
+    article_ids = [insert_article(db, [f"text {i}"], title=f"T{i}") for i in range(2)]
+    for i in range(8):
+        for n, article_id in enumerate(article_ids):
+            stance = "critical" if (i + n) % 4 else "neutral"
+            apply_changes(db, [article_id], f"a{i}", {"status": "done", "stance": stance})
+    limited = {f.field: f for f in agreement(db, ["stance"], max_paired_analysts=7).fields}
+    assert limited["stance"].pairs is None
+    assert len(limited["stance"].raters) == 8
+    whole = {f.field: f for f in agreement(db, ["stance"], max_paired_analysts=None).fields}
+    assert len(whole["stance"].pairs) == 28
+    assert whole["stance"].raters == limited["stance"].raters
+    assert whole["stance"].alpha == limited["stance"].alpha
+    assert agreement(db, ["stance"], max_paired_analysts=8).fields[0].pairs == whole["stance"].pairs
 
 
 # --- a million articles: the disagreements are counted, then listed a page at a time --------

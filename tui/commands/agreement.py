@@ -10,7 +10,13 @@ import click
 from rich.cells import cell_len
 from rich.text import Text
 
-from article_triage.store.agreement import FLAG_PREFIX, SCALAR_FIELDS, AgreementReport
+from article_triage.store.agreement import (
+    FLAG_PREFIX,
+    MAX_PAIRED_ANALYSTS,
+    SCALAR_FIELDS,
+    AgreementReport,
+    FieldAgreement,
+)
 from article_triage.store.agreement import adjudicate as store_adjudicate
 from article_triage.store.agreement import agreement as store_agreement
 from article_triage.store.articles import ArticleFilter, count_articles
@@ -22,6 +28,11 @@ from article_triage.tui.cli import EXIT_USAGE, fail
 MIN_ITEMS = 2
 _TITLE_WIDTH = 50
 DEFAULT_LIMIT = 50
+# Up to this many analysts in a field the table lists every pair (45 rows); above it,
+# the analysts who stand furthest from the others, then where the rest are.
+PAIR_ROWS_UP_TO = 10
+RATER_ROWS = 10
+NAMED_ANALYSTS = 20
 
 
 def _figure(value: float | None, items: int) -> str:
@@ -59,10 +70,41 @@ def _rating(value: object) -> str:
     return shown_line(value)
 
 
-def _print_report(report: AgreementReport, show_all_fields: bool, limit: int) -> None:
+def _pair_rows(f: FieldAgreement, all_pairs: bool) -> list[list[str]]:
+    """The rows under a field graded by more than two analysts: every pair when they are
+    few (or --pairs), else each analyst against the others, those furthest apart first."""
+    if f.pairs is not None and (all_pairs or len(f.analysts) <= PAIR_ROWS_UP_TO):
+        return [
+            [
+                " / ".join(shown_identity(a) for a in p.analysts) + ":",
+                f"kappa {_figure(p.kappa, p.items)}",
+                f"on {p.items}",
+            ]
+            for p in f.pairs
+        ]
+    apart = sorted(f.raters, key=lambda r: (r.agreed, r.analyst))
+    rows = [
+        [
+            shown_identity(r.analyst) + " against the others:",
+            f"agrees {r.agreed:.0%}",
+            f"kappa {_figure(r.kappa, r.items)}",
+            f"on {r.items}",
+        ]
+        for r in apart[:RATER_ROWS]
+    ]
+    if len(apart) > RATER_ROWS:
+        rows.append([f"and {len(apart) - RATER_ROWS} more analysts: --json", "", "", ""])
+    return rows
+
+
+def _print_report(
+    report: AgreementReport, show_all_fields: bool, limit: int, all_pairs: bool
+) -> None:
     # Analyst names and values may come from a merged file: one row each, whatever they hold.
-    analysts = ", ".join(shown_identity(a) for a in report.analysts)
-    click.echo(f"analysts: {analysts or '(fewer than two on any article)'}")
+    names = [shown_identity(a) for a in report.analysts[:NAMED_ANALYSTS]]
+    if len(report.analysts) > NAMED_ANALYSTS:
+        names.append(f"and {len(report.analysts) - NAMED_ANALYSTS} more")
+    click.echo(f"analysts: {', '.join(names) or '(fewer than two on any article)'}")
     rows = [["field", "articles", "agreed", "kappa", "alpha"]]
     pair_rows: dict[str, list[list[str]]] = {}
     for f in report.fields:
@@ -78,14 +120,7 @@ def _print_report(report: AgreementReport, show_all_fields: bool, limit: int) ->
             ]
         )
         if len(f.analysts) > 2:
-            pair_rows[shown_line(f.field)] = [
-                [
-                    " / ".join(shown_identity(a) for a in p.analysts) + ":",
-                    f"kappa {_figure(p.kappa, p.items)}",
-                    f"on {p.items}",
-                ]
-                for p in f.pairs
-            ]
+            pair_rows[shown_line(f.field)] = _pair_rows(f, all_pairs)
     widths = [max(cell_len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         click.echo(
@@ -177,10 +212,19 @@ def _unknown_fields(db, asked: tuple[str, ...], flags: Sequence[str]) -> list[st
     multiple=True,
     help="stance, reliability, credibility or a flag name (repeatable).",
 )
+@click.option(
+    "--pairs",
+    "all_pairs",
+    is_flag=True,
+    help=f"Kappa for every pair of analysts, however many (by default pairs are listed "
+    f"up to {PAIR_ROWS_UP_TO} analysts in a field, and computed up to {MAX_PAIRED_ANALYSTS}; "
+    "the cost grows with the square of the analysts on an article).",
+)
 @click.pass_obj
-def agreement(obj, as_json: bool, limit: int, fields: tuple[str, ...]) -> None:
+def agreement(obj, as_json: bool, limit: int, fields: tuple[str, ...], all_pairs: bool) -> None:
     """Agreement between analysts: Cohen's kappa for two, Krippendorff's alpha (nominal)
-    for more, per field; then the disagreements to adjudicate (filter the app to them)."""
+    for more, per field, with each analyst's kappa against the others; then the
+    disagreements to adjudicate (filter the app to them)."""
     db = obj.open_db()
     unknown = _unknown_fields(db, fields, obj.config.taxonomy.values("flags"))
     if unknown:
@@ -190,11 +234,16 @@ def agreement(obj, as_json: bool, limit: int, fields: tuple[str, ...]) -> None:
             f" (a flag also as {FLAG_PREFIX}NAME)",
             EXIT_USAGE,
         )
-    report = store_agreement(db, fields or None, obj.config.taxonomy)
+    report = store_agreement(
+        db,
+        fields or None,
+        obj.config.taxonomy,
+        max_paired_analysts=None if all_pairs else MAX_PAIRED_ANALYSTS,
+    )
     if as_json:
         _print_json(report)
     else:
-        _print_report(report, show_all_fields=bool(fields), limit=limit)
+        _print_report(report, show_all_fields=bool(fields), limit=limit, all_pairs=all_pairs)
 
 
 _LIST_FIELDS = {"flags"}
