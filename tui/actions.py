@@ -377,6 +377,15 @@ def _static_actions() -> list[ActionSpec]:
             needs_article=True,
             footer=False,
         ),
+        A(
+            "story.merge",
+            "M",
+            "merge_story",
+            "Merge stories: M marks this story, M on another's article merges it in",
+            "Stories",
+            needs_article=True,
+            footer=False,
+        ),
         # o opens the browser, as in newsboat; the story (the Other articles on this
         # event) is on O. Both are rebindable.
         A(

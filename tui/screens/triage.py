@@ -65,6 +65,7 @@ from article_triage.tui.screens.export_dialog import ExportDialog
 from article_triage.tui.screens.export_dialog import ExportRequest as ExportChoice
 from article_triage.tui.screens.filter import FilterDialog
 from article_triage.tui.screens.mode_keys import ModeKeys, mode_keys_type
+from article_triage.tui.screens.story_merge import StoryMerge
 from article_triage.tui.state import load_state, remember
 from article_triage.tui.widgets.queue import ArticleQueue, QueueHeading, counted_line
 from article_triage.tui.widgets.reader import ArticleLines, Reader
@@ -118,6 +119,7 @@ class TriageScreen(Screen[None]):
         self.key_gate = KeyGate(self, cursor_keys)
         """Holds keys that arrive in one read until the article they act on is shown."""
         self.decisions = DecisionFlows(self)
+        self.story_merge = StoryMerge(self)
         """What the decision keys do (tui/screens/decisions.py)."""
         self.view = None
         self._keys_state: tuple[bool, ...] = ()
@@ -628,6 +630,9 @@ class TriageScreen(Screen[None]):
         if url is not None:
             self.app.copy_to_clipboard(url)
             self.notify(f"Copied {shown_line(url)}", markup=False)
+
+    def action_merge_story(self) -> None:
+        self.story_merge.press()
 
     def action_show_story(self) -> None:
         from article_triage.tui.screens.story import StoryChoice, StoryScreen
