@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_support import SIZE, make_app, rendered_text, settle
+from app_support import SIZE, make_app, notifications, rendered_text, settle
 
 from article_triage.store.db import open_db
 from article_triage.store.ingest import ImportOptions, import_sources
@@ -137,6 +137,9 @@ async def test_M_marks_a_story_and_M_on_another_merges_it_in_once_confirmed(samp
         db.close()
         assert app.triage.view.id == kazakh  # the analyst stays on the article shown
         assert "Same event: 6 articles" in rendered_text(app.triage.triage_bar.content)
+        assert notifications(app)[-1] == (
+            f"Story {apart} merged into story {story}. Same event: 6 articles, 6 languages"
+        )
         assert app.triage.story_merge.mark is None
 
 

@@ -37,11 +37,13 @@ class StoryMark:
 
 
 def _describe(view: ArticleView) -> str:
+    """'#3 Казахстан продлил… (Same event: 6 articles, 6 languages)'."""
     title = shown_line(view.title)
     if len(title) > TITLE_IN_QUESTION:
         title = title[: TITLE_IN_QUESTION - 1] + "…"
-    alone = "this article alone"
-    return f"#{view.id} {title} ({shown_line(view.story_line) or alone})"
+    # The story line's head says how big the story is; its sources are on the bar.
+    size = shown_line(view.story_line).partition(" — ")[0] or "this article alone"
+    return f"#{view.id} {title} ({size})"
 
 
 class StoryMerge:
@@ -75,7 +77,7 @@ class StoryMerge:
             screen.notify("Story merge mark cleared.")
             return
         question = (
-            f"Merge the story of {_describe(view)}\ninto the story of {mark.described}?\n"
+            f"Merge the story of {_describe(view)}\n\ninto the story of {mark.described}?\n\n"
             "The merge is kept when stories are rebuilt. Undo (u) does not take it back: "
             "split an article out with x on the story screen (O)."
         )
@@ -108,7 +110,9 @@ class StoryMerge:
         except (StoryError, sqlite3.Error) as exc:
             app.call_from_thread(self._failed, str(exc))
             return
-        line = detail.line() if detail is not None else f"story {keep}"
+        # The head of the story line ("Same event: 7 articles, 6 languages"); the bar
+        # shows the rest.
+        line = detail.line().partition(" — ")[0] if detail is not None else ""
         app.call_from_thread(self._merged, keep, other, line)
 
     def _failed(self, reason: str) -> None:
@@ -122,4 +126,6 @@ class StoryMerge:
             shown = screen.view.id if screen.view is not None else None
             screen.queue.reload(replace(screen.filter, story=keep), select_id=shown)
         screen.after_store_change()
-        screen.notify(f"Story {other} merged into story {keep}: {shown_line(line)}", markup=False)
+        screen.notify(
+            f"Story {other} merged into story {keep}. {shown_line(line)}".strip(), markup=False
+        )
