@@ -135,15 +135,18 @@ class TriageApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         # Every key and paste from the terminal passes the key gate before Textual routes
         # it to the focus of the moment: keys that come together run one after the other,
-        # each where the key before it has left the focus (tui/key_gate.py).
-        if (
-            isinstance(event, (events.Key, events.Paste))
-            and not event.is_forwarded
-            and self.triage is not None
-            and self.triage.key_gate.admit(event)
-        ):
+        # each where the key before it has left the focus (tui/key_gate.py). The gate also
+        # hears when the app has done its part with a key (its bindings ran), so the next
+        # one can go straight on when nothing else is in flight.
+        if not isinstance(event, (events.Key, events.Paste)) or self.triage is None:
+            await super().on_event(event)
+            return
+        gate = self.triage.key_gate
+        first_pass = not event.is_forwarded
+        if first_pass and gate.admit(event):
             return
         await super().on_event(event)
+        gate.routed(event, first_pass=first_pass)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The app's keys (?, m, q, I, R, L, ctrl+x) follow the triage screen's mode.
