@@ -2,6 +2,7 @@
 
     python benchmarks/tui.py [--sizes 10,100000] [--repeats 5] [--moves 60] [--workdir DIR]
     python benchmarks/tui.py --long [--paragraphs 5,1500] [--keys 30]
+    python benchmarks/tui.py --moves-only [--against PYTHON] [--repeats 5] [--moves 60]
 
 Stores are built once per size with ``benchmarks/synth.py`` (kept in --workdir, a
 temporary directory by default). Every figure is measured at the large size and at
@@ -23,6 +24,10 @@ the small one in the same run, and printed with their ratio:
 - peak memory (peak RSS, VmHWM) of a process that opens the app, moves through --moves
   articles and jumps to the end of the queue. Target: under 250 MB at 100k.
 
+With ``--moves-only`` it measures the next-article figures alone, at the large size,
+each run in its own process; ``--against PYTHON`` alternates those runs with another
+interpreter (a virtualenv with another checkout installed), for a same-run baseline.
+
 With ``--long`` it measures long articles instead: two stores of LONG_ARTICLES
 translated Ukrainian articles, one with 5 paragraphs each (the baseline) and one
 with 1,500 (about 1.4 MB of text each). Key-to-screen, in-process (Pilot, 140x40),
@@ -39,6 +44,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import fcntl
+import json
 import os
 import resource
 import select
@@ -414,6 +420,44 @@ def run_long(args: argparse.Namespace, workdir: Path) -> int:
     return 0
 
 
+def run_moves_only(args: argparse.Namespace, db: Path, size: int, workdir: Path) -> int:
+    """The next-article figures alone, each run its own process, alternating with
+    --against's interpreter when given (both see the same load); medians of the
+    per-run medians."""
+    pythons = {"this checkout": sys.executable}
+    if args.against:
+        pythons["--against"] = args.against
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in pythons}
+    for repeat in range(args.repeats):
+        for name, python in pythons.items():
+            out = subprocess.run(
+                [python, __file__, "--moves-child", str(db), "--moves", str(args.moves)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**child_env(db, workdir), "TRIAGE_EXIT_AFTER_FIRST_ARTICLE": ""},
+            )
+            figures = json.loads(out.stdout.strip().splitlines()[-1])
+            run = {name: median(values) for name, values in figures.items()}
+            runs[name].append(run)
+            print(
+                f"  run {repeat + 1} {name:>13}: handler {run['handler']:.2f} ms "
+                f"(CPU {run['handler_cpu']:.2f}), key to frame {run['frame']:.1f} ms, "
+                f"UI-thread CPU to frame {run['frame_cpu']:.2f} ms"
+            )
+    print(
+        f"\nnext article at {size:,} articles, medians of {args.repeats} runs of {args.moves} moves"
+    )
+    for name, measured in runs.items():
+        m = {key: median([run[key] for run in measured]) for key in measured[0]}
+        print(
+            f"  {name:>13}: handler {m['handler']:.2f} ms (CPU {m['handler_cpu']:.2f} ms), "
+            f"key to article shown {m['shown']:.1f} ms, key to frame {m['frame']:.1f} ms, "
+            f"UI-thread CPU to frame {m['frame_cpu']:.2f} ms"
+        )
+    return 0
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -427,11 +471,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long", action="store_true", help="measure long articles instead")
     parser.add_argument("--paragraphs", default="5,1500", help="short,long paragraph counts")
     parser.add_argument("--keys", type=int, default=30, help="presses of each key (--long)")
+    parser.add_argument(
+        "--moves-only",
+        action="store_true",
+        help="only the next-article figures, at the large size, --repeats processes",
+    )
+    parser.add_argument(
+        "--against",
+        help="with --moves-only: another interpreter (another checkout installed), "
+        "measured alternately with this one",
+    )
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--long-memory-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--moves-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measured
 
+    if args.moves_child:
+        print(json.dumps(asyncio.run(measure_moves(args.moves_child, args.moves))))
+        return 0
     if args.memory_child:
         asyncio.run(memory_workout(args.memory_child, args.moves))
         print(peak_rss_mb())
@@ -446,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.long:
         return run_long(args, workdir)
     small, large = (int(s) for s in args.sizes.split(","))
+    if args.moves_only:
+        return run_moves_only(args, build_store(workdir, large), large, workdir)
     stores = {size: build_store(workdir, size) for size in (small, large)}
 
     launches: dict[int, list[float]] = {small: [], large: []}
