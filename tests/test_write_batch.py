@@ -10,6 +10,7 @@ story signatures, key counts, stories and their members.
 from __future__ import annotations
 
 import copy
+import json
 import random
 
 import loopback_server
@@ -183,3 +184,42 @@ def test_a_new_article_is_assigned_as_the_full_lookups_assign_it(tmp_path, monke
     )
     assert shortcut == stored("full")
     assert len(shortcut["members"]) == len(results) - 1
+
+
+def test_a_batch_counts_keys_once_and_not_those_of_an_article_rolled_back(tmp_path, monkeypatch):
+    """A batch writes its key counts together at its end; an article whose savepoint is
+    rolled back after its story was assigned leaves no count behind, and the counts
+    of the articles before it stay. The store is the one without that article."""
+    from article_triage.store.stories.cluster import StoryAssigner
+
+    results = read_entries()
+    registry = load_registry(None)
+    failing = results[len(results) // 2].article.title
+    real_assign = StoryAssigner.assign
+
+    def assign_then_fail(self, article_id, inserted=False):
+        story_id = real_assign(self, article_id, inserted)
+        title = self.db.execute("SELECT title FROM articles WHERE id = ?", [article_id]).fetchone()
+        if title[0] == failing:
+            raise ValueError("refused after its story was assigned")
+        return story_id
+
+    batched = open_db(tmp_path / "batched.db")
+    statements: list[str] = []
+    batched.conn.set_trace_callback(statements.append)
+    with monkeypatch.context() as patch:
+        patch.setattr(StoryAssigner, "assign", assign_then_fail)
+        outcomes = write_results(batched, copy.deepcopy(results), registry, DEFAULT_LANGUAGES)
+    batched.conn.set_trace_callback(None)
+    assert [o.status for o in outcomes].count("failed") == 1
+
+    others = [r for r in results if r.article.title != failing]
+    alone = open_db(tmp_path / "alone.db")
+    for result in others:
+        write_results(alone, [copy.deepcopy(result)], registry, DEFAULT_LANGUAGES)
+    expected = store_contents(alone)
+    assert store_contents(batched) == expected
+    # One count statement per distinct key, not one per key of each article.
+    counted = [s for s in statements if s.startswith("INSERT INTO story_key_counts")]
+    per_article = sum(len(json.loads(row[3])) + 1 for row in expected["signatures"])
+    assert len(counted) <= 2 * len(expected["key_counts"]) < per_article

@@ -75,7 +75,12 @@ def after_insert(
 
     note = apply_sidecar(db, article_id)
     annotate_article(db, article_id, registry)
-    (stories or StoryAssigner(db)).assign(article_id, inserted=True)
+    if stories is None:
+        stories = StoryAssigner(db)
+        stories.assign(article_id, inserted=True)
+        stories.write_counts()
+    else:
+        stories.assign(article_id, inserted=True)  # the batch writes its key counts
     return note
 
 
@@ -293,14 +298,14 @@ def _write(
                 outcome.reason = f"{outcome.reason}; {note}" if outcome.reason else note
     except DuplicateArticle as exc:
         if hooks_ran:
-            stories.forget()  # the savepoint undid what the assigner may have kept
+            stories.forget(undone=article_id)  # the savepoint undid what it may have kept
         outcome.status = "duplicate"
         outcome.duplicate_of = exc.article_id
         outcome.reason = f"same text as article {exc.article_id}"
         outcome.article_id = None
     except ValueError as exc:
         if hooks_ran:
-            stories.forget()
+            stories.forget(undone=article_id)
         outcome.status = "failed"
         outcome.reason = "no text" if str(exc) == "no text" else f"not stored: {exc}"
         outcome.article_id = None
@@ -330,7 +335,9 @@ def write_results(
             article.language = language
     with write_transaction(db):
         stories = StoryAssigner(db)
-        return [_write(db, result, registry, stories) for result in results]
+        outcomes = [_write(db, result, registry, stories) for result in results]
+        stories.write_counts()
+        return outcomes
 
 
 def import_sources(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -179,9 +180,22 @@ def _forget_signature(db: sqlite_utils.Database, article_id: int) -> None:
     db.execute("DELETE FROM story_signatures WHERE article_id = ?", [article_id])
 
 
+def _count_keys(db: sqlite_utils.Database, added: Iterable[Iterable[str]]) -> None:
+    """Add the stored signatures' keys (each a list of one signature's keys) to the key
+    counts, with one statement per distinct key."""
+    counted = Counter(k for keys in added for k in keys)
+    db.conn.executemany(
+        "INSERT INTO story_key_counts (key, articles) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET articles = articles + excluded.articles",
+        list(counted.items()),
+    )
+
+
 def _store_signature(
     db: sqlite_utils.Database, article_id: int, sig: Signature, weighed: float
 ) -> None:
+    """Store the signature and its strong keys; its key counts are the caller's
+    (:func:`_count_keys`, which a batch calls once for all its signatures)."""
     db.execute(
         "INSERT INTO story_signatures (article_id, first_day, last_day, keys, anchors, mass) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -193,11 +207,6 @@ def _store_signature(
             json.dumps(sorted(sig.anchors)),
             weighed,
         ],
-    )
-    db.conn.executemany(
-        "INSERT INTO story_key_counts (key, articles) VALUES (?, 1) "
-        "ON CONFLICT (key) DO UPDATE SET articles = articles + 1",
-        [(k,) for k in [*sig.keys, ""]],
     )
     db.conn.executemany(
         "INSERT OR IGNORE INTO story_keys (key, day, article_id) VALUES (?, ?, ?)",
@@ -306,7 +315,10 @@ def assign_article(db: sqlite_utils.Database, article_id: int) -> int | None:
     (by a merge or a split) stays where it was put.
     """
     with write_transaction(db):
-        return StoryAssigner(db).assign(article_id)
+        stories = StoryAssigner(db)
+        story_id = stories.assign(article_id)
+        stories.write_counts()
+        return story_id
 
 
 class StoryAssigner:
@@ -320,13 +332,38 @@ class StoryAssigner:
     connection can write meanwhile); :meth:`forget` drops everything when a savepoint
     undid part of what it saw. Assigning through it gives exactly what
     :func:`assign_article` gives one article at a time.
+
+    The key counts of the signatures it stores are written together, by
+    :meth:`write_counts`, which the caller calls before its transaction ends: one
+    statement per distinct key of the batch instead of one per key of each article
+    (the keys repeat across a batch's articles, and the counts were most of a batch's
+    statements). Until then they are in what it keeps, which is all its assignments read.
     """
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self.forget()
+        self._uncounted: dict[int, list[str]] = {}
+        """Article -> keys of the signature stored for it, not yet in story_key_counts."""
+        self._drop_kept()
 
-    def forget(self) -> None:
+    def write_counts(self) -> None:
+        """Write the key counts of the signatures stored since the last call."""
+        if self._uncounted:
+            _count_keys(self.db, self._uncounted.values())
+            self._uncounted.clear()
+
+    def forget(self, undone: int | None = None) -> None:
+        """Drop what is kept, after writing the key counts it holds back.
+
+        *undone*: the article whose savepoint was rolled back: its signature is gone
+        from the store, so its keys are not counted.
+        """
+        if undone is not None:
+            self._uncounted.pop(undone, None)
+        self.write_counts()
+        self._drop_kept()
+
+    def _drop_kept(self) -> None:
         self._counts: dict[str, int | None] = {}
         """Key -> articles with it; None: no article has it."""
         self._total: int | None = None
@@ -355,6 +392,9 @@ class StoryAssigner:
         sig = article_signature(db, article_id)
         if sig is None:
             return None
+        if not inserted:
+            # Re-assigning may take a stored signature's keys off the counts, in SQL.
+            self.write_counts()
         had_signature = False if inserted else self._forget_signature(article_id)
         if placed is not None or had_signature:
             self.forget()  # re-assigning a stored article: counts and stories change
@@ -362,6 +402,7 @@ class StoryAssigner:
         weight = _weights(counts, articles)
         weighed = mass(sig, weight)
         _store_signature(db, article_id, sig, weighed)
+        self._uncounted[article_id] = [*sig.keys, ""]
         self._stored_signature(sig)
         if placed is not None and placed[1] != "auto":
             return placed[0]
