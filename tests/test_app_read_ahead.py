@@ -3,7 +3,10 @@ decision after it lands on the article shown (checked in the store)."""
 
 from __future__ import annotations
 
-from app_support import SIZE, decision, make_app, seed_store, settle
+import threading
+
+from app_support import SIZE, decision, make_app, screen_text, seed_store, settle
+from rich.text import Text
 
 import article_triage.tui.article_reading as reading_module
 from article_triage.store.db import open_db
@@ -132,3 +135,45 @@ async def test_j_shows_the_article_read_ahead_never_a_stale_one(db_path, monkeyp
     shown = decision(db_path, ids["de"])
     assert (shown.stance, shown.reliability, shown.credibility) == (None, "C", "3")
     assert decision(db_path, ids["uk"]).stance is None
+
+
+async def test_j_to_an_article_read_ahead_wraps_nothing_on_the_ui_thread(db_path, monkeypatch):
+    """The read-ahead worker wraps the first paragraphs of the copies it reads, for the
+    reader's width and columns; j then shows one without wrapping on the UI thread, k
+    back shows the article left as the reader had wrapped it, and after a resize a copy
+    wrapped for the old width is wrapped again for the new one (never shown stale)."""
+    ids = seed_store(db_path)
+    wrapped_on_ui: list[str] = []
+    real_wrap = Text.wrap
+
+    def recording_wrap(self, *args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            wrapped_on_ui.append(self.plain)
+        return real_wrap(self, *args, **kwargs)
+
+    monkeypatch.setattr(Text, "wrap", recording_wrap)
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)  # uk shown, de read ahead (and wrapped) by then
+        for key, shown in (("j", "de"), ("k", "uk")):
+            wrapped_on_ui.clear()
+            await pilot.press(key)
+            await settle(app, pilot)
+            view = app.triage.view
+            assert view.id == ids[shown]
+            assert not set(view.paragraphs) & set(wrapped_on_ui)
+            assert view.paragraphs[0][:20] in screen_text(app)
+
+        await pilot.resize_terminal(90, 30)  # de was read ahead at 140 columns
+        await settle(app, pilot)
+        wrapped_on_ui.clear()
+        await pilot.press("j")
+        await settle(app, pilot)
+        view = app.triage.view
+        assert view.id == ids["de"]
+        assert set(view.paragraphs) <= set(wrapped_on_ui)
+        body = app.triage.reader.body
+        width = body.scrollable_content_region.width
+        lines = [body.render_line(y) for y in range(body.size.height)]
+        assert all(line.cell_length == width for line in lines)
+        assert view.paragraphs[0][:20] in screen_text(app)

@@ -8,6 +8,9 @@ Reading a 1,500-paragraph article (1.3 MB of text, its aligned translation, its
 outlets) takes tens of milliseconds, too long for `j` to feel instant if it starts when
 the key arrives. While the analyst reads one article, a worker reads the one above and
 the one below into a :class:`ReadAhead`; the key then shows a view already in memory.
+The same worker wraps the paragraphs each will show first, for the reader's width and
+columns of the moment (tui.widgets.reader.wrap_start), so showing it wraps nothing on
+the UI thread unless the width or the columns have changed since.
 
 A view read ahead is only as fresh as the store was when its read began, so each is
 kept with the store's data version of that moment (``PRAGMA data_version`` of the UI
@@ -29,6 +32,7 @@ from textual.worker import get_current_worker
 
 from article_triage.store.reader import ArticleView, load_article_view
 from article_triage.tui.messages import ArticleLoaded, ArticleMissing
+from article_triage.tui.widgets.reader import WrappedStart, wrap_start
 
 if TYPE_CHECKING:
     from article_triage.tui.screens.triage import TriageScreen
@@ -43,13 +47,14 @@ class ReadAhead:
 
     def __init__(self, kept: int = KEPT) -> None:
         self._kept = kept
-        self._views: OrderedDict[int, tuple[int, ArticleView]] = OrderedDict()
+        self._views: OrderedDict[int, tuple[int, ArticleView, WrappedStart | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, view: ArticleView, version: int) -> None:
-        """Keep *view*, read from the store at data version *version*."""
+    def put(self, view: ArticleView, version: int, start: WrappedStart | None = None) -> None:
+        """Keep *view*, read from the store at data version *version*, with its first
+        paragraphs wrapped (*start*) when they were."""
         with self._lock:
-            self._views[view.id] = (version, view)
+            self._views[view.id] = (version, view, start)
             self._views.move_to_end(view.id)
             while len(self._views) > self._kept:
                 self._views.popitem(last=False)
@@ -62,8 +67,10 @@ class ReadAhead:
         target_lang: str,
         version: int,
         stopped: Callable[[], bool] = lambda: False,
+        wrap: Callable[[ArticleView], WrappedStart] | None = None,
     ) -> None:
-        """Read *article_ids* from *db* and keep their views as read at *version*.
+        """Read *article_ids* from *db* and keep their views as read at *version*, each
+        with what *wrap* makes of it (its first paragraphs wrapped, in this thread).
 
         *version* must have been read before the first of these reads began: a commit
         by another connection after it makes :meth:`take` refuse the views, never hand
@@ -74,16 +81,22 @@ class ReadAhead:
                 return
             view = load_article_view(db, article_id, analyst, target_lang)
             if view is not None:
-                self.put(view, version)
+                self.put(view, version, wrap(view) if wrap is not None else None)
 
     def take(self, article_id: int, version: int) -> ArticleView | None:
         """The view of *article_id* if it was read at *version*; it is no longer kept
         (the screen now holds it and keeps it up to date)."""
+        return self.take_with_start(article_id, version)[0]
+
+    def take_with_start(
+        self, article_id: int, version: int
+    ) -> tuple[ArticleView | None, WrappedStart | None]:
+        """:meth:`take`, and the view's first paragraphs wrapped when they were."""
         with self._lock:
             kept = self._views.pop(article_id, None)
         if kept is None or kept[0] != version:
-            return None
-        return kept[1]
+            return None, None
+        return kept[1], kept[2]
 
     def holds(self, article_id: int, version: int) -> bool:
         with self._lock:
@@ -97,7 +110,7 @@ class ReadAhead:
             if article_id is None and story_id is None:
                 self._views.clear()
                 return
-            for kept_id, (_version, view) in list(self._views.items()):
+            for kept_id, (_version, view, _start) in list(self._views.items()):
                 if kept_id == article_id or (story_id is not None and view.story_id == story_id):
                     del self._views[kept_id]
 
@@ -125,13 +138,19 @@ class ArticleReading:
         """The cursor moved from *leaving* (the view shown) to *article_id*: its view when
         it was read ahead and the store has not changed since (show it at once), else
         None, and a worker reads it."""
-        if leaving is not None and leaving.id != article_id and self._read_at[0] == leaving.id:
+        reader, left_at = self.screen.reader, self._read_at
+        # Taken before the article left is put in its place: with two kept, putting it
+        # first would push out the one k goes back to.
+        view, start = self.ahead.take_with_start(article_id, self._begin(article_id))
+        if leaving is not None and leaving.id != article_id and left_at[0] == leaving.id:
             # The article left is kept as shown (its decisions are in it), so k back to
-            # it is instant too and it need not be read again as the new neighbour.
-            self.ahead.put(leaving, self._read_at[1])
-        view = self.ahead.take(article_id, self._begin(article_id))
+            # it is instant too and it need not be read again as the new neighbour; with
+            # its start as the reader wrapped it, so k wraps nothing either.
+            self.ahead.put(leaving, left_at[1], reader.wrapped_start(leaving))
         if view is None:
             self._start_read(article_id)
+        elif start is not None:
+            reader.prepare(start)
         return view
 
     def read(self, article_id: int) -> None:
@@ -185,8 +204,19 @@ class ArticleReading:
             if (row := queue.row_at(index)) is not None and not self.ahead.holds(row.id, version)
         ]
         if wanted:
+            # The layout the next show will have (read here, on the UI thread): two
+            # screens' worth, as the reader wraps on the first frame and after it.
+            body = self.screen.reader.body
+            region = body.scrollable_content_region
+            wrap = partial(
+                wrap_start,
+                self.app.console,
+                width=region.width,
+                columns=body.columns,
+                lines=2 * region.height,
+            )
             self.screen.run_worker(
-                partial(self._read_ahead_in_thread, wanted, version),
+                partial(self._read_ahead_in_thread, wanted, version, wrap),
                 name="read_ahead",
                 group="read-ahead",
                 exclusive=True,
@@ -194,7 +224,12 @@ class ArticleReading:
                 exit_on_error=False,
             )
 
-    def _read_ahead_in_thread(self, article_ids: list[int], version: int) -> None:
+    def _read_ahead_in_thread(
+        self,
+        article_ids: list[int],
+        version: int,
+        wrap: Callable[[ArticleView], WrappedStart],
+    ) -> None:
         worker = get_current_worker()
         self.ahead.fill(
             self.app.thread_db(),
@@ -203,4 +238,5 @@ class ArticleReading:
             self.app.target_lang,
             version,
             stopped=lambda: worker.is_cancelled,
+            wrap=wrap,
         )

@@ -132,6 +132,61 @@ class Geometry:
         return self.gutter + self.original + self.translation + (len(COLUMN_SEPARATOR) * both)
 
 
+def wrap_side(console: Console, text: Text, width: int) -> list[Strip]:
+    """*text* wrapped to *width* cells, one Strip per line (none when the column is hidden).
+    Pure: the read-ahead worker wraps with it too (Rich only reads the console here)."""
+    if not width:
+        return []
+    lines = text.wrap(console, width, justify=text.justify, overflow="fold")
+    return [
+        Strip(list(line.render(console, end="")), line.cell_len).crop_extend(0, width, None)
+        for line in lines
+    ]
+
+
+WrappedPair = tuple[list[Strip], list[Strip]]
+"""A paragraph pair wrapped: the original's lines and the translation's."""
+
+
+def wrap_pair(console: Console, view: ArticleView, index: int, geometry: Geometry) -> WrappedPair:
+    return (
+        wrap_side(console, original_text(view, index), geometry.original),
+        wrap_side(console, translation_text(view, index), geometry.translation),
+    )
+
+
+def pair_height(pair: WrappedPair) -> int:
+    """Lines of a wrapped paragraph pair, the blank line after it included."""
+    return max(len(pair[0]), len(pair[1]), 1) + 1
+
+
+@dataclass(frozen=True)
+class WrappedStart:
+    """The first paragraph pairs of an article, wrapped for one width and column layout
+    before it is shown (by the read-ahead worker): showing it then wraps nothing on the
+    UI thread, unless the width or the columns have changed since."""
+
+    article_id: int
+    geometry: Geometry
+    width: int
+    pairs: tuple[WrappedPair, ...]
+
+
+def wrap_start(
+    console: Console, view: ArticleView, width: int, columns: Columns, lines: int
+) -> WrappedStart:
+    """Wrap *view*'s paragraph pairs from the first until *lines* lines are covered, for a
+    body *width* cells wide showing *columns*."""
+    geometry = Geometry.fit(width, len(view.paragraphs), columns)
+    pairs: list[WrappedPair] = []
+    covered = 0
+    while len(pairs) < len(view.paragraphs) and covered < lines:
+        pair = wrap_pair(console, view, len(pairs), geometry)
+        pairs.append(pair)
+        covered += pair_height(pair)
+    return WrappedStart(view.id, geometry, width, tuple(pairs))
+
+
 def estimated_lines(length: int, width: int) -> int:
     """Wrapped lines of *length* characters in *width* cells, guessed without wrapping.
 
@@ -188,6 +243,8 @@ class ArticleLines(ScrollView, can_focus=False):
         """Characters of each paragraph, original and translation (for the estimates)."""
         self.headings: Widget | None = None
         """Redrawn whenever the columns change (it draws :meth:`heading_strip`)."""
+        self._prepared: WrappedStart | None = None
+        """The start of the next article to show, wrapped elsewhere (:meth:`prepare`)."""
 
     # --- what is shown -------------------------------------------------------------------
 
@@ -197,6 +254,36 @@ class ArticleLines(ScrollView, can_focus=False):
         self._drawn_pending = view is not None
         self._lengths = _side_lengths(view)
         self._relayout(anchor)
+
+    def prepare(self, start: WrappedStart) -> None:
+        """The next :meth:`show` of article *start.article_id* takes its first paragraph
+        pairs from *start* (wrapped in a worker) when the width and columns are still
+        the ones they were wrapped for; otherwise it wraps them here, as always."""
+        self._prepared = start
+
+    def wrapped_start(self, of: ArticleView) -> WrappedStart | None:
+        """The first paragraph pairs of the article shown, as wrapped here, covering two
+        screens (what :meth:`prepare` takes), when it has the text of *of* (a decision
+        since gives a new view of the same text) and they all are still wrapped."""
+        view = self.view
+        if (
+            view is None
+            or not self._heights
+            or view.id != of.id
+            or view.paragraphs is not of.paragraphs
+            or view.translation is not of.translation
+            or view.citations is not of.citations
+        ):
+            return None
+        pairs: list[WrappedPair] = []
+        covered, lines = 0, 2 * self.scrollable_content_region.height
+        while len(pairs) < len(self._heights) and covered < lines:
+            pair = self._wrapped.get(len(pairs))
+            if pair is None:
+                return None
+            pairs.append(pair)
+            covered += pair_height(pair)
+        return WrappedStart(view.id, self.geometry, self._laid_out_width, tuple(pairs))
 
     def set_columns(self, columns: Columns) -> None:
         anchor = self.top_paragraph()
@@ -239,6 +326,7 @@ class ArticleLines(ScrollView, can_focus=False):
         self.geometry = Geometry.fit(self._laid_out_width, count, self.columns)
         self._heights = self._estimates() if count else []
         self._exact = [False] * count
+        self._adopt_prepared()
         self._restart()
         top = 0
         if anchor is not None and count:
@@ -251,6 +339,24 @@ class ArticleLines(ScrollView, can_focus=False):
         self.refresh()
         if self.headings is not None:
             self.headings.refresh()
+
+    def _adopt_prepared(self) -> None:
+        """Take the paragraph pairs wrapped ahead for the article now shown, if they were
+        wrapped for this very layout (same width and columns: same geometry)."""
+        start, self._prepared = self._prepared, None
+        view = self.view
+        if (
+            start is None
+            or view is None
+            or start.article_id != view.id
+            or start.width != self._laid_out_width
+            or start.geometry != self.geometry
+        ):
+            return
+        for index, pair in enumerate(start.pairs):
+            self._wrapped[index] = pair
+            self._heights[index] = pair_height(pair)
+            self._exact[index] = True
 
     def _restart(self) -> None:
         self._starts = [0, *accumulate(self._heights)]
@@ -295,11 +401,9 @@ class ArticleLines(ScrollView, can_focus=False):
             return cached
         view = self.view
         assert view is not None
-        g = self.geometry
-        original = self._wrap_side(original_text(view, index), g.original)
-        translation = self._wrap_side(translation_text(view, index), g.translation)
-        self._wrapped[index] = (original, translation)
-        height = max(len(original), len(translation), 1) + 1
+        original, translation = pair = wrap_pair(self.app.console, view, index, self.geometry)
+        self._wrapped[index] = pair
+        height = pair_height(pair)
         self._exact[index] = True
         if height != self._heights[index]:
             self._heights[index] = height
@@ -310,16 +414,6 @@ class ArticleLines(ScrollView, can_focus=False):
         if self._starts_stale:
             self._starts_stale = False
             self._restart()
-
-    def _wrap_side(self, text: Text, width: int) -> list[Strip]:
-        if not width:
-            return []
-        console = self.app.console
-        lines = text.wrap(console, width, justify=text.justify, overflow="fold")
-        return [
-            Strip(list(line.render(console, end="")), line.cell_len).crop_extend(0, width, None)
-            for line in lines
-        ]
 
     def _measure_from(self, index: int, lines: int) -> None:
         """Wrap paragraph pairs from *index* on until *lines* lines are covered exactly."""
@@ -500,6 +594,13 @@ class Reader(Vertical, can_focus=False):
             title = shown_line(view.title) or f"(article {view.id})"
             self._show_header(Text(title), article_meta(view), layout=was_note)
         self.body.show(view, keep_scroll=keep_scroll)
+
+    def prepare(self, start: WrappedStart) -> None:
+        """The next show of that article takes its start wrapped ahead (ArticleLines.prepare)."""
+        self.body.prepare(start)
+
+    def wrapped_start(self, of: ArticleView) -> WrappedStart | None:
+        return self.body.wrapped_start(of)
 
     def show_note(self, note: str) -> None:
         """A line in place of an article (empty filter, article gone...)."""
