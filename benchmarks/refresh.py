@@ -28,7 +28,7 @@ encodings, Hungarian blogs) served as it is, as application/xml with no charset,
 a host, with the same latency: the first refresh and the all-304 one against the same
 baselines, so the ratio is measured on feeds nobody wrote for this benchmark too.
 
-Run: python benchmarks/refresh.py [--repeats 3] [--latency 0.1] [--with-links]
+Run: python benchmarks/refresh.py [--repeats 3] [--latency 0.1] [--with-links] [--workers N]
      [--feeds-from DIR] (needs feedparser: pip install -e '.[bench]')
 """
 
@@ -268,9 +268,14 @@ def real_feeds(folder: Path, latency: float, repeats: int) -> None:
     )
 
 
+WORKERS: int | None = None
+"""Worker processes that parse feeds and read entries; None: one a core, as `triage
+refresh` has them (--workers 1: all in the refresh's own threads)."""
+
+
 def request(*, links: bool) -> RefreshRequest:
     options = ImportOptions(
-        allow_private_addresses=True, fetch_feed_links=links, timeout=20, workers=1
+        allow_private_addresses=True, fetch_feed_links=links, timeout=20, workers=WORKERS
     )
     return RefreshRequest(options=options, ignore_schedule=True)
 
@@ -409,7 +414,14 @@ def main() -> None:
     parser.add_argument(
         "--real-only", action="store_true", help="with --feeds-from: only the real feeds"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes for parsing (default: one a core; 1: none, threads only)",
+    )
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers
     try:
         import feedparser  # noqa: F401
     except ImportError:
@@ -446,7 +458,8 @@ def main() -> None:
         f" (target >= 8x); of which the import write path {fig['first_write']:.2f} s"
         f" ({fig['first_write'] / n * 1000:.1f} ms an article); the rest"
         f" {fig['first'] - fig['first_write']:.2f} s -> {loop / (fig['first'] - fig['first_write']):.1f}x;"
-        f" {fig['first_cpu']:.2f} CPU s (load average {os.getloadavg()[0]:.1f})"
+        f" {fig['first_cpu']:.2f} CPU s in this process, worker processes not counted"
+        f" (load average {os.getloadavg()[0]:.1f})"
     )
     print(
         f"daily refresh ({FEEDS} new, 1 a feed) {fig['daily']:6.2f} s -> {loop / fig['daily']:5.1f}x faster;"

@@ -14,6 +14,7 @@ import json
 import random
 
 import loopback_server
+import pytest
 
 from article_triage.store.db import open_db
 from article_triage.store.feeds import RefreshRequest, add_feed, refresh
@@ -83,10 +84,14 @@ def store_contents(db) -> dict[str, list]:
     return {name: db.execute(sql).fetchall() for name, sql in queries.items()}
 
 
-def test_a_refresh_stores_what_importing_its_entries_one_at_a_time_stores(tmp_path, loopback):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_refresh_stores_what_importing_its_entries_one_at_a_time_stores(
+    tmp_path, loopback, workers
+):
+    """Also when worker processes parse the feeds and read the entries (workers=2)."""
     bodies = {loopback.add(f"/feed{n}.xml", feed_body(n)): feed_body(n) for n in range(FEEDS)}
     options = ImportOptions(
-        allow_private_addresses=True, fetch_feed_links=False, timeout=5, workers=1
+        allow_private_addresses=True, fetch_feed_links=False, timeout=5, workers=workers
     )
     refreshed = open_db(tmp_path / "refreshed.db")
     for url in bodies:

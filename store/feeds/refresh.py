@@ -16,10 +16,12 @@ and the entry memory keeps what was already stored from coming in twice.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from queue import Empty, SimpleQueue
@@ -49,6 +51,7 @@ from article_triage.store.feeds.subscriptions import (
     seen_keys,
     update_state,
 )
+from article_triage.store.feeds.workers import WORKER_DIED, Workers
 from article_triage.store.ingest.model import ImportOptions, ImportOutcome, IngestError
 
 if TYPE_CHECKING:
@@ -202,7 +205,8 @@ class _Fetch:
     error: str | None = None
 
 
-def _fetch_feed(feed: Subscription, request: RefreshRequest) -> _Fetch:
+def _fetch_feed(feed: Subscription, request: RefreshRequest, workers: Workers) -> _Fetch:
+    """Request the feed here (a pool thread); parse what came in a worker process."""
     options = request.options
     conditional = feed.conditional_streak < request.schedule.unconditional_every
     validators = Validators(feed.etag, feed.last_modified) if conditional else None
@@ -214,31 +218,57 @@ def _fetch_feed(feed: Subscription, request: RefreshRequest) -> _Fetch:
             max_bytes=options.max_bytes,
             allow_private_addresses=options.allow_private_addresses,
         )
-        if response.status != 200:
-            return _Fetch(response=response)
-        document = decode_document(response.data, response.content_type, options.max_bytes)
-        if not is_feed(document.text):
-            pages = advertised_feeds(document.text, response.final_url)
-            hint = f"; the page advertises {pages[0]}" if pages else ""
-            return _Fetch(response=response, error=f"not a feed{hint}")
-        if is_truncated(document.text):
-            return _Fetch(response=response, error="truncated: the feed ends before it closes")
-        from article_triage.store.ingest.feeds import parse_feed
-
-        feed_doc = parse_feed(document.text, response.final_url, request.max_entries + 1)
     except IngestError as exc:
         return _Fetch(error=str(exc))
     except MemoryError:
         return _Fetch(error="too large to process in memory")
     except Exception as exc:  # a library failing on hostile input: this feed fails alone
         return _Fetch(error=f"unexpected {type(exc).__name__}: {exc}"[:300])
+    if response.status != 200:
+        return _Fetch(response=response)
+    try:
+        fetched, answered = workers.run(
+            _parse_document,
+            response.data,
+            response.content_type,
+            response.final_url,
+            options.max_bytes,
+            request.max_entries,
+        )
+    except BrokenProcessPool:
+        fetched, answered = _Fetch(error=WORKER_DIED), False
+    if answered:
+        # Parsed: the bytes are not kept.
+        fetched.response = response if fetched.error else replace(response, data=b"")
+    return fetched
+
+
+def _parse_document(
+    data: bytes, content_type: str | None, final_url: str, max_bytes: int, max_entries: int
+) -> tuple[_Fetch, bool]:
+    """The feed in a response's bytes, and whether the feed answered (False: it could not
+    be read at all, so the refresh reports no HTTP status for it). In a worker process."""
+    try:
+        document = decode_document(data, content_type, max_bytes)
+        if not is_feed(document.text):
+            pages = advertised_feeds(document.text, final_url)
+            hint = f"; the page advertises {pages[0]}" if pages else ""
+            return _Fetch(error=f"not a feed{hint}"), True
+        if is_truncated(document.text):
+            return _Fetch(error="truncated: the feed ends before it closes"), True
+        from article_triage.store.ingest.feeds import parse_feed
+
+        feed_doc = parse_feed(document.text, final_url, max_entries + 1)
+    except IngestError as exc:
+        return _Fetch(error=str(exc)), False
+    except MemoryError:
+        return _Fetch(error="too large to process in memory"), False
+    except Exception as exc:  # a library failing on hostile input: this feed fails alone
+        return _Fetch(error=f"unexpected {type(exc).__name__}: {exc}"[:300]), False
     entries = feed_doc.entries
     return _Fetch(
-        response=replace(response, data=b""),  # parsed: the bytes are not kept
-        entries=entries[: request.max_entries],
-        total_entries=len(entries),
-        title=feed_doc.title,
-    )
+        entries=entries[:max_entries], total_entries=len(entries), title=feed_doc.title
+    ), True
 
 
 def _read_entry(entry: FeedEntry, feed_url: str, settings: WorkerSettings) -> WorkResult:
@@ -249,10 +279,20 @@ def _read_entry(entry: FeedEntry, feed_url: str, settings: WorkerSettings) -> Wo
     return read_input(Input(display=display, url=feed_url, entry=entry), settings)[0]
 
 
-def _read_entries(
+def _read_each(
     entries: list[FeedEntry], feed_url: str, settings: WorkerSettings
 ) -> list[WorkResult]:
-    """Read entries, each article with its language: detected here, in the pool thread.
+    return [_read_entry(entry, feed_url, settings) for entry in entries]
+
+
+def _read_entries(
+    entries: list[FeedEntry],
+    feed_url: str,
+    settings: WorkerSettings,
+    workers: Workers | None = None,
+) -> list[WorkResult]:
+    """Read entries (in a worker process, given *workers*), each article with its
+    language: detected here, in the pool thread.
 
     lingua works without the GIL, so detecting in the thread that read the entries
     overlaps it with the refresh's thread storing the batch before (in write_results,
@@ -261,7 +301,18 @@ def _read_entries(
     """
     from article_triage.store.ingest.language import detect_languages
 
-    results = [_read_entry(entry, feed_url, settings) for entry in entries]
+    if workers is None:
+        results = _read_each(entries, feed_url, settings)
+    else:
+        try:
+            results = workers.run(_read_each, entries, feed_url, settings)
+        except BrokenProcessPool:
+            from article_triage.store.ingest.read import WorkResult
+
+            results = [
+                WorkResult(f"{feed_url}#entry-{entry.index}", error=WORKER_DIED)
+                for entry in entries
+            ]
     articles = [result.article for result in results if result.article is not None]
     if articles:
         found = detect_languages([article.paragraphs for article in articles], settings.languages)
@@ -447,6 +498,28 @@ def refresh(
         ignore_schedule=request.ignore_schedule,
     )
     report = RefreshReport(due=len(ids))
+    # Before the pool's threads: the worker processes start from this thread alone.
+    workers = Workers(options.workers or os.cpu_count() or 1)
+    try:
+        _run(db, request, progress, stop, settings, registry, ids, report, workers)
+    finally:
+        workers.close()
+    report.stopped = stop.is_set() and len(report.feeds) < len(ids)
+    return report
+
+
+def _run(
+    db: sqlite_utils.Database,
+    request: RefreshRequest,
+    progress: Progress | None,
+    stop: threading.Event,
+    settings: WorkerSettings,
+    registry: Registry,
+    ids: list[int],
+    report: RefreshReport,
+    workers: Workers,
+) -> None:
+    """Fetch the feeds *ids* with the pool, reading and storing what is new (see refresh)."""
     waiting_ids = deque(ids)
     open_feeds: dict[int, _Open] = {}
     ready: deque[_Open] = deque()
@@ -474,7 +547,7 @@ def refresh(
                     dispatcher.add(
                         _host(feed.url),
                         ("feed", feed),
-                        lambda feed=feed: _fetch_feed(feed, request),
+                        lambda feed=feed: _fetch_feed(feed, request, workers),
                     )
                 dispatcher.pump()
                 if not ready and dispatcher.idle():
@@ -482,7 +555,7 @@ def refresh(
                 for tag, result in dispatcher.ended(wait=not ready):
                     kind, payload = tag  # type: ignore[misc]
                     if kind == "feed":
-                        opened = _fetched(db, payload, result, dispatcher, settings)
+                        opened = _fetched(db, payload, result, dispatcher, settings, workers)
                         if opened.read:
                             ready.append(opened)
                         else:
@@ -508,8 +581,6 @@ def refresh(
                             progress(RefreshProgress(len(report.feeds), len(ids), outcome))
         finally:
             dispatcher.close()
-    report.stopped = stop.is_set() and len(report.feeds) < len(ids)
-    return report
 
 
 def _fetched(
@@ -518,6 +589,7 @@ def _fetched(
     fetched: _Fetch,
     dispatcher: _Dispatcher,
     settings: WorkerSettings,
+    workers: Workers,
 ) -> _Open:
     """A feed answered: find its new entries, if any, and queue reading them."""
     opened = _Open(feed, fetched)
@@ -539,7 +611,7 @@ def _fetched(
         dispatcher.add(
             None,
             ("entries", feed.id),
-            lambda: _read_entries(entries, feed.url, settings),
+            lambda: _read_entries(entries, feed.url, settings, workers),
             first=True,
         )
     for index, (entry, _keys) in enumerate(opened.new if settings.fetch_feed_links else []):
