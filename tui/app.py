@@ -218,11 +218,14 @@ class TriageApp(App[None]):
 
     def action_refresh_feeds(self) -> None:
         from article_triage.store.feeds import RefreshRequest
+        from article_triage.store.ingest import ImportOptions
         from article_triage.store.jobs import run_refresh
         from article_triage.store.settings import ConfigError
 
         try:
-            request = RefreshRequest.from_config(self.config)
+            # Feeds parsed in this process, as imports are (see action_import).
+            options = ImportOptions.from_config(self.config, workers=1)
+            request = RefreshRequest.from_config(self.config, options=options)
         except ConfigError as exc:
             self.notify(f"feeds: {exc}", severity="error", markup=False)
             return
