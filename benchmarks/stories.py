@@ -1,6 +1,7 @@
 """Stories: clustering quality on the labelled set, and assignment and rebuild speed.
 
     python benchmarks/stories.py                      # quality (B-cubed), traps
+    python benchmarks/stories.py --set benchmarks/data/stories_heldout.jsonl -v
     python benchmarks/stories.py --speed --articles 100000 --baseline 1000
 
 Quality: benchmarks/data/stories_labelled.jsonl holds 89 short articles written for
@@ -11,7 +12,9 @@ different events (two Kazakh arms-export decisions a year apart, drone strikes o
 two cities in one week, a sanctions package announced and then adopted...). The
 set is clustered with and without the translations, by ``stories rebuild`` and by
 assigning the articles one at a time as an import would; B-cubed precision, recall
-and F1 are printed with the trap pairs that were merged (target: none).
+and F1 are printed with the trap pairs that were merged (target: none). The rules
+were tuned on that set, so ``--set benchmarks/data/stories_heldout.jsonl`` runs the
+same measurement on a held-out set in the same format that nothing was tuned on.
 
 Speed: stores built by benchmarks/synth.py; the median time to assign one new
 article (store.stories.assign_article, its own transaction) in a store of
@@ -39,6 +42,7 @@ from article_triage.store.stories import assign_article, rebuild_stories  # noqa
 from article_triage.store.translations import save_translation  # noqa: E402
 
 LABELLED = REPO / "benchmarks" / "data" / "stories_labelled.jsonl"
+HELDOUT = REPO / "benchmarks" / "data" / "stories_heldout.jsonl"
 
 
 def load_labelled(path: Path = LABELLED) -> list[dict]:
@@ -111,14 +115,14 @@ def merged_traps(records: list[dict], predicted: dict[int, int]) -> list[str]:
     return merged
 
 
-def quality(verbose: bool = False) -> dict[str, dict[str, float]]:
-    records = load_labelled()
+def quality(verbose: bool = False, path: Path = LABELLED) -> dict[str, dict[str, float]]:
+    records = load_labelled(path)
     gold = {r["id"]: r["story"] for r in records}
     traps = sorted({r["trap"] for r in records if r.get("trap")})
     languages = sorted({r["language"] for r in records})
     multi = sum(1 for s in set(gold.values()) if list(gold.values()).count(s) > 1)
     print(
-        f"labelled set: {len(records)} articles, {len(set(gold.values()))} stories "
+        f"{path.name}: {len(records)} articles, {len(set(gold.values()))} stories "
         f"({multi} of several articles), {len(traps)} trap pairs, languages {' '.join(languages)}"
     )
     results = {}
@@ -256,6 +260,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
+        "--set",
+        dest="labelled_set",
+        type=Path,
+        default=LABELLED,
+        help=f"Labelled JSONL set for the quality run (default {LABELLED.name}; "
+        f"held out: {HELDOUT.name}).",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="Show wrong merges and splits."
     )
     args = parser.parse_args(argv)
@@ -264,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.speed:
         speed(args.articles, args.baseline, args.probes, args.seed)
     else:
-        quality(args.verbose)
+        quality(args.verbose, args.labelled_set)
     return 0
 
 
