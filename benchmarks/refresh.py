@@ -1,8 +1,11 @@
 """Feed refresh: store.feeds.refresh against a plain feedparser/urllib loop, same run.
 
 200 feeds (10 entries each) are served from 50 loopback hosts (127.0.0.2 ...
-127.0.0.51, four feeds a host, as outlets publish several feeds each); every
-request is answered after 100 ms, a typical latency to a news site. Each feed has
+127.0.0.51, four feeds a host, as outlets publish several feeds each), from a
+process of their own (real feeds come from other machines: in this process the
+servers' threads would take the interpreter lock from the refresh measured; with
+--servers-in-process they do, as before 2026-12-05); every request is answered
+after 100 ms, a typical latency to a news site. Each feed has
 an ETag and answers If-None-Match with 304. Measured, medians over --repeats:
 
 - first refresh: ``refresh()`` on a fresh store (fetch, parse, find what is new,
@@ -46,6 +49,7 @@ import time
 import tracemalloc
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -187,15 +191,90 @@ def _feed(n: int, entries: int) -> bytes:
     ).encode()
 
 
-def start_sites(latency: float, feeds: int) -> list[FeedSite]:
+SERVERS_APART = True
+"""Serve the sites from a process of their own (--servers-in-process: from this one)."""
+
+
+class RemoteSite:
+    """A FeedSite living in the servers' process, asked through a pipe (same interface)."""
+
+    def __init__(self, servers: SiteServers, index: int, urls: list[str]) -> None:
+        self._servers, self._index, self.urls = servers, index, urls
+
+    def etag(self, path: str) -> str:
+        return self._servers.call(self._index, "etag", path)
+
+    def publish(self, reset: bool = False) -> None:
+        self._servers.call(self._index, "publish", reset)
+
+    @property
+    def not_modified(self) -> int:
+        return self._servers.call(self._index, "not_modified")
+
+    @property
+    def bodies(self) -> dict[str, bytes]:
+        return self._servers.call(self._index, "bodies")
+
+    def close(self) -> None:
+        self._servers.close()
+
+
+class SiteServers:
+    """The loopback sites, served from a process of their own.
+
+    Real feeds are served by other machines. In this process the servers' threads
+    would take the interpreter lock from the refresh being measured (its writer and
+    its pool threads) on every request, a cost no real refresh pays; the plain loop,
+    waiting on latency, hardly feels it. They still share the machine's two cores.
+    """
+
+    def __init__(self, make_sites: Callable[[], list[FeedSite]]) -> None:
+        import multiprocessing
+
+        # fork: the sites are built in the child from this process's code, and no
+        # thread of this process exists yet to be copied half-way.
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve_sites, args=(child, make_sites), daemon=True)
+        self._process.start()
+        self.sites = [RemoteSite(self, i, urls) for i, urls in enumerate(self._conn.recv())]
+
+    def call(self, index: int, what: str, *args: object):
+        self._conn.send((index, what, args))
+        return self._conn.recv()
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            self._conn.send(None)
+            self._process.join(timeout=10)
+
+
+def _serve_sites(conn, make_sites: Callable[[], list[FeedSite]]) -> None:
+    sites = make_sites()
+    conn.send([site.urls for site in sites])
+    while (asked := conn.recv()) is not None:
+        index, what, args = asked
+        value = getattr(sites[index], what)
+        conn.send(value(*args) if callable(value) else value)
+    for site in sites:
+        site.close()
+
+
+def _serve(make_sites: Callable[[], list[FeedSite]]) -> list[FeedSite] | list[RemoteSite]:
+    return SiteServers(make_sites).sites if SERVERS_APART else make_sites()
+
+
+def start_sites(latency: float, feeds: int) -> list[FeedSite] | list[RemoteSite]:
     per_host = max(1, feeds // HOSTS)
-    return [
-        FeedSite(f"127.0.0.{2 + h}", latency, per_host, h * per_host)
-        for h in range(min(HOSTS, feeds))
-    ]
+    return _serve(
+        lambda: [
+            FeedSite(f"127.0.0.{2 + h}", latency, per_host, h * per_host)
+            for h in range(min(HOSTS, feeds))
+        ]
+    )
 
 
-def start_real_sites(latency: float, folder: Path) -> list[FeedSite]:
+def start_real_sites(latency: float, folder: Path) -> list[FeedSite] | list[RemoteSite]:
     """Every feed file under *folder*, two a loopback host."""
     files = sorted(
         p
@@ -203,10 +282,12 @@ def start_real_sites(latency: float, folder: Path) -> list[FeedSite]:
         if p.is_file() and p.suffix in {".xml", ".rss", ".rdf", ".atom"}
     )
     pairs = [files[i : i + 2] for i in range(0, len(files), 2)]
-    return [
-        FeedSite(f"127.0.0.{2 + h}", latency, len(pair), 2 * h, pair)
-        for h, pair in enumerate(pairs)
-    ]
+    return _serve(
+        lambda: [
+            FeedSite(f"127.0.0.{2 + h}", latency, len(pair), 2 * h, pair)
+            for h, pair in enumerate(pairs)
+        ]
+    )
 
 
 def real_feeds(folder: Path, latency: float, repeats: int) -> None:
@@ -419,9 +500,15 @@ def main() -> None:
         type=int,
         help="worker processes for parsing (default: one a core; 1: none, threads only)",
     )
+    parser.add_argument(
+        "--servers-in-process",
+        action="store_true",
+        help="serve the loopback sites from this process's threads (as before 2026-12-05)",
+    )
     args = parser.parse_args()
-    global WORKERS
+    global WORKERS, SERVERS_APART
     WORKERS = args.workers
+    SERVERS_APART = not args.servers_in_process
     try:
         import feedparser  # noqa: F401
     except ImportError:
