@@ -228,3 +228,99 @@ def test_a_batch_counts_keys_once_and_not_those_of_an_article_rolled_back(tmp_pa
     counted = [s for s in statements if s.startswith("INSERT INTO story_key_counts")]
     per_article = sum(len(json.loads(row[3])) + 1 for row in expected["signatures"])
     assert len(counted) <= 2 * len(expected["key_counts"]) < per_article
+
+
+def test_an_assigner_kept_from_batch_to_batch_stores_what_fresh_ones_store(tmp_path):
+    """A run keeps one story assigner for all its batches (each its own transaction):
+    the store equals one article at a time, and later batches read what earlier ones
+    stored from memory instead of the store."""
+    from article_triage.store.stories.cluster import StoryAssigner
+
+    results = read_entries()
+    registry = load_registry(None)
+    batches = [results[i : i + 7] for i in range(0, len(results), 7)]
+    alone = open_db(tmp_path / "alone.db")
+    for result in results:
+        write_results(alone, [copy.deepcopy(result)], registry, DEFAULT_LANGUAGES)
+    kept_db = open_db(tmp_path / "kept.db")
+    statements: list[str] = []
+    kept_db.conn.set_trace_callback(statements.append)
+    stories = StoryAssigner(kept_db)
+    for batch in batches:
+        write_results(kept_db, copy.deepcopy(batch), registry, DEFAULT_LANGUAGES, stories)
+    kept_db.conn.set_trace_callback(None)
+    assert store_contents(kept_db) == store_contents(alone)
+    fresh_db = open_db(tmp_path / "fresh.db")
+    fresh: list[str] = []
+    fresh_db.conn.set_trace_callback(fresh.append)
+    for batch in batches:
+        write_results(fresh_db, copy.deepcopy(batch), registry, DEFAULT_LANGUAGES)
+
+    def signature_reads(trace: list[str]) -> int:
+        return sum(1 for s in trace if "FROM story_signatures s JOIN story_members" in s)
+
+    assert signature_reads(statements) < signature_reads(fresh)
+
+
+def test_a_kept_assigner_drops_what_it_kept_when_another_connection_wrote(tmp_path):
+    """Between two batches an analyst splits an article out of its story in the app
+    (another connection): the next batch must see the store as it is now, as a fresh
+    assigner does, not the story the article was in."""
+    from article_triage.store.stories import split_article
+    from article_triage.store.stories.cluster import StoryAssigner
+
+    results = read_entries()
+    registry = load_registry(None)
+    half = len(results) // 2
+
+    def run(keep: bool) -> dict[str, list]:
+        path = tmp_path / f"{'kept' if keep else 'fresh'}.db"
+        db = open_db(path)
+        stories = StoryAssigner(db) if keep else None
+        write_results(db, copy.deepcopy(results[:half]), registry, DEFAULT_LANGUAGES, stories)
+        other = open_db(path)
+        (story, size), *_ = other.execute(
+            "SELECT id, size FROM stories ORDER BY size DESC, id LIMIT 1"
+        ).fetchall()
+        assert size > 1
+        moved = other.execute(
+            "SELECT max(article_id) FROM story_members WHERE story_id = ?", [story]
+        ).fetchone()[0]
+        split_article(other, moved, "analyst")
+        other.close()
+        write_results(db, copy.deepcopy(results[half:]), registry, DEFAULT_LANGUAGES, stories)
+        return store_contents(db)
+
+    assert run(keep=True) == run(keep=False)
+
+
+def test_a_kept_assigner_forgets_a_batch_that_was_rolled_back(tmp_path, monkeypatch):
+    """Ctrl-C (or a full disk) in the middle of a batch rolls its transaction back: the
+    next batch through the same assigner stores what it would have without it."""
+    from article_triage.store.ingest import pipeline
+    from article_triage.store.stories.cluster import StoryAssigner
+
+    results = read_entries()
+    registry = load_registry(None)
+    half = len(results) // 2
+    real_write = pipeline._write
+    calls = []
+
+    def interrupted(db, result, registry, stories):
+        calls.append(result)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real_write(db, result, registry, stories)
+
+    kept_db = open_db(tmp_path / "kept.db")
+    stories = StoryAssigner(kept_db)
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_write", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            write_results(kept_db, copy.deepcopy(results[:half]), registry, DEFAULT_LANGUAGES,
+                          stories)  # fmt: skip
+    assert kept_db.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+    write_results(kept_db, copy.deepcopy(results[half:]), registry, DEFAULT_LANGUAGES, stories)
+    fresh_db = open_db(tmp_path / "fresh.db")
+    write_results(fresh_db, copy.deepcopy(results[half:]), registry, DEFAULT_LANGUAGES)
+    assert store_contents(kept_db) == store_contents(fresh_db)

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from article_triage.store.ingest.read import WorkerSettings, WorkResult
     from article_triage.store.outlets.registry import Registry
     from article_triage.store.settings import Settings
+    from article_triage.store.stories.cluster import StoryAssigner
 
 NEW, UNCHANGED, FAILED, GONE = "new", "unchanged", "failed", "gone"
 
@@ -520,6 +521,9 @@ def _run(
     workers: Workers,
 ) -> None:
     """Fetch the feeds *ids* with the pool, reading and storing what is new (see refresh)."""
+    from article_triage.store.stories.cluster import StoryAssigner
+
+    stories = StoryAssigner(db)  # kept from batch to batch (write_results)
     waiting_ids = deque(ids)
     open_feeds: dict[int, _Open] = {}
     ready: deque[_Open] = deque()
@@ -575,7 +579,8 @@ def _run(
                     while ready and size + len(ready[0].new) <= STORE_BATCH:
                         size += len(ready[0].new)
                         batch.append(ready.popleft())
-                    for outcome in _store(db, batch, request, registry, settings):
+                    stored = _store(db, batch, request, registry, settings, stories)
+                    for outcome in stored:
                         report.feeds.append(outcome)
                         if progress is not None:
                             progress(RefreshProgress(len(report.feeds), len(ids), outcome))
@@ -630,14 +635,16 @@ def _store(
     request: RefreshRequest,
     registry: Registry,
     settings: WorkerSettings,
+    stories: StoryAssigner,
 ) -> list[FeedOutcome]:
     """Store the new entries of the feeds in *batch* through the import's write path
-    (one call, so its batch work is shared), then each feed's new fetch state."""
+    (one call, so its batch work is shared; *stories* is kept from batch to batch),
+    then each feed's new fetch state."""
     from article_triage.store.ingest.pipeline import write_results
 
     results = [opened.results[i] for opened in batch for i in range(len(opened.new))]
     # Languages were detected where the entries were read (_read_entries).
-    written = write_results(db, results, registry, None) if results else []
+    written = write_results(db, results, registry, None, stories) if results else []
     outcomes = []
     start = 0
     with write_transaction(db):  # each feed's memory and new state, after its articles

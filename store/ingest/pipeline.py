@@ -317,6 +317,7 @@ def write_results(
     results: list[WorkResult],
     registry: Registry | None,
     languages: tuple[str, ...] | None,
+    stories: StoryAssigner | None = None,
 ) -> list[ImportOutcome]:
     """Store read results in one transaction, one savepoint each: the one write path.
 
@@ -324,6 +325,9 @@ def write_results(
     once, in this process, while the workers are already extracting; and before the
     transaction, so the write lock is held only for writing. *languages* None: the
     caller already knows each article's language (a merge takes the exporter's).
+    *stories*: an assigner the caller keeps from batch to batch (a run of many
+    batches, each its own transaction), so each batch reads what the ones before
+    stored from memory; None: one for this batch alone.
     """
     from article_triage.store.ingest.language import detect_languages
     from article_triage.store.stories.cluster import StoryAssigner
@@ -333,11 +337,20 @@ def write_results(
         found = detect_languages([article.paragraphs for article in articles], languages)
         for article, language in zip(articles, found, strict=True):
             article.language = language
-    with write_transaction(db):
-        stories = StoryAssigner(db)
-        outcomes = [_write(db, result, registry, stories) for result in results]
-        stories.write_counts()
-        return outcomes
+    kept = stories
+    try:
+        with write_transaction(db):
+            if kept is None:
+                stories = StoryAssigner(db)
+            else:
+                kept.begin()
+            outcomes = [_write(db, result, registry, stories) for result in results]
+            stories.write_counts()
+    except BaseException:
+        if kept is not None:
+            kept.abandon()  # rolled back (Ctrl-C, disk full): what it kept is gone
+        raise
+    return outcomes
 
 
 def import_sources(
@@ -380,12 +393,15 @@ def import_sources(
 
     pending: list[WorkResult] = []
     last_flush = time.monotonic()
+    from article_triage.store.stories.cluster import StoryAssigner
+
+    stories = StoryAssigner(db)  # kept from batch to batch (write_results)
 
     def flush() -> None:
         nonlocal last_flush
         if not pending:
             return
-        outcomes = write_results(db, pending, registry, settings.languages)
+        outcomes = write_results(db, pending, registry, settings.languages, stories)
         pending.clear()
         last_flush = time.monotonic()
         for outcome in outcomes:

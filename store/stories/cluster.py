@@ -344,7 +344,31 @@ class StoryAssigner:
         self.db = db
         self._uncounted: dict[int, list[str]] = {}
         """Article -> keys of the signature stored for it, not yet in story_key_counts."""
+        self._data_version: int | None = None
+        """PRAGMA data_version when :meth:`begin` last ran (see there)."""
         self._drop_kept()
+
+    def begin(self) -> None:
+        """Serve another transaction of the same connection, keeping what it read and
+        wrote in the ones before, unless another connection has written since.
+
+        A long import or refresh stores batch after batch: the stored signatures, key
+        counts and stories of the batches before are what the next one reads most.
+        ``PRAGMA data_version`` changes only when another connection commits, so an
+        unchanged value means the store is as this assigner left it (its own commits
+        included). Call it first thing in each transaction after the first; if a
+        transaction it served did not commit, call :meth:`abandon` instead.
+        """
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._drop_kept()
+            self._data_version = version
+
+    def abandon(self) -> None:
+        """The transaction it served was rolled back: nothing it kept holds."""
+        self._uncounted.clear()
+        self._drop_kept()
+        self._data_version = None
 
     def write_counts(self) -> None:
         """Write the key counts of the signatures stored since the last call."""
