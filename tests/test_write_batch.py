@@ -324,3 +324,32 @@ def test_a_kept_assigner_forgets_a_batch_that_was_rolled_back(tmp_path, monkeypa
     fresh_db = open_db(tmp_path / "fresh.db")
     write_results(fresh_db, copy.deepcopy(results[half:]), registry, DEFAULT_LANGUAGES)
     assert store_contents(kept_db) == store_contents(fresh_db)
+
+
+def test_a_kept_assigner_starts_afresh_past_its_bound(tmp_path, monkeypatch):
+    """What an assigner carries from batch to batch is bounded (a long run's memory must
+    not grow with it), and starting afresh changes nothing in the store."""
+    from article_triage.store.stories import cluster
+
+    monkeypatch.setattr(cluster, "KEPT_SIGNATURES", 10)
+    carried: list[int] = []
+    real_begin = cluster.StoryAssigner.begin
+
+    def begin(self):
+        real_begin(self)
+        carried.append(len(self._stored))
+
+    monkeypatch.setattr(cluster.StoryAssigner, "begin", begin)
+    results = read_entries()
+    registry = load_registry(None)
+    db = open_db(tmp_path / "kept.db")
+    stories = cluster.StoryAssigner(db)
+    for start in range(0, len(results), 6):
+        batch = copy.deepcopy(results[start : start + 6])
+        write_results(db, batch, registry, DEFAULT_LANGUAGES, stories)
+    assert len(carried) == len(range(0, len(results), 6))
+    assert any(carried) and max(carried) <= 10
+    alone = open_db(tmp_path / "alone.db")
+    for result in results:
+        write_results(alone, [copy.deepcopy(result)], registry, DEFAULT_LANGUAGES)
+    assert store_contents(db) == store_contents(alone)
