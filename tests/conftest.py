@@ -28,6 +28,19 @@ def isolated_environment(tmp_path_factory, monkeypatch):
         monkeypatch.delenv(key, raising=False)
 
 
+@pytest.fixture(scope="module")
+def stories_bench():
+    """benchmarks/stories.py as a module: the labelled-set tests use its scoring."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "stories_benchmark", REPO / "benchmarks" / "stories.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "triage.db"

@@ -6,15 +6,12 @@ do not meet the targets on it yet (see BENCHMARKS.md, the Stories note).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "stories.py"
 LANGUAGES = {"uk", "ru", "kk", "de", "en", "zh"}
 FIELDS = {
     "id",
@@ -31,11 +28,8 @@ FIELDS = {
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("stories_benchmark", BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(stories_bench):
+    return stories_bench
 
 
 def format_problems(records: list[dict]) -> list[str]:

@@ -6,21 +6,14 @@ regression guard: a change that merges a trap pair or drops F1 below target fail
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "stories.py"
-
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("stories_benchmark", BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(stories_bench):
+    return stories_bench
 
 
 def test_the_set_has_what_the_issue_asks_for(bench):
