@@ -419,6 +419,13 @@ def _check_date(text: str) -> str:
     return text
 
 
+def date_range_is_empty(start: str, end: str) -> bool:
+    """No date is in both: *start* (a period's first day on) comes after *end* (a period's
+    last day). Partial dates name periods: 2024-05-10..2024-05 is the rest of May,
+    2024-06..2024-05-31 is nothing. (export --from/--to reads its dates the same way.)"""
+    return start > end and not start.startswith(end)
+
+
 @dataclass(frozen=True)
 class PublishedIn(FieldClause):
     """``published:2024-03..2024-05``, ``published:2024``, ``published:2024-03..``, ``..2024-05``.
@@ -438,7 +445,10 @@ class PublishedIn(FieldClause):
             end = start
         if not start and not end:
             raise _ValueProblem("a date range needs at least one end (e.g. 2024-03..2024-05)")
-        return cls(value, _check_date(start) if start else None, _check_date(end) if end else None)
+        start, end = (_check_date(start) if start else None), (_check_date(end) if end else None)
+        if start and end and date_range_is_empty(start, end):
+            raise _ValueProblem(f"the range ends before it starts: {start} is after {end}")
+        return cls(value, start, end)
 
     def sql(self) -> tuple[str, list[Any]]:
         conditions, params = [], []

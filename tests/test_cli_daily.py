@@ -70,6 +70,29 @@ def test_export_from_uses_the_same_date_reading(db_path, two_analysts):
     assert _run(db_path, "export", "--to", "today").exit_code == 0
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "empty"),
+    [
+        ("2024-05-01", "2024-01-01", True),  # swapped
+        ("2024-06", "2024-05-31", True),
+        ("today", "yesterday", True),
+        ("2024-05-10", "2024-05", False),  # the rest of May
+        ("2024-05", "2024-05-10", False),
+        ("2024", "2024", False),
+    ],
+)
+def test_export_from_after_to_is_a_usage_error_not_an_empty_file(
+    db_path, two_analysts, tmp_path, start, end, empty
+):
+    out = tmp_path / "out.csv"
+    result = _run(db_path, "export", "--from", start, "--to", end, "-o", str(out))
+    if empty:
+        assert result.exit_code == 2
+        assert "is after --to" in result.stderr and not out.exists()
+    else:
+        assert result.exit_code == 0, result.stderr
+
+
 def test_agreement_unknown_field_is_a_usage_error(db_path, two_analysts):
     result = _run(db_path, "agreement", "--field", "bogus")
     assert result.exit_code == 2

@@ -188,6 +188,10 @@ def test_a_count_with_a_query_is_the_length_of_its_list(seeded, query):
         ("grade:B22", "at 7: not an Admiralty grade: 'B22' (e.g. B2, B or 2)"),
         ("grade:<=F", "at 7: F and 6 mean 'cannot be judged' and are not compared"),
         ("published:2024-13", "at 11: not a date: '2024-13' (YYYY, YYYY-MM or YYYY-MM-DD)"),
+        (
+            "published:2024-05..2024-01",
+            "at 11: the range ends before it starts: 2024-05 is after 2024-01",
+        ),
         ("published:..", "at 11: a date range needs at least one end (e.g. 2024-03..2024-05)"),
         ("lang:", "at 1: lang: needs a value, e.g. lang:de"),
         ("has:note", "at 5: unknown thing to have 'note' (did you mean notes?)"),

@@ -16,6 +16,7 @@ import click
 from article_triage.store.articles import ArticleFilter
 from article_triage.store.export import FORMATS, export_audit, open_export_file
 from article_triage.store.jobs import ExportRequest, run_export, summarise
+from article_triage.store.query import date_range_is_empty
 from article_triage.store.settings import normalise_language
 from article_triage.store.taxonomy import is_grade
 from article_triage.tui.cli import EXIT_USAGE, fail
@@ -156,6 +157,9 @@ def export(
         fail(f"not an Admiralty grade: {grade!r} (e.g. B2, B or 2)", EXIT_USAGE)
     date_from = parse_date_option("--from", date_from)
     date_to = parse_date_option("--to", date_to)
+    # Nothing in the range says so, instead of writing an empty file.
+    if date_from and date_to and date_range_is_empty(date_from, date_to):
+        fail(f"--from {date_from} is after --to {date_to}: no date is in both", EXIT_USAGE)
     db = obj.open_db()
     flt = ArticleFilter(
         where=where_clause(obj, db, where, view),
