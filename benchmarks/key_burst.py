@@ -30,29 +30,15 @@ import tempfile
 import time
 from pathlib import Path
 
+# benchmarks/tui.py (this folder is first on sys.path when run as a script) builds the
+# synthetic store both benchmarks read.
+from tui import build_store
+
 REPO = Path(__file__).resolve().parents[1]
 ANALYST = "bench"  # not one of synth.py's analysts: every article starts undecided
 TERMINAL = (140, 40)
 MOVES = 100
 STANCE_KEY, STANCE = "4", "mixed"
-
-
-def build_store(workdir: Path, size: int) -> Path:
-    path = workdir / f"key-burst-{size}.db"
-    if not path.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                str(REPO / "benchmarks" / "synth.py"),
-                "--db",
-                str(path),
-                "--articles",
-                str(size),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return path
 
 
 async def burst_once(db: Path, *, no_gate: bool = False) -> dict[str, float]:

@@ -251,3 +251,29 @@ def kept_agreement_units(db) -> tuple[list, list]:
         "ORDER BY field, profile"
     ).fetchall()
     return units, profiles
+
+
+def type_in_one_write(db_path: Path, tmp_path: Path, burst: bytes) -> None:
+    """Open the app in a pty, wait for the first article, write *burst* at once (it ends
+    in q), and wait for the app to end."""
+    proc, master = spawn_app_in_pty(db_path, tmp_path)
+    seen = bytearray()
+    try:
+        read_until(master, b"Kazakhstan has suspended", seen)
+        os.write(master, burst)  # ONE write: the app reads these keys together
+        deadline = time.monotonic() + 30
+        # Drain the screen so the app never blocks on output; an app still open at the
+        # deadline kept a dialog open that the burst had closed (q never came through).
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                read_until(master, b"\x00never", seen, timeout=0.5)
+            except AssertionError:
+                pass
+            except OSError:  # the app closed the terminal: it is ending
+                break
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)

@@ -9,51 +9,20 @@ The gate that orders them is tui/key_gate.py.
 
 from __future__ import annotations
 
-import os
-import time
-from pathlib import Path
-
 import pytest
 from app_support import (
     SIZE,
     decision,
     make_app,
-    read_until,
     seed_store,
     settle,
-    spawn_app_in_pty,
+    type_in_one_write,
 )
 from textual import events
 
 CTRL_S = b"\x13"
 CHARACTERS = {"escape": "\x1b", "ctrl+q": "\x11"}
 PASTE_START, PASTE_END = b"\x1b[200~", b"\x1b[201~"
-
-
-def type_in_one_write(db_path: Path, tmp_path: Path, burst: bytes) -> None:
-    """Open the app in a pty, wait for the first article, write *burst* at once (it ends
-    in q), and wait for the app to end."""
-    proc, master = spawn_app_in_pty(db_path, tmp_path)
-    seen = bytearray()
-    try:
-        read_until(master, b"Kazakhstan has suspended", seen)
-        os.write(master, burst)  # ONE write: the app reads these keys together
-        deadline = time.monotonic() + 30
-        # Drain the screen so the app never blocks on output; an app still open at the
-        # deadline kept a dialog open that the burst had closed (q never came through).
-        while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                read_until(master, b"\x00never", seen, timeout=0.5)
-            except AssertionError:
-                pass
-            except OSError:  # the app closed the terminal: it is ending
-                break
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
 
 
 def test_a_note_typed_at_once_after_n_lands_whole_on_the_article_n_was_pressed_on(

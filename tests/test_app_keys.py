@@ -8,7 +8,6 @@ the database says where they landed.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -19,10 +18,9 @@ from app_support import (
     first_article_shown,
     make_app,
     notifications,
-    read_until,
     seed_store,
     settle,
-    spawn_app_in_pty,
+    type_in_one_write,
 )
 from textual import events
 
@@ -34,28 +32,6 @@ from article_triage.tui.screens.confirm import ConfirmDialog
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_burst(db_path: Path, tmp_path: Path, burst: bytes) -> None:
-    """Open the app in a pty, wait for the first article, write *burst* at once, wait for exit."""
-    proc, master = spawn_app_in_pty(db_path, tmp_path)
-    seen = bytearray()
-    try:
-        read_until(master, b"Kazakhstan has suspended", seen)
-        os.write(master, burst)  # ONE write: the app reads these keys together
-        while proc.poll() is None:  # drain the screen so the app never blocks on output
-            try:
-                read_until(master, b"\x00never", seen, timeout=0.5)
-            except AssertionError:
-                pass
-            except OSError:
-                break
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
-
-
 @pytest.mark.parametrize(
     ("burst", "target", "stance"),
     [(b"j4q", "de", "mixed"), (b"jjj5q", "rtl", "unclear")],
@@ -63,7 +39,7 @@ def run_burst(db_path: Path, tmp_path: Path, burst: bytes) -> None:
 )
 def test_a_burst_in_one_write_lands_on_the_article_shown(db_path, tmp_path, burst, target, stance):
     ids = seed_store(db_path)
-    run_burst(db_path, tmp_path, burst)
+    type_in_one_write(db_path, tmp_path, burst)
     assert decision(db_path, ids[target]).stance == stance
     assert decision(db_path, ids["uk"]).stance is None
 
