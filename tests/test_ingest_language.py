@@ -45,3 +45,32 @@ def test_configured_set_comes_from_the_config_and_keeps_the_required(tmp_path, m
     languages = configured_languages(ImportOptions.from_config(load_settings()).languages)
     assert "be" in languages and set(languages) >= REQUIRED_LANGUAGES
     assert "hu" not in languages
+
+
+def test_models_loaded_ahead_detect_what_models_loaded_on_use_detect():
+    """An import loads every model up front (load_models); lazy loading must not differ."""
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    from article_triage.store.ingest import language
+
+    chosen = [
+        Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in DEFAULT_LANGUAGES
+    ]
+    lazy = LanguageDetectorBuilder.from_languages(*chosen).with_low_accuracy_mode().build()
+    language.load_models(DEFAULT_LANGUAGES)
+    loaded = language._detector(DEFAULT_LANGUAGES)
+    for text in SAMPLES.values():
+        assert [
+            (v.language, round(v.value, 9)) for v in loaded.compute_language_confidence_values(text)
+        ] == [
+            (v.language, round(v.value, 9)) for v in lazy.compute_language_confidence_values(text)
+        ]
+
+
+def test_one_detector_a_language_set_whether_loaded_ahead_or_on_use():
+    from article_triage.store.ingest import language
+
+    languages = ("uk", "ru", "kk", "de", "en", "pl", "fr", "es", "zh", "hu")
+    on_use = language._detector(languages)
+    language.load_models(languages)
+    assert language._detector(languages) is on_use

@@ -99,3 +99,32 @@ def test_writer_stores_what_it_holds_while_the_workers_finish(db, tmp_path, loop
     )
     assert report.imported == 21
     assert batches[-1] == [slow]
+
+
+def test_the_writers_language_models_load_before_the_workers_fork(db, tmp_path, monkeypatch):
+    """lingua loads on the core the start-up leaves idle, and its thread has ended before
+    the fork (forking a process with threads is unsafe): the workers start from one thread."""
+    import threading
+
+    from article_triage.store.ingest import language
+
+    events: list[str] = []
+    load_models = language.load_models
+
+    def loading(languages):
+        load_models(languages)
+        events.append("models loaded")
+
+    submit = pipeline.ProcessPoolExecutor.submit
+
+    def submitting(self, *args, **kwargs):
+        events.append(f"submit with {threading.active_count()} thread(s)")  # the first forks
+        return submit(self, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_models", loading)
+    monkeypatch.setattr(pipeline.ProcessPoolExecutor, "submit", submitting)
+    _pages(tmp_path / "pages", 3)
+    report = import_sources(db, [str(tmp_path / "pages")], ImportOptions(workers=2))
+    assert report.imported == 3
+    assert events[:2] == ["models loaded", "submit with 1 thread(s)"]
+    assert {row[0] for row in db.execute("SELECT language FROM articles")} == {"en"}

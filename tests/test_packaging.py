@@ -31,3 +31,25 @@ def test_no_generic_top_level_package_is_importable(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert out.stdout.split() == ["True", "None", "None"]
+
+
+def _blas_threads_after_store_import(env_value: str | None) -> str:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if env_value is not None:
+        env["OPENBLAS_NUM_THREADS"] = env_value
+    code = (
+        "import os, article_triage.store.db, numpy;"  # sqlite-utils imports numpy
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    return out.stdout.strip()
+
+
+def test_numpy_starts_no_blas_thread_pool_unless_the_user_asks():
+    # OpenBLAS's pool spins on every core from numpy's import on; nothing here calls BLAS.
+    assert _blas_threads_after_store_import(None) == "1"
+    assert _blas_threads_after_store_import("4") == "4"

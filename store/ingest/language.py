@@ -7,8 +7,6 @@ built once per process; it loads its models lazily on first use.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 DEFAULT_LANGUAGES: tuple[str, ...] = (
     "uk", "ru", "kk", "be", "bg", "de", "en", "pl", "fr", "es", "it", "pt", "nl", "cs", "hu", "zh",
 )  # fmt: skip
@@ -29,16 +27,33 @@ def configured_languages(override: tuple[str, ...] | None = None) -> tuple[str, 
     return DEFAULT_LANGUAGES
 
 
-@lru_cache(maxsize=4)
-def _detector(languages: tuple[str, ...]):
-    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+# One detector per language set, for the life of the process (its models are the cost).
+_detectors: dict[tuple[str, ...], object] = {}
 
-    chosen = []
-    for code in languages:
-        iso = getattr(IsoCode639_1, code.upper(), None)
-        if iso is not None:
-            chosen.append(Language.from_iso_code_639_1(iso))
-    return LanguageDetectorBuilder.from_languages(*chosen).with_low_accuracy_mode().build()
+
+def _detector(languages: tuple[str, ...], preload: bool = False):
+    """The process's detector for *languages*; its models load on first use, or all at
+    once now with *preload* (lingua loads them on its own threads)."""
+    detector = _detectors.get(languages)
+    if detector is None:
+        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+        chosen = []
+        for code in languages:
+            iso = getattr(IsoCode639_1, code.upper(), None)
+            if iso is not None:
+                chosen.append(Language.from_iso_code_639_1(iso))
+        builder = LanguageDetectorBuilder.from_languages(*chosen).with_low_accuracy_mode()
+        if preload:
+            builder = builder.with_preloaded_language_models()
+        detector = _detectors.setdefault(languages, builder.build())
+    return detector
+
+
+def load_models(languages: tuple[str, ...]) -> None:
+    """Build the detector for *languages* with every model loaded: for a caller that has
+    a core to spare now and detection to do later (an import, before its workers start)."""
+    _detector(tuple(languages), preload=True)
 
 
 def sample_text(paragraphs: list[str]) -> str:

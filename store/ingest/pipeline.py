@@ -23,6 +23,7 @@ import sqlite_utils
 
 from article_triage.store.articles import DuplicateArticle, find_duplicate, insert_article
 from article_triage.store.db import write_transaction
+from article_triage.store.ingest.language import load_models
 from article_triage.store.ingest.model import ImportOptions, ImportOutcome, ImportReport
 from article_triage.store.ingest.read import WorkerSettings, WorkResult, read_input
 from article_triage.store.ingest.sources import Input, count_inputs, iter_inputs
@@ -184,7 +185,16 @@ def _results(
     method = "fork" if threading.active_count() == 1 else "forkserver"
     context = multiprocessing.get_context(method)
     if method == "fork":
+        # Until the workers start, this process runs on one core: lingua loads the
+        # writer's language models on the other (without the GIL) meanwhile, instead
+        # of on the first batch, when both cores are the workers'. The workers
+        # inherit the models as shared pages and never use them.
+        loading = threading.Thread(
+            target=load_models, args=(settings.languages,), name="ingest-languages"
+        )
+        loading.start()
         _preload_for_workers(settings)
+        loading.join()  # fork only from a process with one thread
     try:
         yield from _pooled_results(inputs, settings, workers, on_started, context)
     finally:
