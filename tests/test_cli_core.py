@@ -303,3 +303,54 @@ def test_correct_command_stores_an_analyst_translation(db_path):
     )
     assert from_stdin.exit_code == 0
     assert get_translation(db, article_id, "en")[0].text == "First!"
+
+
+# --- the process's end (tui.cli.run) -----------------------------------------------------
+
+_RUN_PROBE = """
+import atexit, pathlib, sys
+
+class Teardown:
+    def __del__(self):
+        sys.stderr.write("module teardown ran\\n")
+
+KEEP = Teardown()  # freed only by the interpreter's teardown of this module
+MARK = pathlib.Path(sys.argv[1])
+atexit.register(lambda: MARK.write_text("atexit ran"))
+sys.argv = ["triage", *sys.argv[2:]]
+from article_triage.tui.cli import run
+run()
+"""
+
+
+def _run_probe(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", _RUN_PROBE, str(tmp_path / "atexit.txt"), *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def test_the_process_ends_without_teardown_after_atexit_and_with_everything_printed(
+    tmp_path, db_path, seeded
+):
+    # Much more than a pipe's buffer, so that unflushed output would show.
+    db = open_db(db_path)
+    for n in range(400):
+        insert_article(db, [f"Paragraph {n} of a long export, " * 20], title=f"Article {n}")
+    db.close()
+    out = _run_probe(tmp_path, "--db", str(db_path), "export", "--format", "json", "-o", "-")
+    assert out.returncode == 0, out.stderr
+    assert len(json.loads(out.stdout)) == 403
+    assert (tmp_path / "atexit.txt").read_text() == "atexit ran"
+    assert "module teardown ran" not in out.stderr
+
+
+def test_the_process_keeps_the_commands_exit_status(tmp_path, db_path):
+    usage = _run_probe(tmp_path, "--db", str(db_path), "export", "--format", "xml")
+    assert usage.returncode == EXIT_USAGE
+    assert "'xml' is not one of" in usage.stderr
+    version_out = _run_probe(tmp_path, "--version")
+    assert version_out.returncode == 0 and version("article-triage") in version_out.stdout

@@ -6,12 +6,14 @@ without importing trafilatura, lingua or deep_translator.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -204,5 +206,39 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(EXIT_SOME_FAILED)
 
 
+def run() -> NoReturn:
+    """The process's entry point (the ``triage`` script, ``python -m``): :func:`main`,
+    then the end of the process without the interpreter's teardown.
+
+    Tearing down the modules a command loads (trafilatura, numpy, lingua,
+    sqlite-utils...) module by module took about 0.1 s of a whole `triage add` and does
+    nothing for a process about to end. What an exit must do is still done: atexit
+    handlers run (multiprocessing's, logging's, temporary files' finalizers), then the
+    standard streams are flushed. Files are closed by the commands' own ``with``
+    blocks. While another thread runs, the normal exit waits for it instead.
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if threading.active_count() > 1:
+        sys.exit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message") prints the message and exits with 1
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the reader has gone (a closed pipe) or it is closed
+            status = status or 1
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    main()
+    run()
