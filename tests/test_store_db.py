@@ -17,6 +17,7 @@ from article_triage.store.db import (
     FTS_COLUMNS,
     default_db_path,
     ensure_fts_triggers,
+    execute_script,
     migrations,
     open_db,
     utcnow,
@@ -329,3 +330,52 @@ def test_a_failed_commit_leaves_no_open_transaction(db_path):
         db.execute("INSERT INTO t VALUES (1)")
     other = open_db(db_path)
     assert other.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+
+
+# --- scripts inside a transaction, and no plugins -----------------------------------------
+
+_SCRIPT = """
+CREATE TABLE notes_a (id INTEGER PRIMARY KEY, body TEXT DEFAULT 'a; b');  -- a comment; with one
+CREATE TABLE notes_log (note_id INTEGER, what TEXT);
+/* a block comment; and a semicolon */
+CREATE TRIGGER notes_a_logged AFTER INSERT ON notes_a BEGIN
+    INSERT INTO notes_log VALUES (new.id, 'added; once');
+    INSERT INTO notes_log VALUES (new.id, 'twice');
+END;
+INSERT INTO notes_a (body) VALUES ('x;y')
+"""
+
+
+def _schema_and_rows(conn: sqlite3.Connection) -> tuple[list, list, list]:
+    return (
+        conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall(),
+        conn.execute("SELECT * FROM notes_a").fetchall(),
+        conn.execute("SELECT * FROM notes_log ORDER BY what").fetchall(),
+    )
+
+
+def test_a_script_runs_statement_by_statement_as_sqlite_would_run_it(db, tmp_path):
+    with write_transaction(db):
+        execute_script(db, _SCRIPT)
+    reference = sqlite3.connect(tmp_path / "reference.db")
+    reference.executescript(_SCRIPT)
+    ours = _schema_and_rows(db.conn)
+    assert [row for row in ours[0] if row[1].startswith("notes")] == _schema_and_rows(reference)[0]
+    assert ours[1:] == _schema_and_rows(reference)[1:]
+    assert ours[1] == [(1, "x;y")] and len(ours[2]) == 2
+
+
+def test_a_script_stays_inside_the_transaction_it_runs_in(db):
+    with pytest.raises(RuntimeError), write_transaction(db):
+        execute_script(db, _SCRIPT)
+        raise RuntimeError("roll back")
+    assert "notes_a" not in db.table_names()
+
+
+def test_opening_a_store_runs_no_sqlite_utils_plugin(db_path, monkeypatch):
+    import sqlite_utils.db
+
+    called = []
+    monkeypatch.setattr(sqlite_utils.db, "ensure_plugins_loaded", lambda: called.append("loaded"))
+    open_db(db_path).close()
+    assert called == []
