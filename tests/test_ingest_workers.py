@@ -128,3 +128,23 @@ def test_the_writers_language_models_load_before_the_workers_fork(db, tmp_path, 
     assert report.imported == 3
     assert events[:2] == ["models loaded", "submit with 1 thread(s)"]
     assert {row[0] for row in db.execute("SELECT language FROM articles")} == {"en"}
+
+
+def test_lingua_failing_to_load_ahead_prints_no_thread_traceback(db, tmp_path, monkeypatch):
+    """The models load in a thread; what goes wrong there is said once, where detection
+    runs (the run's error line), not as a thread's traceback on the terminal."""
+    import threading
+
+    from article_triage.store.ingest import language
+
+    def broken(languages):
+        raise RuntimeError("lingua's models are missing")
+
+    tracebacks: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: tracebacks.append(args.exc_value))
+    monkeypatch.setattr(pipeline, "load_models", broken)
+    _pages(tmp_path / "pages", 2)
+    report = import_sources(db, [str(tmp_path / "pages")], ImportOptions(workers=2))
+    assert tracebacks == []
+    assert report.imported == 2  # detection loads the models itself when it runs
+    assert language._detector(language.DEFAULT_LANGUAGES) is not None

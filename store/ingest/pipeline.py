@@ -8,6 +8,7 @@ so the first copy of a duplicate is always the one kept.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -117,6 +118,13 @@ def _preload_for_workers(settings: WorkerSettings) -> None:
     gc.freeze()
 
 
+def _load_language_models(languages: tuple[str, ...]) -> None:
+    """load_models, ahead of need. A failure here would print a thread's traceback; the
+    same failure shows again, as the run's one error line, where detection runs."""
+    with contextlib.suppress(Exception):
+        load_models(languages)
+
+
 _worker_settings: WorkerSettings | None = None
 
 
@@ -190,7 +198,7 @@ def _results(
         # of on the first batch, when both cores are the workers'. The workers
         # inherit the models as shared pages and never use them.
         loading = threading.Thread(
-            target=load_models, args=(settings.languages,), name="ingest-languages"
+            target=_load_language_models, args=(settings.languages,), name="ingest-languages"
         )
         loading.start()
         _preload_for_workers(settings)
