@@ -19,7 +19,8 @@ door in (before a value is stored)
 door out (before a value reaches a terminal, a notification, a dialog or an editor)
     `shown_text`   multi-line: controls shown escaped (``\\x1b``), newline and tab kept.
     `shown_line`   single-line: controls escaped, a newline shown as ``⏎``.
-    `shown_identity` single-line identity (analyst, outlet): as `shown_line`, and bidi
+    `shown_identity` single-line identity (analyst, outlet, feed name and tags): as
+                   `shown_line`, and bidi
                    controls and zero-width characters shown as ``<U+202E>`` instead of
                    being obeyed, so ``bob`` and ``b\\u200bob`` never look alike.
     `shown_json`   a JSON report for stdout: exact data (it parses back to the same
@@ -125,7 +126,8 @@ def shown_line(value: object) -> str:
 
 
 def shown_identity(value: object) -> str:
-    """An analyst or outlet name: as `shown_line`, with invisible characters made visible."""
+    """An analyst, outlet or feed name: as `shown_line`, with invisible characters made
+    visible."""
     return _INVISIBLE_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", shown_line(value))
 
 

@@ -87,3 +87,29 @@ async def test_feeds_screen_pauses_and_removes_a_feed(db_path, loopback):
     db = open_db(db_path)
     assert list_feeds(db) == []
     db.close()
+
+
+async def test_feeds_screen_shows_a_hostile_feed_name_as_text(db_path, loopback):
+    from tests.test_feeds_cli import HOSTILE_NAME
+
+    seed_store(db_path)
+    db = open_db(db_path)
+    add_feed(db, loopback.url("/feed.xml"), name=HOSTILE_NAME, tags=["[bold]"])
+    db.close()
+    app = make_app(db_path, CONFIG)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("L")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FeedsScreen)
+        table = app.screen.query_one("DataTable")
+        name, tags = (str(cell) for cell in table.get_row_at(0)[:2])
+        assert name == "<U+202E>ss<U+200B>ap <U+2066>[/]"
+        assert tags == "[bold]"
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "<U+202E>ss<U+200B>ap" in str(app.screen.question)
+        await pilot.press("n")
+        await settle(app, pilot)
+    assert len(store_rows(db_path, "SELECT id FROM feeds")) == 1

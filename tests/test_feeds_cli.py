@@ -235,3 +235,33 @@ def test_refresh_translate_translates_what_came_in_and_list_names_the_outlet(
     assert "nothing new to translate" in again.output and server.requests == 0
     # the registry knows the site the feed belongs to
     assert "outlet: RT" in run(db_path, "--config", str(config), "feeds", "list").output
+
+
+HOSTILE_NAME = "\u202ess\u200bap \u2066[/]"
+"""A bidi override, a zero-width space and an isolate around markup: a feed's name is
+who the analyst follows, shown as an identity (outlet and analyst names are too)."""
+
+
+def test_a_feeds_name_and_tags_show_their_invisible_characters_not_obey_them(db_path):
+    db = open_db(db_path)
+    feed, _ = add_feed(db, "https://example.org/feed.xml", name=HOSTILE_NAME, tags=["\u202etag"])
+    db.close()
+    listed = run(db_path, "feeds", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "<U+202E>ss<U+200B>ap <U+2066>[/]" in listed.output
+    assert "[<U+202E>tag]" in listed.output
+    paused = run(db_path, "feeds", "pause", str(feed.id))
+    assert "<U+202E>ss<U+200B>ap" in paused.output
+    for result in (listed, paused):
+        assert not {"\u202e", "\u200b", "\u2066"} & set(result.output)
+
+
+def test_a_refresh_summary_names_a_failing_feed_as_an_identity():
+    from article_triage.store.feeds.refresh import FAILED, FeedOutcome, RefreshReport
+    from article_triage.store.jobs import summarise
+
+    outcome = FeedOutcome(1, "https://example.org/feed.xml", HOSTILE_NAME, FAILED, reason="503")
+    outcome.entry_errors.append("entry 2: no text")
+    summary = summarise(RefreshReport(feeds=[outcome], due=1))
+    assert summary.details[0].startswith("<U+202E>ss<U+200B>ap <U+2066>[/]: ")
+    assert summary.details[1].startswith("<U+202E>ss<U+200B>ap")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from article_triage.store.boundary import shown_line
+from article_triage.store.boundary import shown_identity, shown_line
 from article_triage.store.feeds.subscriptions import Subscription
 
 if TYPE_CHECKING:
@@ -49,12 +49,13 @@ class FeedHealth:
         }
 
     def describe(self) -> str:
-        """Two or three lines, every outside value through the door out."""
+        """Two or three lines, every outside value through the door out; the feed's name
+        and tags as identities (a bidi override in a name is shown, not obeyed)."""
         feed = self.feed
-        tags = f" [{', '.join(shown_line(t) for t in feed.tags)}]" if feed.tags else ""
+        tags = f" [{', '.join(shown_identity(t) for t in feed.tags)}]" if feed.tags else ""
         outlet = f"  outlet: {shown_line(self.outlet)}" if self.outlet else ""
         lines = [
-            f"{feed.id:>4}  {shown_line(feed.title)}{tags}  ({self.state})",
+            f"{feed.id:>4}  {shown_identity(feed.title)}{tags}  ({self.state})",
             f"      {shown_line(feed.url)}{outlet}",
             f"      last success {feed.last_success or 'never'}, {feed.items_seen} items, "
             f"{feed.error_count} errors in a row, next check {_next(feed)}",

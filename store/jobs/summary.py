@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from article_triage.store.boundary import shown_line
+from article_triage.store.boundary import shown_identity, shown_line
 
 if TYPE_CHECKING:
     from article_triage.store.exchange import MergeReport
@@ -181,11 +181,11 @@ def _(report: RefreshReport) -> Summary:
     if report.stopped:
         text += " (stopped; the next refresh carries on)"
     details = tuple(
-        f"{shown_line(o.title)}: {shown_line(o.reason or o.status)}"
+        f"{shown_identity(o.title)}: {shown_line(o.reason or o.status)}"
         for o in report.feeds
         if o.status in (FAILED, GONE)
     ) + tuple(
-        f"{shown_line(o.title)}: {shown_line(e)}" for o in report.feeds for e in o.entry_errors
+        f"{shown_identity(o.title)}: {shown_line(e)}" for o in report.feeds for e in o.entry_errors
     )
     failed = report.failed or report.failed_entries
     return Summary(text, "warning" if failed else "information", details, stopped=report.stopped)

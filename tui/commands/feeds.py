@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from article_triage.store.boundary import shown_line
+from article_triage.store.boundary import shown_identity, shown_line
 from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, fail
 from article_triage.tui.commands.network_options import network_options
 
@@ -60,7 +60,7 @@ def add_command(
         )
         via = f" (advertised by {shown_line(found.via_page)})" if found.via_page else ""
         verb = "subscribed" if created else "already subscribed"
-        click.echo(f"{verb}: {feed.id} {shown_line(feed.title)} <{shown_line(feed.url)}>{via}")
+        click.echo(f"{verb}: {feed.id} {shown_identity(feed.title)} <{shown_line(feed.url)}>{via}")
     sys.exit(EXIT_SOME_FAILED if failed else EXIT_OK)
 
 
@@ -119,7 +119,7 @@ def remove_command(obj, ids: tuple[str, ...]) -> None:
 
     def remove(db, feed) -> None:
         remove_feed(db, feed.id)
-        click.echo(f"removed: {feed.id} {shown_line(feed.title)}")
+        click.echo(f"removed: {feed.id} {shown_identity(feed.title)}")
 
     _each(obj, ids, remove)
 
@@ -134,7 +134,7 @@ def pause_command(obj, ids: tuple[str, ...], reason: str | None) -> None:
 
     def pause(db, feed) -> None:
         set_paused(db, feed.id, True, reason or "paused by the analyst")
-        click.echo(f"paused: {feed.id} {shown_line(feed.title)}")
+        click.echo(f"paused: {feed.id} {shown_identity(feed.title)}")
 
     _each(obj, ids, pause)
 
@@ -148,7 +148,7 @@ def resume_command(obj, ids: tuple[str, ...]) -> None:
 
     def resume(db, feed) -> None:
         set_paused(db, feed.id, False)
-        click.echo(f"resumed: {feed.id} {shown_line(feed.title)}")
+        click.echo(f"resumed: {feed.id} {shown_identity(feed.title)}")
 
     _each(obj, ids, resume)
 

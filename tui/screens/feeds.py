@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label
 
-from article_triage.store.boundary import shown_line
+from article_triage.store.boundary import shown_identity, shown_line
 from article_triage.store.feeds.health import FeedHealth
 from article_triage.tui.screens.confirm import ConfirmDialog
 
@@ -107,8 +107,8 @@ class FeedsScreen(ModalScreen[None]):
                 *(
                     Text(value)
                     for value in (
-                        shown_line(feed.title),
-                        ", ".join(shown_line(t) for t in feed.tags),
+                        shown_identity(feed.title),
+                        ", ".join(shown_identity(t) for t in feed.tags),
                         shown_line(row.outlet or ""),
                         row.state,
                         feed.last_success or "never",
@@ -139,7 +139,7 @@ class FeedsScreen(ModalScreen[None]):
         feed_id = self.selected_id
         if feed_id is None:
             return
-        title = shown_line(self.rows[feed_id].feed.title)
+        title = shown_identity(self.rows[feed_id].feed.title)
 
         def answer(yes: bool | None) -> None:
             if yes:
