@@ -20,9 +20,9 @@ door out (before a value reaches a terminal, a notification, a dialog or an edit
     `shown_text`   multi-line: controls shown escaped (``\\x1b``), newline and tab kept.
     `shown_line`   single-line: controls escaped, a newline shown as ``⏎``.
     `shown_identity` single-line identity (analyst, outlet, feed name and tags): as
-                   `shown_line`, and bidi
-                   controls and zero-width characters shown as ``<U+202E>`` instead of
-                   being obeyed, so ``bob`` and ``b\\u200bob`` never look alike.
+                   `shown_line`, and bidi controls and zero-width characters shown as
+                   ``<U+202E>`` instead of being obeyed, so ``bob`` and ``b\\u200bob``
+                   never look alike.
     `shown_json`   a JSON report for stdout: exact data (it parses back to the same
                    value), with DEL, C1 and lone surrogates written as ``\\u`` escapes
                    too (``json.dumps(ensure_ascii=False)`` writes them raw, and U+009B

@@ -265,3 +265,14 @@ def test_a_refresh_summary_names_a_failing_feed_as_an_identity():
     summary = summarise(RefreshReport(feeds=[outcome], due=1))
     assert summary.details[0].startswith("<U+202E>ss<U+200B>ap <U+2066>[/]: ")
     assert summary.details[1].startswith("<U+202E>ss<U+200B>ap")
+
+
+def test_a_page_advertising_thousands_of_feeds_keeps_the_first_hundred_in_order():
+    from article_triage.store.feeds.discover import MAX_ADVERTISED, advertised_feeds
+
+    feed = '<link rel="alternate" type="application/rss+xml" href="/f{}.xml">'
+    links = feed.format(1) + "".join(feed.format(n) for n in range(30_000)) + feed.format(2)
+    found = advertised_feeds(f"<html><head>{links}</head></html>", "https://example.org/x/")
+    assert len(found) == MAX_ADVERTISED == 100
+    assert found[:3] == [f"https://example.org/f{n}.xml" for n in (1, 0, 2)]
+    assert len(set(found)) == len(found)
