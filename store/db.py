@@ -24,6 +24,8 @@ from sqlite_utils import Migrations
 
 APP_NAME = "article-triage"
 DB_ENV = "TRIAGE_DB"
+# The largest integer SQLite stores: ids and counts from outside are checked against it.
+SQLITE_MAX_INTEGER = 2**63 - 1
 BUSY_TIMEOUT_MS = 10_000
 
 # Columns of articles that full-text search indexes. translation_text is the

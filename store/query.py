@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import sqlite_utils
 
 from article_triage.store.articles import DEFAULT_SORT, SORT_ORDERS, fts_query
+from article_triage.store.db import SQLITE_MAX_INTEGER
 from article_triage.store.disagreement import DISAGREEMENT_FIELDS, disagreement_sql
 from article_triage.store.taxonomy import (
     CREDIBILITY,
@@ -506,6 +507,8 @@ class InStory(FieldClause):
     def parse_value(cls, value: str, taxonomy: Taxonomy) -> FieldClause:
         if not (value.isascii() and value.isdigit()):
             raise _ValueProblem(f"a story is a number: {value!r}")
+        if int(value) > SQLITE_MAX_INTEGER:
+            raise _ValueProblem(f"no story has a number that large: {value}")
         return cls(str(int(value)))
 
     def sql(self) -> tuple[str, list[Any]]:

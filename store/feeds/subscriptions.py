@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from article_triage.store.boundary import clean_line, clean_url
-from article_triage.store.db import utcnow, write_transaction
+from article_triage.store.db import SQLITE_MAX_INTEGER, utcnow, write_transaction
 
 if TYPE_CHECKING:
     from article_triage.store.ingest.feeds import FeedEntry
@@ -125,7 +125,9 @@ def get_feed(db: sqlite_utils.Database, feed_id: int) -> Subscription:
 def find_feed(db: sqlite_utils.Database, id_or_url: str) -> Subscription:
     """A subscription by its number or its URL (as ``feeds list`` shows them)."""
     text = id_or_url.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²" is a digit to isdigit() and no number
+        if int(text) > SQLITE_MAX_INTEGER:
+            raise FeedNotFound(f"no feed {text}")
         return get_feed(db, int(text))
     row = _row_by_url(db, clean_url(text))
     if row is None:

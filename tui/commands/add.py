@@ -9,6 +9,7 @@ import click
 from article_triage.store.boundary import shown_json
 from article_triage.tui.cli import EXIT_OK, EXIT_SOME_FAILED, fail, print_summary
 from article_triage.tui.commands.network_options import network_options
+from article_triage.tui.commands.param_types import megabytes, parallel
 
 
 @click.command()
@@ -20,14 +21,14 @@ from article_triage.tui.commands.network_options import network_options
 @click.option(
     "--max-size",
     "max_size_mb",
-    type=click.FloatRange(min=0.001),
+    type=megabytes(),
     default=20.0,
     show_default=True,
     help="Largest input in MB (files, downloads, gzip contents).",
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=parallel(),
     default=None,
     help="Processes for extraction [default: one per core].",
 )

@@ -22,6 +22,7 @@ from article_triage.store.agreement import agreement as store_agreement
 from article_triage.store.articles import ArticleFilter, count_articles
 from article_triage.store.boundary import shown_identity, shown_json, shown_line
 from article_triage.tui.cli import EXIT_USAGE, fail
+from article_triage.tui.commands.param_types import count, row_id
 
 # Below this many shared articles kappa and alpha only restate the one or two ratings
 # (one item gives 0 or undefined by construction): say so instead of printing a figure.
@@ -201,7 +202,7 @@ def _unknown_fields(db, asked: tuple[str, ...], flags: Sequence[str]) -> list[st
 @click.option(
     "-n",
     "--limit",
-    type=click.IntRange(min=1),
+    type=count(1),
     default=DEFAULT_LIMIT,
     show_default=True,
     help="List at most this many disagreements (--json lists them all).",
@@ -261,7 +262,7 @@ def _parse_assignment(text: str) -> tuple[str, object]:
 
 
 @click.command()
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=row_id())
 @click.argument("assignments", nargs=-1, required=True)
 @click.pass_obj
 def adjudicate(obj, article_id: int, assignments: tuple[str, ...]) -> None:

@@ -9,11 +9,12 @@ import click
 from article_triage.store.articles import get_article
 from article_triage.store.translations import correct_paragraph
 from article_triage.tui.cli import EXIT_USAGE, fail
+from article_triage.tui.commands.param_types import count, row_id
 
 
 @click.command()
-@click.argument("article_id", type=int)
-@click.argument("paragraph", type=click.IntRange(min=1))
+@click.argument("article_id", type=row_id())
+@click.argument("paragraph", type=count(1))
 @click.argument("text", required=False)
 @click.option("--to", "target", default="en", show_default=True, help="Translation language.")
 @click.pass_obj

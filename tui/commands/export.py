@@ -21,6 +21,7 @@ from article_triage.store.settings import normalise_language
 from article_triage.store.taxonomy import is_grade
 from article_triage.tui.cli import EXIT_USAGE, fail
 from article_triage.tui.commands.jobs import finish, run_job
+from article_triage.tui.commands.param_types import row_id
 from article_triage.tui.commands.views import view_option, where_clause, where_option
 
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -119,7 +120,9 @@ def open_output(output: str) -> Iterator[TextIO]:
 @click.option("--query", help="Full-text query over title, text and translation.")
 @click.option("--analyst", help="Only this analyst's decisions (and what they have not triaged).")
 @click.option("--disagreements", is_flag=True, help="Only articles analysts disagree on.")
-@click.option("--story", type=int, help="Only the articles of this story (triage stories list).")
+@click.option(
+    "--story", type=row_id(), help="Only the articles of this story (triage stories list)."
+)
 @where_option
 @view_option
 @click.pass_obj

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from article_triage.tui.commands.param_types import seconds
+
 DEFAULT_TIMEOUT = 20.0
 
 
@@ -16,7 +18,7 @@ def network_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add --allow-private-addresses and --timeout to a click command."""
     command = click.option(
         "--timeout",
-        type=click.FloatRange(min=0.1),
+        type=seconds(),
         default=DEFAULT_TIMEOUT,
         show_default=True,
         help="Seconds for the whole fetch of one URL, redirects and retries included.",

@@ -16,6 +16,7 @@ from article_triage.store.boundary import shown_line
 from article_triage.tui.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, fail
 from article_triage.tui.commands.jobs import stop_requests
 from article_triage.tui.commands.network_options import network_options
+from article_triage.tui.commands.param_types import row_id
 
 
 @click.command()
@@ -23,7 +24,7 @@ from article_triage.tui.commands.network_options import network_options
 @click.option(
     "--feed",
     "feed_ids",
-    type=int,
+    type=row_id(),
     multiple=True,
     help="Only this feed (repeatable; fetched even if paused).",
 )

@@ -7,6 +7,7 @@ import click
 from article_triage.store.articles import ArticleFilter
 from article_triage.store.articles import search as search_articles
 from article_triage.store.boundary import shown_json, shown_line
+from article_triage.tui.commands.param_types import count
 from article_triage.tui.commands.views import view_option, where_clause, where_option
 
 
@@ -15,7 +16,7 @@ from article_triage.tui.commands.views import view_option, where_clause, where_o
 @click.option(
     "-n",
     "--limit",
-    type=click.IntRange(min=1),
+    type=count(1),
     default=20,
     show_default=True,
     help="At most this many results.",

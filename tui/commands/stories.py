@@ -9,6 +9,7 @@ import click
 
 from article_triage.store.boundary import shown_identity, shown_line
 from article_triage.tui.cli import EXIT_USAGE, fail
+from article_triage.tui.commands.param_types import count, row_id
 
 
 @click.group()
@@ -22,10 +23,20 @@ def stories() -> None:
 
 @stories.command("list")
 @click.option(
-    "--min-size", default=2, show_default=True, help="Only stories of this many articles."
+    "--min-size",
+    type=count(1),
+    default=2,
+    show_default=True,
+    help="Only stories of this many articles.",
 )
-@click.option("--limit", default=50, show_default=True, help="At most this many (latest first).")
-@click.option("--offset", default=0, help="Skip this many first (paging).")
+@click.option(
+    "--limit",
+    type=count(1),
+    default=50,
+    show_default=True,
+    help="At most this many (latest first).",
+)
+@click.option("--offset", type=count(), default=0, help="Skip this many first (paging).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
 @click.pass_obj
 def list_command(obj, min_size: int, limit: int, offset: int, as_json: bool) -> None:
@@ -62,7 +73,7 @@ def list_command(obj, min_size: int, limit: int, offset: int, as_json: bool) -> 
 
 
 @stories.command("show")
-@click.argument("story_id", type=int)
+@click.argument("story_id", type=row_id())
 @click.option("--json", "as_json", is_flag=True, help="Print the story as JSON.")
 @click.pass_obj
 def show_command(obj, story_id: int, as_json: bool) -> None:
@@ -161,8 +172,8 @@ def rebuild_command(obj, as_json: bool) -> None:
 
 
 @stories.command("merge")
-@click.argument("keep", type=int)
-@click.argument("other", type=int)
+@click.argument("keep", type=row_id())
+@click.argument("other", type=row_id())
 @click.pass_obj
 def merge_command(obj, keep: int, other: int) -> None:
     """Merge story OTHER into story KEEP (kept across rebuilds; in the audit log)."""
@@ -176,7 +187,7 @@ def merge_command(obj, keep: int, other: int) -> None:
 
 
 @stories.command("split")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=row_id())
 @click.pass_obj
 def split_command(obj, article_id: int) -> None:
     """Take ARTICLE out of its story into a story of its own (kept across rebuilds)."""

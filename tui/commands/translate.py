@@ -18,6 +18,7 @@ from article_triage.store.translate import PROVIDERS, settings_from_config
 from article_triage.store.translate.providers import where as provider_address
 from article_triage.tui.cli import EXIT_USAGE, fail
 from article_triage.tui.commands.jobs import finish, run_job
+from article_triage.tui.commands.param_types import parallel, row_id, seconds
 from article_triage.tui.commands.views import view_option, where_clause, where_option
 
 
@@ -29,7 +30,7 @@ from article_triage.tui.commands.views import view_option, where_clause, where_o
     help="Translation provider  [default: from config, else google]",
 )
 @click.option("--url", help="Base URL of a self-hosted LibreTranslate (provider libre).")
-@click.option("--id", "ids", type=int, multiple=True, help="Only this article (repeatable).")
+@click.option("--id", "ids", type=row_id(), multiple=True, help="Only this article (repeatable).")
 @click.option("--language", help="Only articles in this language.")
 @click.option("--status", help="Only articles with this triage status (your decisions).")
 @click.option("--query", help="Only articles matching this full-text query.")
@@ -39,8 +40,10 @@ from article_triage.tui.commands.views import view_option, where_clause, where_o
     default=False,
     help="Re-translate every selected article, or only those lacking a translation  [default: --missing]",
 )
-@click.option("--timeout", type=float, help="Seconds per request  [default: from config, else 15]")
-@click.option("--concurrency", type=int, help="Requests in flight at once  [default: 4]")
+@click.option(
+    "--timeout", type=seconds(), help="Seconds per request  [default: from config, else 15]"
+)
+@click.option("--concurrency", type=parallel(), help="Requests in flight at once  [default: 4]")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @where_option
 @view_option
