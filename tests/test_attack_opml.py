@@ -37,3 +37,32 @@ def test_an_external_entity_behind_a_long_comment_is_refused(tmp_path):
     document = opml(f'<!DOCTYPE opml [<!ENTITY x SYSTEM "{secret.as_uri()}">]>', "&x;")
     with pytest.raises(OpmlError, match="external entity"):
         read_opml(document)
+
+
+def test_outlines_nested_ten_thousand_deep_are_refused_in_one_line():
+    deep = (
+        '<?xml version="1.0"?><opml version="2.0"><body>'
+        + '<outline text="n">' * 10_000
+        + '<outline text="deep" xmlUrl="https://example.org/deep.xml"/>'
+        + "</outline>" * 10_000
+        + "</body></opml>"
+    )
+    with pytest.raises(OpmlError, match="not readable XML") as refused:
+        read_opml(deep.encode())
+    assert "\n" not in str(refused.value)
+
+
+def test_a_subscription_list_past_the_size_limit_is_refused_before_it_is_parsed(tmp_path, db_path):
+    from click.testing import CliRunner
+
+    from article_triage.tui.cli import cli
+
+    big = tmp_path / "big.opml"
+    outline = '<outline type="rss" text="f" xmlUrl="https://example.org/{}.xml"/>\n'
+    with big.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0"?><opml version="2.0"><body>')
+        out.writelines(outline.format(n) for n in range(170_000))  # about 11 MB
+        out.write("</body></opml>")
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "feeds", "import", str(big)])
+    assert result.exit_code == 1
+    assert "over the 10 MB size limit" in result.output

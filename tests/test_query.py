@@ -241,7 +241,8 @@ def _taxonomy():
 _PIECES = st.sampled_from(
     [*(f"{name}:" for name in FIELDS), "-", "(", ")", '"', " ", " OR ", "AND", "..", "<=", ">",
      "de", "new", "critical", "C2", "2024-03", "notes", "any", "7", "kazakh*", "C++", "foo-bar",
-     "*", ":", "'", "\\", "\x00", "ж", "NEAR", "^", "{", "}"]
+     "*", ":", "'", "\\", "\x00", "ж", "NEAR", "^", "{", "}", "99999999999999999999999",
+     "²", "-0"]
 )  # fmt: skip
 _QUERIES = st.one_of(st.text(max_size=60), st.lists(_PIECES, max_size=14).map("".join))
 

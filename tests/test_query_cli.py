@@ -9,6 +9,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from article_triage.store.articles import ArticleFilter, insert_article, iter_article_ids
 from article_triage.store.db import open_db
@@ -16,6 +18,7 @@ from article_triage.store.query import parse
 from article_triage.store.translations import save_translation
 from article_triage.store.triage import apply_changes, get_decision, undo
 from article_triage.tui.cli import EXIT_USAGE, cli
+from tests.test_query import _QUERIES
 
 
 @pytest.fixture
@@ -161,3 +164,33 @@ def test_a_deleted_view_is_gone_and_the_others_stay(db_path, seeded):
     again = run(db_path, "views", "delete", "german")
     assert again.exit_code == EXIT_USAGE
     assert again.output.strip() == "triage: no view named 'german' (views: english)"
+
+
+# --- any text as --where, through the whole command ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def where_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("where") / "triage.db"
+    db = open_db(path)
+    article = insert_article(db, ["Kazakh grain [/] text"], title="T", language="de")
+    apply_changes(db, [article], "tester", {"status": "done", "stance": "critical"})
+    db.close()
+    return path
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_QUERIES, command=st.sampled_from(["export", "stats", "search"]))
+def test_any_where_is_a_result_or_one_usage_line_never_a_crash(where_store, text, command):
+    args = [command, "--where", text]
+    if command == "export":
+        args += ["-o", "-"]
+    if command == "search":
+        args = ["search", "grain", "--where", text]
+    result = CliRunner().invoke(cli, ["--db", str(where_store), "--analyst", "tester", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    assert result.exit_code in (0, EXIT_USAGE), result.output
+    if result.exit_code == EXIT_USAGE:
+        assert result.output.count("\n") == 1 and result.output.startswith("triage: ")
