@@ -42,6 +42,8 @@ class Route:
     etag: str | None = None
     last_modified: str | None = None
     gzip: bool = False
+    claimed_length: int | None = None
+    """The Content-Length to announce instead of the body's (a server that lies)."""
 
 
 class LoopbackServer:
@@ -89,7 +91,8 @@ class LoopbackServer:
                 if route.gzip and "gzip" in (self.headers.get("Accept-Encoding") or ""):
                     body = gzip.compress(body)
                     self.send_header("Content-Encoding", "gzip")
-                self.send_header("Content-Length", str(len(body)))
+                claimed = route.claimed_length
+                self.send_header("Content-Length", str(len(body) if claimed is None else claimed))
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     if not route.trickle:

@@ -253,3 +253,23 @@ def test_an_internal_address_is_not_public_in_any_spelling(address):
     ]
     assert not any(fetch_module.is_public_address(s) for s in spellings)
     assert fetch_module.is_public_address("93.184.216.34")  # a public one, for contrast
+
+
+PAGE_BODY = (
+    "<html><head><title>Cut</title></head><body><article>"
+    + "<p>A paragraph long enough to count as the article's own text, sentence by sentence.</p>"
+    * 20
+    + "</article></body></html>"
+)
+
+
+def test_a_page_cut_short_of_its_announced_length_fails_instead_of_being_stored_whole(db, loopback):
+    # The server announces 5,000 bytes more than it sends, then closes the connection.
+    loopback.add("/cut.html", PAGE_BODY, claimed_length=len(PAGE_BODY) + 5000)
+    loopback.add("/whole.html", PAGE_BODY)
+    _, outcomes = run_import(
+        db, [loopback.url("/cut.html"), loopback.url("/whole.html")], allow_private_addresses=True
+    )
+    assert [o.status for o in outcomes] == ["failed", "imported"]
+    assert outcomes[0].reason.startswith("cut short: the server sent 2 KB of the 7 KB")
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1

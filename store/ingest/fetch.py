@@ -217,16 +217,22 @@ def _retry_after(value: str | None) -> float | None:
 
 def _read_body(response: http.client.HTTPResponse, deadline: _Deadline, max_bytes: int) -> bytes:
     length = response.getheader("Content-Length")
-    if length and length.strip().isdigit() and int(length) > max_bytes:
-        raise IngestError(
-            f"{format_size(int(length))}, over the {format_size(max_bytes)} size limit"
-        )
+    announced = int(length) if length and length.strip().isdigit() else None
+    if announced is not None and announced > max_bytes:
+        raise IngestError(f"{format_size(announced)}, over the {format_size(max_bytes)} size limit")
     body = bytearray()
     while chunk := response.read1(READ_CHUNK):
         body += chunk
         if len(body) > max_bytes:
             raise IngestError(f"over the {format_size(max_bytes)} size limit")
         deadline.remaining()
+    # read1 ends quietly when the connection closes early: a page cut short would be
+    # stored as if whole (its last paragraphs missing, and nothing to say so).
+    if announced is not None and len(body) < announced:
+        raise IngestError(
+            f"cut short: the server sent {format_size(len(body))} of the "
+            f"{format_size(announced)} it announced"
+        )
     return bytes(body)
 
 
