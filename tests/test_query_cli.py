@@ -194,3 +194,15 @@ def test_any_where_is_a_result_or_one_usage_line_never_a_crash(where_store, text
     assert result.exit_code in (0, EXIT_USAGE), result.output
     if result.exit_code == EXIT_USAGE:
         assert result.output.count("\n") == 1 and result.output.startswith("triage: ")
+
+
+def test_a_views_name_shows_its_invisible_characters_not_obeys_them(db_path, seeded):
+    # A view's name is an identity, as in the app's palette: bidi and zero-width shown.
+    name = "\u202egerman\u200b"
+    saved = run(db_path, "views", "save", name, "lang:de")
+    listed = run(db_path, "views", "list")
+    deleted = run(db_path, "views", "delete", name)
+    for result in (saved, listed, deleted):
+        assert result.exit_code == 0, result.output
+        assert "<U+202E>german<U+200B>" in result.output
+        assert not {"\u202e", "\u200b"} & set(result.output)

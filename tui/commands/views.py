@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from article_triage.store.boundary import shown_line
+from article_triage.store.boundary import shown_identity, shown_line
 from article_triage.store.query import And, Clause, QueryError, parse
 from article_triage.store.query_views import (
     UnknownView,
@@ -74,7 +74,7 @@ def save(obj, name: str, query: tuple[str, ...]) -> None:
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
     described = parse(view.query, obj.config.taxonomy).describe()
-    click.echo(f"saved view {shown_line(view.name)}: {shown_line(described)}", err=True)
+    click.echo(f"saved view {shown_identity(view.name)}: {shown_line(described)}", err=True)
 
 
 @views.command("list")
@@ -87,7 +87,9 @@ def list_command(obj) -> None:
             described = parse(view.query, obj.config.taxonomy).describe()
         except QueryError as exc:  # the taxonomy changed since it was saved
             described = f"(no longer reads: {exc})"
-        click.echo(f"{shown_line(view.name)}\t{shown_line(view.query)}\t{shown_line(described)}")
+        click.echo(
+            f"{shown_identity(view.name)}\t{shown_line(view.query)}\t{shown_line(described)}"
+        )
     if not found:
         click.echo("no saved views (triage views save NAME QUERY)", err=True)
 
@@ -101,4 +103,4 @@ def delete(obj, name: str) -> None:
         delete_view(obj.open_db(), name)
     except UnknownView as exc:
         fail(str(exc), EXIT_USAGE)
-    click.echo(f"deleted view {shown_line(name)}", err=True)
+    click.echo(f"deleted view {shown_identity(name)}", err=True)
