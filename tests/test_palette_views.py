@@ -57,3 +57,11 @@ def test_letters_that_lower_to_two_keep_the_highlight_on_the_letters_matched():
     title = "view: " + "İ" * 10 + " — zq"
     spans = highlighted(Matcher("zq", match_style=bold), title).spans
     assert [title[s.start : s.end] for s in spans] == ["z", "q"]
+
+
+def test_a_views_name_shows_its_bidi_override_in_the_palette():
+    from article_triage.store.query_views import SavedView
+    from article_triage.tui.palette_views import view_title
+
+    view = SavedView("\u202eevil\u200b", "lang:de", "ann", "2026-12-05T00:00:00Z")
+    assert view_title(view) == "view: <U+202E>evil<U+200B> — lang:de"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
-from article_triage.store.boundary import shown_line
+from article_triage.store.boundary import shown_identity, shown_line
 from article_triage.store.query_views import SavedView, list_views
 
 if TYPE_CHECKING:
@@ -25,8 +25,8 @@ HELP = "Show this saved view's query in the queue (as the / bar would)"
 
 def view_title(view: SavedView) -> str:
     """The palette's line for *view*; the name and query are the analyst's own text,
-    shown through the door out."""
-    return f"view: {shown_line(view.name)} — {shown_line(view.query)}"
+    shown through the door out (the name as an identity: invisible characters shown)."""
+    return f"view: {shown_identity(view.name)} — {shown_line(view.query)}"
 
 
 def highlighted(matcher: Matcher, title: str) -> Content:
