@@ -95,6 +95,15 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 """yajl turns a lone ``\\ud800`` into ``?`` and ``\\ud800\\u0041`` into one wrong character:
 a file with any surrogate escape goes to the Python parser, which keeps them as they
 are so the record can be refused."""
+MAX_NESTING = 32
+"""Arrays and objects inside one another, counting the file's own array: an export
+record is four levels deep at most. ijson builds a path string for every level of
+every value (item.item.item...), so memory grows with the square of the depth: a
+200 KB file of 100,000 nested brackets took the machine's 24 GB and was killed."""
+_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*(")?', re.DOTALL)
+_STRUCTURE = re.compile(rb'["\[\]{}]')
+_STRINGS = re.compile(rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
+_NOT_STRUCTURE = re.compile(rb"[^\[\]{}]+")
 _TIMES = ("added_at", "triaged_at")
 _ARTICLE_LINES = ("title", "sitename", "source")
 
@@ -207,11 +216,86 @@ def _read(path: str | os.PathLike[str]) -> Iterator[_Read]:
             start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
             fh.seek(start)
             if head[start:].lstrip().startswith(b"["):
+                if not _nesting_within(fh, start, MAX_NESTING):
+                    raise MergeError(
+                        f"{path}: not an export (arrays or objects nested more than "
+                        f"{MAX_NESTING} deep)"
+                    )
                 yield from _array_records(fh, path, _array_parser(fh, start))
             else:
                 yield from _jsonl_records(fh, path)
     except OSError as exc:
         raise MergeError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def _nesting_within(fh: BinaryIO, start: int, limit: int, chunk_size: int = _CHUNK) -> bool:
+    """Whether no array or object in the file lies more than *limit* deep, strings
+    skipped; reads from *start* and goes back there.
+
+    A JSON string cannot hold a raw newline, so whole lines are read a block at a time:
+    their strings removed by one regular expression, their brackets counted (0.4 s for
+    a 157 MB export). A line longer than a chunk is scanned token by token instead,
+    strings straddling the chunks, from its start to the end of the file.
+    """
+    depth = 0
+    carry = b""
+    try:
+        while chunk := fh.read(chunk_size):
+            data = carry + chunk
+            end = data.rfind(b"\n") + 1
+            if end == 0:
+                if len(data) <= chunk_size:
+                    carry = data
+                    continue
+                fh.seek(fh.tell() - len(data))  # one long line: the exact scan from its start
+                return _nesting_streamed(fh, depth, limit, chunk_size)
+            carry = data[end:]
+            depth = _bracket_depth(_STRINGS.sub(b"", data[:end]), depth, limit)
+            if depth > limit:
+                return False
+        return _bracket_depth(_STRINGS.sub(b"", carry), depth, limit) <= limit
+    finally:
+        fh.seek(start)
+
+
+def _bracket_depth(text: bytes, depth: int, limit: int) -> int:
+    """The depth after *text* (no strings in it), or past *limit* as soon as it goes there."""
+    for mark in _NOT_STRUCTURE.sub(b"", text):
+        depth += 1 if mark in (0x5B, 0x7B) else -1  # [ { open, ] } close
+        if depth > limit:
+            return depth
+    return depth
+
+
+def _nesting_streamed(fh: BinaryIO, depth: int, limit: int, chunk_size: int) -> bool:
+    """_nesting_within's exact scan, token by token, for lines longer than a chunk."""
+    in_string = False
+    carry = b""  # a lone backslash that ended the last chunk inside a string
+    while chunk := fh.read(chunk_size):
+        data, carry = carry + chunk, b""
+        pos = 0
+        while pos < len(data):
+            if in_string:
+                rest = _STRING_REST.match(data, pos)
+                if rest.group(1) is None:  # the string goes on in the next chunk
+                    carry = data[rest.end() :]
+                    break
+                in_string, pos = False, rest.end()
+                continue
+            token = _STRUCTURE.search(data, pos)
+            if token is None:
+                break
+            pos = token.end()
+            mark = data[token.start()]
+            if mark == 0x22:  # "
+                in_string = True
+            elif mark in (0x5B, 0x7B):  # [ {
+                depth += 1
+                if depth > limit:
+                    return False
+            else:
+                depth -= 1
+    return True
 
 
 def _jsonl_records(fh: BinaryIO, path: str | os.PathLike[str]) -> Iterator[_Read]:
@@ -221,6 +305,9 @@ def _jsonl_records(fh: BinaryIO, path: str | os.PathLike[str]) -> Iterator[_Read
             continue
         try:
             record = json.loads(raw.decode("utf-8"))
+        except RecursionError:  # the C scanner's guard against nesting thousands deep
+            yield f"line {number}", _BadRecord("not an export record (nested too deep)"), False
+            continue
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             if not seen_json:
                 # The first line already is not JSON: a CSV export or some other file,
