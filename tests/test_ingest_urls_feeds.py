@@ -163,3 +163,14 @@ def test_two_workers_give_the_same_result_as_one(db, tmp_path, corpus):
     report, outcomes = run_import(db, pages, workers=2)
     assert report.imported + report.duplicates + report.near_duplicates == 6
     assert [o.source for o in outcomes] == [str(p) for p in pages]
+
+
+def test_a_json_feed_nested_thousands_deep_fails_with_its_reason(db, tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    feed = tmp_path / "deep.json"
+    feed.write_text(
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "x", "items": [' + deep + "]}",
+        encoding="utf-8",
+    )
+    report, _ = run_import(db, [str(feed)])
+    assert [f.reason for f in report.failures] == ["not a readable JSON feed (nested too deep)"]

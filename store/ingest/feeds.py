@@ -129,6 +129,8 @@ def _parse_json_feed(text: str, base_url: str | None, max_entries: int | None = 
         data = json.loads(text)
     except ValueError as exc:
         raise IngestError(f"not a readable JSON feed ({exc.args[0]})") from None
+    except RecursionError:  # the parser's guard against arrays nested thousands deep
+        raise IngestError("not a readable JSON feed (nested too deep)") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise IngestError("not a JSON feed: no items")
     home = data.get("home_page_url")
