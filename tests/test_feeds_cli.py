@@ -276,3 +276,15 @@ def test_a_page_advertising_thousands_of_feeds_keeps_the_first_hundred_in_order(
     assert len(found) == MAX_ADVERTISED == 100
     assert found[:3] == [f"https://example.org/f{n}.xml" for n in (1, 0, 2)]
     assert len(set(found)) == len(found)
+
+
+def test_a_feeds_outlet_from_the_users_registry_is_shown_as_an_identity(db_path):
+    added = run(db_path, "outlets", "add", "evil", "--name", "\u202eEvil News", "--domain",
+                "evil.example")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    db = open_db(db_path)
+    add_feed(db, "https://evil.example/feed.xml", name="Evil")
+    db.close()
+    listed = run(db_path, "feeds", "list")
+    assert "outlet: <U+202E>Evil News" in listed.output, listed.output
+    assert "\u202e" not in listed.output

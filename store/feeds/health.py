@@ -53,7 +53,7 @@ class FeedHealth:
         and tags as identities (a bidi override in a name is shown, not obeyed)."""
         feed = self.feed
         tags = f" [{', '.join(shown_identity(t) for t in feed.tags)}]" if feed.tags else ""
-        outlet = f"  outlet: {shown_line(self.outlet)}" if self.outlet else ""
+        outlet = f"  outlet: {shown_identity(self.outlet)}" if self.outlet else ""
         lines = [
             f"{feed.id:>4}  {shown_identity(feed.title)}{tags}  ({self.state})",
             f"      {shown_line(feed.url)}{outlet}",

@@ -109,7 +109,7 @@ class FeedsScreen(ModalScreen[None]):
                     for value in (
                         shown_identity(feed.title),
                         ", ".join(shown_identity(t) for t in feed.tags),
-                        shown_line(row.outlet or ""),
+                        shown_identity(row.outlet or ""),
                         row.state,
                         feed.last_success or "never",
                         str(feed.items_seen),
