@@ -14,6 +14,7 @@ from article_triage.store.feeds.refresh import (
 from article_triage.store.feeds.schedule import ScheduleSettings
 from article_triage.store.feeds.subscriptions import (
     FeedNotFound,
+    FeedUrlRefused,
     Subscription,
     add_feed,
     find_feed,
@@ -26,6 +27,7 @@ from article_triage.store.feeds.subscriptions import (
 __all__ = [
     "FeedNotFound",
     "FeedOutcome",
+    "FeedUrlRefused",
     "RefreshProgress",
     "RefreshReport",
     "RefreshRequest",

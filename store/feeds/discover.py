@@ -143,5 +143,9 @@ def find_feed_at(
         where, answered_from, text = get(pages[0])
         if not is_feed(text):
             raise IngestError(f"the page advertises {pages[0]}, which is not a feed")
+    # A feed cut before its root closes would still parse (lxml recovers): its title and
+    # link would be guesses from half a document, so it fails like a refresh would.
+    if is_truncated(text):
+        raise IngestError("the feed stops before its end (a cut-off transfer)")
     feed = parse_feed(text, answered_from, max_entries=0)
     return FoundFeed(where, feed.title, feed.link or via, via)

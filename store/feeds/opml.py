@@ -10,6 +10,7 @@ first tag (what folder-based readers import) and list every tag in ``category``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -56,6 +57,13 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
     if body is None:
         raise OpmlError("an OPML file without a <body>")
     return list(_outlines(body, (), 0))
+
+
+def read_opml_file(path: str | os.PathLike[str]) -> list[OpmlFeed]:
+    """read_opml on a file, of which at most one byte past the size limit is ever read:
+    a 50 MB file is refused without being held in memory (OSError if it cannot be read)."""
+    with open(path, "rb") as file:
+        return read_opml(file.read(MAX_OPML_BYTES + 1))
 
 
 def _outlines(parent, folders: tuple[str, ...], depth: int) -> Iterator[OpmlFeed]:

@@ -34,7 +34,7 @@ def add_command(
 ) -> None:
     """Subscribe to feed URLs, or to site URLs whose page advertises a feed
     (<link rel="alternate">). Each is fetched once to find the feed and its title."""
-    from article_triage.store.feeds import add_feed
+    from article_triage.store.feeds import FeedUrlRefused, add_feed
     from article_triage.store.feeds.discover import find_feed_at
     from article_triage.store.ingest.model import ImportOptions, IngestError
 
@@ -55,9 +55,14 @@ def add_command(
             failed += 1
             click.echo(f"  failed: {shown_line(url)}: {shown_line(exc)}", err=True)
             continue
-        feed, created = add_feed(
-            db, found.url, name=name or found.title, tags=tags, site_url=found.site_url
-        )
+        try:
+            feed, created = add_feed(
+                db, found.url, name=name or found.title, tags=tags, site_url=found.site_url
+            )
+        except FeedUrlRefused as exc:
+            failed += 1
+            click.echo(f"  failed: {shown_line(found.url[:200])}: {exc}", err=True)
+            continue
         via = f" (advertised by {shown_line(found.via_page)})" if found.via_page else ""
         verb = "subscribed" if created else "already subscribed"
         click.echo(f"{verb}: {feed.id} {shown_identity(feed.title)} <{shown_line(feed.url)}>{via}")
@@ -160,12 +165,11 @@ def resume_command(obj, ids: tuple[str, ...]) -> None:
 def import_command(obj, file: Path, tags: tuple[str, ...]) -> None:
     """Subscribe to every feed an OPML file lists (newsboat, Miniflux, Feedly and others);
     folders and categories become tags. Nothing is fetched until `triage refresh`."""
-    from article_triage.store.feeds import add_feed
-    from article_triage.store.feeds.opml import OpmlError, read_opml
-    from article_triage.store.ingest.fetch import is_fetchable
+    from article_triage.store.feeds import FeedUrlRefused, add_feed
+    from article_triage.store.feeds.opml import OpmlError, read_opml_file
 
     try:
-        listed = read_opml(file.read_bytes())
+        listed = read_opml_file(file)
     except OpmlError as exc:
         fail(f"{shown_line(str(file))}: {exc}")
     except OSError as exc:
@@ -173,13 +177,14 @@ def import_command(obj, file: Path, tags: tuple[str, ...]) -> None:
     db = obj.open_db()
     added = known = failed = 0
     for entry in listed:
-        if not is_fetchable(entry.url):
+        try:
+            _, created = add_feed(
+                db, entry.url, name=entry.name, tags=[*entry.tags, *tags], site_url=entry.site_url
+            )
+        except FeedUrlRefused as exc:
             failed += 1
-            click.echo(f"  failed: {shown_line(entry.url)}: not an http(s) URL", err=True)
+            click.echo(f"  failed: {shown_line(entry.url[:200])}: {exc}", err=True)
             continue
-        _, created = add_feed(
-            db, entry.url, name=entry.name, tags=[*entry.tags, *tags], site_url=entry.site_url
-        )
         added += created
         known += not created
     click.echo(f"{added} subscribed, {known} already subscribed, {failed} failed", err=True)
